@@ -1,0 +1,110 @@
+"""Engine factory, sessions and schema creation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data_access.settings import PROJECT_ROOT, get_settings
+
+MIGRATIONS_DIR = PROJECT_ROOT / "data_access" / "migrations"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says what to check, in Dutch."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """The one way to build an engine: SQLite gets WAL, busy_timeout and foreign keys."""
+    url = url or get_settings().database_url
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("connect_timeout", 5)
+    return sa.create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise DatabaseUnavailable with a Dutch explanation when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        target = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"De database is niet bereikbaar ({target}). Controleer of de databaseserver draait, "
+            "of DATABASE_URL klopt (host, poort, databasenaam, gebruiker) en of het netwerk "
+            "de verbinding toelaat."
+        ) from exc
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit on success, roll back everything on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), "head")
+
+
+def data_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        value = conn.execute(sa.text("SELECT versie FROM gegevensversie WHERE id = 1")).scalar()
+    return int(value or 0)
+
+
+def bump_data_version(session: Session) -> None:
+    """Called inside the transaction that changed fact data, so caches see it atomically."""
+    from data_access.models import Gegevensversie, utcnow
+
+    stamp = session.get(Gegevensversie, 1)
+    if stamp is None:
+        session.add(Gegevensversie(id=1, versie=1, gewijzigd=utcnow()))
+    else:
+        stamp.versie += 1
+        stamp.gewijzigd = utcnow()
+        session.add(stamp)

@@ -1,0 +1,363 @@
+"""SQLModel models for the whole data model of DESIGN.md §4.
+
+Conventions: money in integer cents (`*_cent`), enums stored as portable VARCHAR + CHECK,
+timestamps timezone-aware UTC, no direct identifiers of clients anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names keep Alembic batch migrations on SQLite predictable.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """VARCHAR + named CHECK on every backend; stores the Dutch value, not the member name."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls) + 4,
+        values_callable=lambda e: [m.value for m in e],
+        name=name,
+        validate_strings=True,
+    )
+
+
+def _ts() -> Any:
+    return sa.DateTime(timezone=True)
+
+
+class Segment(enum.StrEnum):
+    B = "B"
+    C = "C"
+
+
+class AanbiederSoort(enum.StrEnum):
+    JEUGDHULP = "jeugdhulp"
+    OVERIG = "overig"
+
+
+class Rol(enum.StrEnum):
+    BEHEERDER = "beheerder"
+    KERNGROEP = "kerngroep"
+    CONTRACTMANAGER = "contractmanager"
+    ADVISEUR = "adviseur"
+    AANBIEDER = "aanbieder"
+
+
+class OnderaannemingVorm(enum.StrEnum):
+    PER_JEUGDIGE = "per_jeugdige"
+    STRUCTUREEL_FTE = "structureel_fte"
+    GERESERVEERDE_UREN = "gereserveerde_uren"
+    RAAMOVEREENKOMST = "raamovereenkomst"
+
+
+class Facturatie(enum.StrEnum):
+    PER_MAAND = "per_maand"
+    PER_DOEL = "per_doel"
+    START_70 = "start_70"
+
+
+class Tranche(enum.StrEnum):
+    START = "start"
+    AFRONDING = "afronding"
+    RESULTAAT = "resultaat"
+
+
+class Doelrealisatie(enum.StrEnum):
+    VOLLEDIG = "volledig"
+    GEDEELTELIJK = "gedeeltelijk"
+    NIET = "niet"
+
+
+class KnelpuntSoort(enum.StrEnum):
+    KNELPUNT = "knelpunt"
+    SUCCES = "succes"
+
+
+class KnelpuntCategorie(enum.StrEnum):
+    GEEN_HOOFDAANNEMER_B = "geen_hoofdaannemer_b"
+    LOKALE_TEAMS_ONDERAANNEMERS = "lokale_teams_onderaannemers"
+    B_AANBOD_PAST_NIET = "b_aanbod_past_niet"
+    RESIDENTIEEL_AMBULANT = "residentieel_ambulant"
+    TARIEF_FINANCIERING = "tarief_financiering"
+    FACTURATIE_ADMINISTRATIE = "facturatie_administratie"
+    CONTINUITEIT_CONVERSIE = "continuiteit_conversie"
+    CRISISCAPACITEIT = "crisiscapaciteit"
+    OVERIG = "overig"
+
+
+class KnelpuntStatus(enum.StrEnum):
+    NIEUW = "nieuw"
+    IN_BEHANDELING = "in_behandeling"
+    GEAGENDEERD = "geagendeerd"
+    BESLOTEN = "besloten"
+    OPGELOST = "opgelost"
+    AFGEWEZEN = "afgewezen"
+    SAMENGEVOEGD = "samengevoegd"
+    INGETROKKEN = "ingetrokken"
+
+
+class Urgentie(enum.StrEnum):
+    LAAG = "laag"
+    MIDDEL = "middel"
+    HOOG = "hoog"
+
+
+class GebeurtenisSoort(enum.StrEnum):
+    AANGEMAAKT = "aangemaakt"
+    STATUS = "status"
+    TOEGEWEZEN = "toegewezen"
+    OPMERKING = "opmerking"
+    AANVULLING = "aanvulling"
+    SAMENGEVOEGD = "samengevoegd"
+    BEWERKT = "bewerkt"
+    ACTIE = "actie"
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class Regio(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=12)
+    naam: str = Field(max_length=80)
+
+
+class Gemeente(SQLModel, table=True):
+    cbs_code: str = Field(primary_key=True, max_length=6)  # "GM0363"
+    naam: str = Field(max_length=80)
+    regio_code: str = Field(foreign_key="regio.code", index=True, max_length=12)
+    inwoners: int | None = None
+
+
+class Aanbieder(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    naam: str = Field(max_length=120, unique=True)
+    soort: AanbiederSoort = Field(sa_type=enum_type(AanbiederSoort, "aanbieder_soort"))
+    gecontracteerd_b: bool = False
+    gecontracteerd_c: bool = False
+    residentieel: bool = False
+    agb_code: str | None = Field(default=None, max_length=8)
+    regio_code: str | None = Field(default=None, foreign_key="regio.code", max_length=12)
+
+
+class RedenBeeindiging(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=2)
+    omschrijving: str = Field(max_length=80)
+    uitval: bool = False
+
+
+class Spic(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)  # "B-P03-I2"
+    segment: Segment = Field(sa_type=enum_type(Segment, "segment"))
+    profiel_nr: int
+    profiel_naam: str = Field(max_length=80)
+    intensiteit_nr: int
+    intensiteit_naam: str = Field(max_length=40)
+    richtduur_maanden: int
+    verblijf: bool = False
+
+
+class SpicTarief(SQLModel, table=True):
+    spic_id: int = Field(foreign_key="spic.id", primary_key=True)
+    jaar: int = Field(primary_key=True)
+    tarief_cent: int = Field(sa_type=sa.BigInteger)
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+class Traject(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    toewijzingnummer: str = Field(max_length=20, unique=True)
+    client_pseudo: str = Field(max_length=64, index=True)
+    gemeente_code: str = Field(foreign_key="gemeente.cbs_code", index=True, max_length=6)
+    hoofdaannemer_id: int = Field(foreign_key="aanbieder.id", index=True)
+    spic_id: int = Field(foreign_key="spic.id", index=True)
+    # Tariff fixed at allocation, so later tariff-table edits do not rewrite history.
+    tarief_cent: int = Field(sa_type=sa.BigInteger)
+    startdatum: dt.date = Field(index=True)
+    geplande_einddatum: dt.date
+    einddatum: dt.date | None = Field(default=None, index=True)
+    reden_beeindiging: str | None = Field(
+        default=None, foreign_key="redenbeeindiging.code", max_length=2
+    )
+    vorig_traject_id: int | None = Field(default=None, foreign_key="traject.id")
+
+
+class Onderaanneming(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    hoofdaannemer_id: int = Field(foreign_key="aanbieder.id", index=True)
+    onderaannemer_id: int = Field(foreign_key="aanbieder.id", index=True)
+    vorm: OnderaannemingVorm = Field(sa_type=enum_type(OnderaannemingVorm, "onderaanneming_vorm"))
+    facturatie: Facturatie = Field(sa_type=enum_type(Facturatie, "facturatie"))
+    startdatum: dt.date
+    einddatum: dt.date | None = None
+    uren_per_week: Decimal | None = Field(default=None, sa_type=sa.Numeric(8, 2))
+    fte: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 2))
+    uurtarief_cent: int | None = None
+
+
+class Inzet(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    traject_id: int = Field(foreign_key="traject.id", index=True)
+    aanbieder_id: int = Field(foreign_key="aanbieder.id", index=True)
+    maand: dt.date = Field(index=True)  # first day of the month
+    uren: Decimal = Field(sa_type=sa.Numeric(10, 2))
+    kosten_cent: int = Field(sa_type=sa.BigInteger)
+    onderaanneming_id: int | None = Field(default=None, foreign_key="onderaanneming.id")
+
+
+class Betaling(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    traject_id: int = Field(foreign_key="traject.id", index=True)
+    tranche: Tranche = Field(sa_type=enum_type(Tranche, "tranche"))
+    bedrag_cent: int = Field(sa_type=sa.BigInteger)
+    datum: dt.date = Field(index=True)
+
+
+class Uitkomst(SQLModel, table=True):
+    traject_id: int = Field(foreign_key="traject.id", primary_key=True)
+    ervaring_score: Decimal | None = Field(default=None, sa_type=sa.Numeric(3, 1))  # CEM 1-10
+    doelrealisatie: Doelrealisatie | None = Field(
+        default=None, sa_type=enum_type(Doelrealisatie, "doelrealisatie")
+    )
+    uitval: bool = False
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+class Gebruiker(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    gebruikersnaam: str = Field(max_length=80, unique=True)
+    weergavenaam: str = Field(max_length=120)
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    rol: Rol = Field(sa_type=enum_type(Rol, "rol"))
+    aanbieder_id: int | None = Field(default=None, foreign_key="aanbieder.id")
+    regio_code: str | None = Field(default=None, foreign_key="regio.code", max_length=12)
+    wachtwoord_hash: str | None = Field(default=None, max_length=200)
+    actief: bool = True
+    is_demo: bool = False
+    mislukte_pogingen: int = 0
+    geblokkeerd_tot: dt.datetime | None = Field(default=None, sa_type=_ts())
+    laatst_ingelogd: dt.datetime | None = Field(default=None, sa_type=_ts())
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+
+
+class Portefeuille(SQLModel, table=True):
+    """The providers a contract manager looks after."""
+
+    gebruiker_id: int = Field(foreign_key="gebruiker.id", primary_key=True)
+    aanbieder_id: int = Field(foreign_key="aanbieder.id", primary_key=True)
+
+
+# --- knelpunten register ----------------------------------------------------------------------
+
+
+class Knelpunt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    referentie: str = Field(max_length=16, unique=True)  # "KNP-2026-0001"
+    soort: KnelpuntSoort = Field(sa_type=enum_type(KnelpuntSoort, "knelpunt_soort"))
+    titel: str = Field(max_length=150)
+    omschrijving: str = Field(sa_type=sa.Text)
+    categorie: KnelpuntCategorie = Field(
+        sa_type=enum_type(KnelpuntCategorie, "knelpunt_categorie"), index=True
+    )
+    segment: Segment | None = Field(default=None, sa_type=enum_type(Segment, "knelpunt_segment"))
+    profiel_nr: int | None = None
+    aantal_gezinnen: int | None = None
+    urgentie: Urgentie = Field(sa_type=enum_type(Urgentie, "urgentie"))
+    status: KnelpuntStatus = Field(
+        default=KnelpuntStatus.NIEUW,
+        sa_type=enum_type(KnelpuntStatus, "knelpunt_status"),
+        index=True,
+    )
+    ingediend_door_id: int = Field(foreign_key="gebruiker.id")
+    aanbieder_id: int | None = Field(default=None, foreign_key="aanbieder.id", index=True)
+    toegewezen_aan_id: int | None = Field(default=None, foreign_key="gebruiker.id")
+    actiehouder: str | None = Field(default=None, max_length=120)
+    deadline: dt.date | None = None
+    samengevoegd_in_id: int | None = Field(default=None, foreign_key="knelpunt.id")
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    # Optimistic locking: an update names the version it read, so concurrent edits conflict.
+    versie: int = 1
+
+
+class KnelpuntGemeente(SQLModel, table=True):
+    knelpunt_id: int = Field(foreign_key="knelpunt.id", primary_key=True)
+    gemeente_code: str = Field(foreign_key="gemeente.cbs_code", primary_key=True, max_length=6)
+
+
+class KnelpuntGebeurtenis(SQLModel, table=True):
+    """Append-only history of a knelpunt."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    knelpunt_id: int = Field(foreign_key="knelpunt.id", index=True)
+    tijdstip: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    gebruiker_id: int = Field(foreign_key="gebruiker.id")
+    soort: GebeurtenisSoort = Field(sa_type=enum_type(GebeurtenisSoort, "gebeurtenis_soort"))
+    van: str | None = Field(default=None, max_length=60)
+    naar: str | None = Field(default=None, max_length=60)
+    tekst: str | None = Field(default=None, sa_type=sa.Text)
+    intern: bool = False
+
+
+class Overleg(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    datum: dt.date
+    titel: str = Field(max_length=150)
+
+
+class Agendapunt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    overleg_id: int = Field(foreign_key="overleg.id", index=True)
+    knelpunt_id: int = Field(foreign_key="knelpunt.id")
+    volgorde: int
+    besluit: str | None = Field(default=None, sa_type=sa.Text)
+    acties: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Volgnummer(SQLModel, table=True):
+    """Counters for human-readable reference numbers (KNP-2026-0001), one row per kind and year."""
+
+    soort: str = Field(primary_key=True, max_length=20)
+    jaar: int = Field(primary_key=True)
+    waarde: int = 0
+
+
+class Gegevensversie(SQLModel, table=True):
+    """A stamp bumped on every data load; caches and the analytical snapshot key on it."""
+
+    id: int = Field(default=1, primary_key=True)
+    versie: int = 0
+    gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+
+
+FACT_TABLES: tuple[type[SQLModel], ...] = (
+    Traject,
+    Onderaanneming,
+    Inzet,
+    Betaling,
+    Uitkomst,
+)
