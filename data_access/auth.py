@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -14,6 +15,9 @@ from sqlmodel import select
 from data_access.db import session_scope
 from data_access.models import Gebruiker, Rol, utcnow
 from data_access.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from data_access.access import Scope
 
 _hasher = PasswordHasher()
 # Verifying against a real hash when the account does not exist keeps timing equal,
@@ -188,3 +192,25 @@ def set_active(engine: Engine, gebruikersnaam: str, actief: bool) -> None:
             raise UserAdminError(f"Gebruiker '{gebruikersnaam}' bestaat niet.")
         user.actief = actief
         session.add(user)
+
+
+def list_users(engine: Engine, scope: Scope) -> list[dict[str, object]]:
+    """Accounts for the admin page; never any password material."""
+    from data_access.access import AccessDenied
+
+    if scope.rol != Rol.BEHEERDER:
+        raise AccessDenied("Alleen een beheerder mag gebruikers inzien.")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Gebruiker.gebruikersnaam,
+                Gebruiker.weergavenaam,
+                Gebruiker.rol,
+                Gebruiker.email,
+                Gebruiker.aanbieder_id,
+                Gebruiker.actief,
+                Gebruiker.is_demo,
+                Gebruiker.laatst_ingelogd,
+            ).order_by(Gebruiker.gebruikersnaam)
+        ).mappings()
+        return [dict(r) for r in rows]

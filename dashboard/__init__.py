@@ -1,0 +1,1 @@
+"""Streamlit side of SPIC-monitor: auth, filter bar, formatting, charts and components."""

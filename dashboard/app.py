@@ -1,0 +1,84 @@
+"""Entry point: `streamlit run dashboard/app.py`.
+
+Page config, database readiness, login, and a navigation built from the user's role. Page
+scripts live in the top-level pages/ folder and are registered here by path; there is
+deliberately no dashboard/pages/ folder (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from dashboard.auth import current_identity, login_page, logout  # noqa: E402
+from dashboard.components import demo_banner  # noqa: E402
+from dashboard.db import get_engine, show_database_error  # noqa: E402
+from data_access.access import scope_for  # noqa: E402
+from data_access.auth import demo_accounts_active  # noqa: E402
+
+st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:", layout="wide")
+
+# key -> (title, icon, section); the key is also the page file name and the PAGE_ROLES key.
+PAGES: dict[str, tuple[str, str, str]] = {
+    "overzicht": ("Overzicht", ":material/dashboard:", "Dashboards"),
+    "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
+}
+ROL_LABELS = {
+    "beheerder": "Beheerder",
+    "kerngroep": "Kerngroep",
+    "contractmanager": "Contractmanager",
+    "adviseur": "Adviseur",
+    "aanbieder": "Aanbieder",
+}
+
+engine = get_engine()
+identity = current_identity(engine)
+
+if identity is None:
+    # Only the login page exists for an anonymous session: any other URL is "not found".
+    login = st.Page(
+        lambda: login_page(engine),
+        title="Inloggen",
+        url_path="inloggen",
+        icon=":material/login:",
+        default=True,
+    )
+    st.navigation([login], position="hidden").run()
+    st.stop()
+
+scope = scope_for(engine, identity)
+sections: dict[str, list[st.Page]] = {}
+for key, (title, icon, section) in PAGES.items():
+    if scope.may_open(key):
+        sections.setdefault(section, []).append(
+            st.Page(
+                ROOT / "pages" / f"{key}.py",
+                title=title,
+                icon=icon,
+                url_path=key,
+                default=key == "overzicht",
+            )
+        )
+page = st.navigation(sections)
+
+with st.sidebar:
+    st.markdown("**SPIC-monitor**")
+    st.text(f"{identity.weergavenaam}\n{ROL_LABELS[identity.rol.value]}")
+    if st.button("Uitloggen", icon=":material/logout:"):
+        logout("U bent uitgelogd.")
+        st.rerun()
+
+if demo_accounts_active(engine):
+    demo_banner()
+
+try:
+    page.run()
+except sa.exc.OperationalError as exc:
+    show_database_error(str(exc.orig) if exc.orig else str(exc))

@@ -1,0 +1,91 @@
+"""Reusable page parts: headline tiles, accessible tables with downloads, demo banner."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+import streamlit as st
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+SEGMENT_COLOURS = {"B": "#0072B2", "C": "#E69F00"}
+SEGMENT_PATTERNS = {"B": "", "C": "/"}
+
+
+def demo_banner() -> None:
+    st.warning(
+        "**Demo-omgeving.** Alle gegevens zijn fictief en er bestaan demo-accounts met een "
+        "bekend wachtwoord. Gebruik deze omgeving niet voor echte gegevens.",
+        icon=":material/science:",
+    )
+
+
+def display_table(
+    frame: pd.DataFrame,
+    formatters: Mapping[str, Callable[..., str]],
+    labels: Mapping[str, str],
+) -> pd.DataFrame:
+    """A copy for the screen: Dutch-formatted text per column, suppressed cells as '<10'."""
+    shown = pd.DataFrame(index=frame.index)
+    suppressed = frame["onderdrukt"] if "onderdrukt" in frame else pd.Series(False, frame.index)
+    for column, label in labels.items():
+        fmt = formatters.get(column)
+        if fmt is None:
+            shown[label] = frame[column].astype(str)
+        else:
+            shown[label] = [
+                fmt(v, suppressed=bool(s)) for v, s in zip(frame[column], suppressed, strict=True)
+            ]
+    return shown
+
+
+def export_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The data behind a table for download: raw numbers, euros instead of cents, Dutch headers."""
+    out = frame[list(labels)].copy()
+    for column in labels:
+        if column.endswith("_cent"):
+            out[column] = out[column].astype("Float64") / 100
+    return out.rename(
+        columns={
+            c: labels[c].replace("(€)", "").strip() + (" (€)" if c.endswith("_cent") else "")
+            for c in labels
+        }
+    )
+
+
+def table_with_downloads(
+    frame: pd.DataFrame,
+    *,
+    labels: Mapping[str, str],
+    formatters: Mapping[str, Callable[..., str]],
+    file_stem: str,
+    key: str,
+) -> None:
+    if frame.empty:
+        st.info("Geen gegevens voor deze selectie. Pas de filters aan om meer te zien.")
+        return
+    st.dataframe(display_table(frame, formatters, labels), hide_index=True, width="stretch")
+    export = export_frame(frame, labels)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download als CSV",
+        data=export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    buffer = io.BytesIO()
+    export.to_excel(buffer, index=False, sheet_name=file_stem[:31])
+    right.download_button(
+        "Download als Excel",
+        data=buffer.getvalue(),
+        file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )

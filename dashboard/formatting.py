@@ -1,0 +1,87 @@
+"""Dutch number, money and date formatting. The one place that knows how things look.
+
+Pure functions (no Streamlit), so they are tested directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+SUPPRESSED = "<10"
+EMPTY = "–"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# plotly `separators`: decimal mark, then thousands separator.
+PLOTLY_SEPARATORS = ",."
+
+
+def _group(digits: str) -> str:
+    parts = []
+    while len(digits) > 3:
+        parts.insert(0, digits[-3:])
+        digits = digits[:-3]
+    parts.insert(0, digits)
+    return ".".join(parts)
+
+
+def aantal(value: int | float | None, suppressed: bool = False) -> str:
+    """1234 -> '1.234'; None on a suppressed figure -> '<10'."""
+    if value is None or pd.isna(value):
+        return SUPPRESSED if suppressed else EMPTY
+    n = int(value)
+    return ("-" if n < 0 else "") + _group(str(abs(n)))
+
+
+def euro_cent(cents: int | None, *, hele_euros: bool = False, suppressed: bool = False) -> str:
+    """123456 cents -> '€ 1.234,56' (or '€ 1.235' with hele_euros)."""
+    if cents is None or pd.isna(cents):
+        return SUPPRESSED if suppressed else EMPTY
+    amount = Decimal(int(cents)) / 100
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if hele_euros:
+        whole = amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        return f"{sign}€ {_group(str(whole))}"
+    whole, frac = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}".split(".")
+    return f"{sign}€ {_group(whole)},{frac}"
+
+
+def euro_kort(cents: int | None, suppressed: bool = False) -> str:
+    """Large sums for headline tiles: '€ 35,7 mln', '€ 812.400'."""
+    if cents is None or pd.isna(cents):
+        return SUPPRESSED if suppressed else EMPTY
+    euros = Decimal(int(cents)) / 100
+    if abs(euros) >= 1_000_000:
+        mln = (euros / 1_000_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"€ {str(mln).replace('.', ',')} mln"
+    return euro_cent(int(cents), hele_euros=True)
+
+
+def percentage(fraction: float | None, decimals: int = 1, suppressed: bool = False) -> str:
+    """0.123 -> '12,3%'."""
+    if fraction is None or pd.isna(fraction):
+        return SUPPRESSED if suppressed else EMPTY
+    value = Decimal(str(fraction * 100)).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+    )
+    whole, _, frac = f"{value:.{decimals}f}".partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    text = sign + _group(whole.lstrip("-"))
+    return f"{text},{frac}%" if decimals else f"{text}%"
+
+
+def datum(value: dt.date | dt.datetime | None) -> str:
+    """A date as '23-11-2026'; a timestamp is first converted to Amsterdam time."""
+    if value is None or pd.isna(value):
+        return EMPTY
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(AMSTERDAM)
+        return value.strftime("%d-%m-%Y %H:%M")
+    return value.strftime("%d-%m-%Y")
+
+
+DATE_INPUT_FORMAT = "DD-MM-YYYY"

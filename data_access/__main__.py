@@ -1,0 +1,158 @@
+"""Command line: `python -m data_access --help`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+from tqdm import tqdm
+
+from data_access.auth import UserAdminError, create_user, set_active
+from data_access.db import DatabaseUnavailable, check_connection, make_engine, migrate
+from data_access.generator import PRESETS, generate, write_parquet
+from data_access.loader import (
+    DatabaseNotEmpty,
+    ensure_dataset,
+    load_tables,
+    read_parquet,
+    table_counts,
+)
+from data_access.models import Rol
+from data_access.settings import get_settings
+
+
+def _progress() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    bars: dict[str, tqdm] = {}
+
+    def update(table: str, done: int, total: int) -> None:
+        bar = bars.get(table)
+        if bar is None:
+            bar = bars[table] = tqdm(total=total, desc=f"laden {table}", unit=" rijen", leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return update, close
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    check_connection(engine)
+    migrate(engine)
+    print("Schema is bijgewerkt tot de nieuwste migratie.")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    out = args.out or get_settings().data_dir / "datasets" / args.preset
+    print(f"Genereren van preset '{args.preset}' (seed {args.seed})…")
+    write_parquet(generate(args.preset, args.seed), out, args.preset, args.seed)
+    print(f"Geschreven naar {out}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    check_connection(engine)
+    migrate(engine)
+    directory = ensure_dataset(args.preset, get_settings().data_dir / "datasets", args.seed)
+    update, close = _progress()
+    try:
+        load_tables(engine, read_parquet(directory), replace=args.replace, progress=update)
+    finally:
+        close()
+    print(f"Preset '{args.preset}' geladen.")
+    return cmd_counts(args)
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    counts = table_counts(make_engine())
+    width = max(map(len, counts))
+    for name, n in sorted(counts.items()):
+        print(f"{name:<{width}}  {n:>12,}".replace(",", "."))
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    password = None
+    if not args.sso:
+        password = getpass.getpass("Wachtwoord (minstens 12 tekens): ")
+        if password != getpass.getpass("Herhaal wachtwoord: "):
+            print("De wachtwoorden zijn niet gelijk.", file=sys.stderr)
+            return 2
+    create_user(
+        make_engine(),
+        gebruikersnaam=args.username,
+        weergavenaam=args.name,
+        rol=Rol(args.role),
+        wachtwoord=password,
+        email=args.email,
+        aanbieder_id=args.provider_id,
+    )
+    print(f"Gebruiker '{args.username}' aangemaakt.")
+    return 0
+
+
+def cmd_user_active(args: argparse.Namespace) -> int:
+    set_active(make_engine(), args.username, args.action == "activate")
+    state = "geactiveerd" if args.action == "activate" else "gedeactiveerd"
+    print(f"Gebruiker '{args.username}' is {state}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m data_access",
+        description="SPIC-monitor beheer: schema, voorbeelddata en gebruikers. "
+        "De database komt uit DATABASE_URL (standaard een SQLite-bestand in data/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="schema aanmaken of bijwerken (alembic upgrade head)").set_defaults(
+        func=cmd_init
+    )
+    gen = sub.add_parser("generate", help="voorbeelddata genereren als Parquet")
+    gen.add_argument("--preset", choices=sorted(PRESETS), default="demo")
+    gen.add_argument("--seed", type=int, default=2018)
+    gen.add_argument("--out", type=lambda p: __import__("pathlib").Path(p), default=None)
+    gen.set_defaults(func=cmd_generate)
+    load = sub.add_parser("load", help="een preset laden (genereert en cachet hem zo nodig)")
+    load.add_argument("--preset", choices=sorted(PRESETS), default="demo")
+    load.add_argument("--seed", type=int, default=2018)
+    load.add_argument("--replace", action="store_true", help="bestaande gegevens vervangen")
+    load.set_defaults(func=cmd_load)
+    sub.add_parser("counts", help="aantal rijen per tabel").set_defaults(func=cmd_counts)
+    user = sub.add_parser("user", help="gebruikers beheren")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    create = user_sub.add_parser("create", help="gebruiker aanmaken (vraagt om een wachtwoord)")
+    create.add_argument("username")
+    create.add_argument("--name", required=True, help="weergavenaam")
+    create.add_argument("--role", required=True, choices=[r.value for r in Rol])
+    create.add_argument("--provider-id", type=int, default=None, help="bij rol aanbieder")
+    create.add_argument("--email", default=None, help="voor inloggen via de organisatie (OIDC)")
+    create.add_argument("--sso", action="store_true", help="geen wachtwoord: alleen OIDC-login")
+    create.set_defaults(func=cmd_user_create)
+    for action in ("activate", "deactivate"):
+        p = user_sub.add_parser(
+            action, help=f"gebruiker {'activeren' if action == 'activate' else 'deactiveren'}"
+        )
+        p.add_argument("username")
+        p.set_defaults(func=cmd_user_active, action=action)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (DatabaseUnavailable, DatabaseNotEmpty, UserAdminError) as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

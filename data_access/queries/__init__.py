@@ -1,0 +1,1 @@
+"""Read-side queries for the dashboards. Every function takes the user's Scope."""

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install everything into .venv, lint, and run the whole test suite.
+# Database tests run on SQLite and, when a PostgreSQL server is reachable
+# (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test), on PostgreSQL too.
+# Browser tests use Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUIREMENTS=requirements-dev.txt source scripts/_venv.sh
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"
