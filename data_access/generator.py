@@ -176,8 +176,8 @@ def _aanbieders(preset: Preset, pools: list[list[str]], rng: np.random.Generator
                 PLANTED.HOGE_UITVAL,
                 p,
                 gecontracteerd_b=True,
-                gewicht=2.0,
-                uitval_factor=3.2,
+                gewicht=3.0,
+                uitval_factor=6.0,
             )
             for naam in PLANTED.AFHANKELIJKE_B:
                 add(naam, p, gecontracteerd_b=True, gewicht=0.12)
@@ -265,7 +265,7 @@ def _trajecten(
             if seg_b:
                 # Heavy B profiles go mostly to providers that specialise in them.
                 spec = cand[cand["zwaar"]]
-                to_spec = sel & heavy & (rng.random(n) < 0.6)
+                to_spec = sel & heavy & (rng.random(n) < 0.85)
                 hoofd[to_spec] = _choose(
                     rng,
                     spec["id"].to_numpy(),
@@ -273,9 +273,9 @@ def _trajecten(
                     int(to_spec.sum()),
                 )
                 sel = sel & ~to_spec
-            hoofd[sel] = _choose(
-                rng, cand["id"].to_numpy(), cand["gewicht"].to_numpy(), int(sel.sum())
-            )
+            # Specialists in heavy profiles take few light cases, so their mix stays heavy.
+            weights = cand["gewicht"].to_numpy() * np.where(cand["zwaar"], 0.15, 1.0)
+            hoofd[sel] = _choose(rng, cand["id"].to_numpy(), weights, int(sel.sum()))
 
     df = pd.DataFrame(
         {
@@ -354,7 +354,7 @@ def _einde(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> No
     start = df["startdatum"].to_numpy().astype("datetime64[D]")
     gepland = _add_days(start, (months * 30.44).astype(int))
     codes = np.array(["02", "20", "31", "32", "33", "34", "35"])
-    base = np.array([0.002, 0.02, 0.74, 0.08, 0.035, 0.085, 0.038])
+    base = np.array([0.002, 0.02, 0.798, 0.06, 0.03, 0.06, 0.03])
     factor = aanb.set_index("id").loc[df["hoofdaannemer_id"], "uitval_factor"].to_numpy()
     probs = np.tile(base, (n, 1))
     probs[:, 3:] *= factor[:, None]
@@ -368,7 +368,8 @@ def _einde(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> No
     forced = df["forced_end"].to_numpy().astype("datetime64[D]")
     has_forced = ~np.isnat(forced)
     eind = np.where(has_forced, forced, eind)
-    reden = np.where(has_forced, np.where(rng.random(n) < 0.6, "34", "31"), reden)
+    # A re-indication ends the B trajectory mostly as planned: it is a switch, not dropout.
+    reden = np.where(has_forced, np.where(rng.random(n) < 0.3, "34", "31"), reden)
     open_ = eind > np.datetime64(PEILDATUM)
     df["geplande_einddatum"] = gepland
     df["einddatum"] = np.where(open_, np.datetime64("NaT"), eind).astype("datetime64[D]")
