@@ -1,0 +1,149 @@
+"""The Streamlit app under AppTest: login, pages per role, figures from the database."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from dashboard.formatting import aantal
+from data_access.sample_knelpunten import DEMO_PASSWORD
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+ROLE_PAGES = {
+    "demo.beheerder": {"overzicht", "gebruikers"},
+    "demo.kerngroep": {"overzicht"},
+    "demo.contractmanager": {"overzicht"},
+    "demo.adviseur": {"overzicht"},
+    "demo.aanbieder": {"overzicht"},
+}
+ALL_PAGES = {p.stem for p in PAGES_DIR.glob("*.py")}
+
+
+def new_app(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def login(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    at.run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def test_anonymous_visitor_sees_only_the_login_page(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+    assert len(at.metric) == 0
+    with pytest.raises(ValueError):
+        at.switch_page(str(PAGES_DIR / "overzicht.py"))
+
+
+def test_wrong_password_gives_a_dutch_message(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur", "fout")
+    assert "Inloggen is niet gelukt" in at.error[0].value
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+
+
+@pytest.mark.parametrize("username", sorted(ROLE_PAGES))
+def test_each_role_opens_exactly_its_pages(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str], username: str
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), username)
+    assert not at.exception
+    assert at.title[0].value == "Overzicht"
+    for page in sorted(ALL_PAGES):
+        if page in ROLE_PAGES[username]:
+            at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
+            assert not at.exception, (username, page, at.exception)
+        else:
+            with pytest.raises(ValueError):
+                at.switch_page(str(PAGES_DIR / f"{page}.py"))
+
+
+def test_overview_shows_the_numbers_the_database_holds(
+    monkeypatch: pytest.MonkeyPatch, demo_db: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_db
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    with engine.connect() as conn:
+        started = conn.execute(sa.text("SELECT COUNT(*) FROM traject")).scalar()
+        active = conn.execute(
+            sa.text("SELECT COUNT(*) FROM traject WHERE einddatum IS NULL")
+        ).scalar()
+        open_issues = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM knelpunt WHERE status IN "
+                "('nieuw', 'in_behandeling', 'geagendeerd', 'besloten')"
+            )
+        ).scalar()
+    assert metrics["Gestarte trajecten"] == aantal(started)
+    assert metrics["Actieve trajecten"] == aantal(active)
+    assert metrics["Open knelpunten"] == aantal(open_issues)
+    assert metrics["Totale SPIC-waarde"].startswith("€ ") and metrics[
+        "Totale SPIC-waarde"
+    ].endswith(" mln")
+
+
+def test_provider_sees_own_organisation_next_to_region(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
+    assert [s.value for s in at.subheader][:2] == ["Uw organisatie", "Regio (geaggregeerd)"]
+    assert len(at.metric) == 12
+
+
+def test_invalid_url_parameters_fall_back_with_a_notice(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at.query_params["segment"] = "Z"
+    at.query_params["aanbieder"] = "1"  # provider detail an adviser may not filter on
+    at.query_params["van"] = "1999-99-99"
+    at.run()
+    assert not at.exception
+    notice = at.sidebar.warning[0].value
+    assert "ongeldige of niet toegestane filterwaarde" in notice
+    assert "segment" in notice and "aanbieder" in notice and "van" in notice
+    assert at.title[0].value == "Overzicht"
+
+
+def test_session_expires_after_inactivity(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    assert at.title[0].value == "Overzicht"
+    at.session_state["laatst_actief"] = time.time() - 31 * 60
+    at.run()
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+    assert "sessie is verlopen" in at.info[0].value
+
+
+def test_logout_returns_to_login(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at.sidebar.button[0].click().run()
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+
+
+def test_unreachable_database_shows_a_dutch_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = new_app(monkeypatch, "postgresql+psycopg://postgres@127.0.0.1:9/nergens")
+    at.run()
+    assert not at.exception
+    assert "niet bereikbaar" in at.error[0].value
+    assert len(at.text_input) == 0
