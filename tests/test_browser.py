@@ -1,0 +1,194 @@
+"""End-to-end in headless Chromium (Debian's package) against a real `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from data_access.generator import read_parquet
+from data_access.loader import DEMO_DIR
+from data_access.sample_knelpunten import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ROLE_PAGES = {
+    "demo.beheerder": ["Overzicht", "Gebruikers"],
+    "demo.kerngroep": ["Overzicht"],
+    "demo.contractmanager": ["Overzicht"],
+    "demo.adviseur": ["Overzicht"],
+    "demo.aanbieder": ["Overzicht"],
+}
+
+
+def _require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    _require_chromium()
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboard" / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                "--global.developmentMode",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stdout.read().decode())  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("streamlit did not become healthy within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An app on a fresh, empty SQLite database: the first start loads the demo data itself."""
+    _require_chromium()
+    db = tmp_path_factory.mktemp("browser") / "app.db"
+    srv = Server(f"sqlite:///{db}")
+    yield srv
+    srv.stop()
+
+
+def wait_for_app(page) -> None:
+    page.wait_for_timeout(250)  # let a rerun begin before waiting for it to end
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000
+    )
+    page.wait_for_function("document.querySelectorAll('[data-testid=stSkeleton]').length === 0")
+
+
+def login(page, server: Server, username: str, path: str = "") -> None:
+    page.goto(f"{server.url}/{path}")
+    wait_for_app(page)
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("heading", name="Overzicht").wait_for(timeout=60_000)
+    wait_for_app(page)
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_protected_url_as_first_request_shows_login_and_no_data(
+    page,
+    tmp_path: Path,
+) -> None:
+    """The deep link is the very first request this server process ever gets."""
+    _require_chromium()
+    for path in ("overzicht", "gebruikers"):
+        deep = Server(f"sqlite:///{tmp_path / f'{path}.db'}")
+        try:
+            page.goto(f"{deep.url}/{path}")
+            page.get_by_role("heading", name="Inloggen bij SPIC-monitor").wait_for(timeout=90_000)
+            wait_for_app(page)
+            body = page.inner_text("body")
+            assert "Actieve trajecten" not in body and "Gebruiker toevoegen" not in body
+            assert page.locator("[data-testid='stMetric']").count() == 0
+            assert_no_exception(page)
+        finally:
+            deep.stop()
+
+
+@pytest.mark.parametrize("username", list(ROLE_PAGES))
+def test_each_role_logs_in_and_opens_every_page(page, server: Server, username: str) -> None:
+    login(page, server, username)
+    nav = page.locator("[data-testid='stSidebarNav'] a")
+    titles = [t.strip().splitlines()[-1] for t in nav.all_inner_texts()]  # after the icon
+    expected = ROLE_PAGES[username]
+    if len(expected) == 1:
+        assert titles == []  # Streamlit hides a navigation of one page
+    else:
+        assert titles == expected
+    for title in titles:
+        nav.filter(has_text=title).first.click()
+        page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+        wait_for_app(page)
+        assert_no_exception(page)
+    assert_no_exception(page)
+
+
+def test_provider_cannot_reach_another_providers_detail_by_url(
+    page,
+    server: Server,
+) -> None:
+    # The server loads the shipped demo data on its first start, so ids come from there.
+    aanbieders = read_parquet(DEMO_DIR)["aanbieder"]
+    horizon = int(aanbieders.loc[aanbieders["naam"] == "Horizon Jeugd & Gezin", "id"].iloc[0])
+    login(page, server, "demo.aanbieder2", path=f"?aanbieder={horizon}")
+    body = page.inner_text("body")
+    assert "niet toegestane filterwaarde" in body
+    assert "Horizon Jeugd & Gezin" not in body
+    assert_no_exception(page)
