@@ -120,3 +120,12 @@ def _clear_streamlit_caches() -> Iterator[None]:
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture
+def demo_sqlite_rw(tmp_path: Path, demo_tables: dict) -> Iterator[tuple[Engine, str]]:
+    """A writable demo database on SQLite, with its URL for the app under test."""
+    with fresh_database("sqlite", tmp_path) as (engine, url):
+        migrate(engine)
+        load_tables(engine, demo_tables)
+        yield engine, url

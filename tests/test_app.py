@@ -147,3 +147,45 @@ def test_unreachable_database_shows_a_dutch_message(monkeypatch: pytest.MonkeyPa
     assert not at.exception
     assert "niet bereikbaar" in at.error[0].value
     assert len(at.text_input) == 0
+
+
+OIDC = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "x" * 32,
+    "client_id": "spic-monitor",
+    "client_secret": "geheim",
+    "server_metadata_url": "https://login.example/.well-known/openid-configuration",
+}
+
+
+def test_oidc_login_maps_email_to_role(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE gebruiker SET email = 'adviseur@gemeente.example' "
+                "WHERE gebruikersnaam = 'demo.adviseur'"
+            )
+        )
+    at = new_app(monkeypatch, url)
+    at.secrets["auth"] = OIDC
+    at.run()
+    assert [b.label for b in at.button] == ["Inloggen met uw organisatie-account"]
+    assert len(at.text_input) == 0  # no local password form when SSO is configured
+    at.user = {"is_logged_in": True, "email": "Adviseur@Gemeente.example"}
+    at.run()
+    assert not at.exception and at.title[0].value == "Overzicht"
+    assert "Beleidsadviseur (demo)" in at.sidebar.text[0].value
+
+
+def test_oidc_login_with_unknown_email_is_refused(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.secrets["auth"] = OIDC
+    at.user = {"is_logged_in": True, "email": "onbekend@example.org"}
+    at.run()
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+    assert "niet bekend" in at.info[0].value
