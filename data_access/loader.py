@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -176,7 +175,3 @@ def table_counts(engine: Engine) -> dict[str, int]:
             t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
             for t in SQLModel.metadata.sorted_tables
         }
-
-
-def today() -> dt.date:
-    return dt.date.today()

@@ -163,6 +163,14 @@ def _one_of_each() -> list[SQLModel]:
     ]
 
 
+def _add_in_order(session: Session, objects: list[SQLModel]) -> None:
+    """No ORM relationships, so the unit of work cannot order inserts: flush one by one."""
+    for obj in objects:
+        session.add(obj)
+        session.flush()
+    session.commit()
+
+
 def _pk(obj: SQLModel) -> tuple:
     mapper = sa.inspect(type(obj))
     return tuple(getattr(obj, c.key) for c in mapper.primary_key)
@@ -176,10 +184,7 @@ def test_every_model_round_trips(empty_engine: sa.Engine) -> None:
         for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
     }
     with Session(empty_engine) as session:
-        for obj in originals:  # no ORM relationships, so flush in foreign-key order
-            session.add(obj)
-            session.flush()
-        session.commit()
+        _add_in_order(session, originals)
     with Session(empty_engine) as session:
         for (cls, pk), values in expected.items():
             loaded = session.get(cls, pk if len(pk) > 1 else pk[0])
@@ -213,10 +218,7 @@ def test_foreign_keys_are_enforced(empty_engine: sa.Engine) -> None:
 
 def test_enums_store_dutch_values(empty_engine: sa.Engine) -> None:
     with Session(empty_engine) as session:
-        for obj in _one_of_each()[:8]:
-            session.add(obj)
-            session.flush()
-        session.commit()
+        _add_in_order(session, _one_of_each()[:8])
         assert session.exec(select(m.Gebruiker.rol)).one() == m.Rol.KERNGROEP
     with empty_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT rol FROM gebruiker")).scalar() == "kerngroep"

@@ -57,8 +57,8 @@ def suppress_small(
     return frame
 
 
-def suppress_value(count: int, scope: Scope) -> int | None:
+def suppress_value(count: int, suppress: bool) -> int | None:
     """A single count as an aggregate view may show it (None means '<10')."""
-    if scope.suppress_small_counts and 0 < count < threshold():
+    if suppress and 0 < count < threshold():
         return None
     return count

@@ -79,9 +79,9 @@ def _kerncijfers(
         .where(actief, Betaling.datum <= filters.tot)
     ).scalar()
     knelpunten = _open_knelpunten(conn, filters, scope)
-    view_scope = scope if suppress else Scope(Rol.KERNGROEP, scope.gebruiker_id)
-    actieve = suppress_value(n_actief, view_scope)
-    gestarte = suppress_value(n_gestart, view_scope)
+    hide = suppress and scope.suppress_small_counts
+    actieve = suppress_value(n_actief, hide)
+    gestarte = suppress_value(n_gestart, hide)
     return Kerncijfers(
         actieve_trajecten=actieve,
         gestarte_trajecten=gestarte,
@@ -90,7 +90,7 @@ def _kerncijfers(
         nog_te_betalen_cent=(actief_tarief - int(betaald_actief or 0))
         if actieve is not None
         else None,
-        open_knelpunten=suppress_value(knelpunten, view_scope),
+        open_knelpunten=suppress_value(knelpunten, hide),
     )
 
 
