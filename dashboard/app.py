@@ -22,20 +22,16 @@ from dashboard.components import demo_banner  # noqa: E402
 from dashboard.db import get_engine, show_database_error  # noqa: E402
 from data_access.access import scope_for  # noqa: E402
 from data_access.auth import demo_accounts_active  # noqa: E402
+from data_access.labels import ROL, label  # noqa: E402
 
 st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:", layout="wide")
 
 # key -> (title, icon, section); the key is also the page file name and the PAGE_ROLES key.
 PAGES: dict[str, tuple[str, str, str]] = {
     "overzicht": ("Overzicht", ":material/dashboard:", "Dashboards"),
+    "uitnutting": ("SPIC-uitnutting", ":material/grid_on:", "Dashboards"),
+    "aanbieder": ("Aanbieder", ":material/business:", "Dashboards"),
     "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
-}
-ROL_LABELS = {
-    "beheerder": "Beheerder",
-    "kerngroep": "Kerngroep",
-    "contractmanager": "Contractmanager",
-    "adviseur": "Adviseur",
-    "aanbieder": "Aanbieder",
 }
 
 engine = get_engine()
@@ -70,7 +66,7 @@ page = st.navigation(sections)
 
 with st.sidebar:
     st.markdown("**SPIC-monitor**")
-    st.text(f"{identity.weergavenaam}\n{ROL_LABELS[identity.rol.value]}")
+    st.text(f"{identity.weergavenaam}\n{label(ROL, identity.rol)}")
     if st.button("Uitloggen", icon=":material/logout:"):
         logout("U bent uitgelogd.")
         st.rerun()

@@ -47,12 +47,28 @@ def export_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame
     for column in labels:
         if column.endswith("_cent"):
             out[column] = out[column].astype("Float64") / 100
+    if "onderdrukt" in frame and frame["onderdrukt"].any():
+        # A blank cell must not read as zero: say which rows were withheld and why.
+        out["onderdrukt"] = frame["onderdrukt"].map({True: "ja, minder dan 10", False: ""})
+        labels = {**labels, "onderdrukt": "Onderdrukt (privacy)"}
     return out.rename(
         columns={
             c: labels[c].replace("(€)", "").strip() + (" (€)" if c.endswith("_cent") else "")
             for c in labels
         }
     )
+
+
+def excel_bytes(sheets: Mapping[str, tuple[pd.DataFrame, Mapping[str, str]]]) -> bytes:
+    """One workbook, a sheet per (frame, labels) pair; the same export shape as every table."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, (frame, labels) in sheets.items():
+            export_frame(frame, labels).to_excel(writer, index=False, sheet_name=name[:31])
+    return buffer.getvalue()
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_with_downloads(
@@ -78,13 +94,11 @@ def table_with_downloads(
         on_click="ignore",
         icon=":material/download:",
     )
-    buffer = io.BytesIO()
-    export.to_excel(buffer, index=False, sheet_name=file_stem[:31])
     right.download_button(
         "Download als Excel",
-        data=buffer.getvalue(),
+        data=excel_bytes({file_stem: (frame, labels)}),
         file_name=f"{file_stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=XLSX_MIME,
         key=f"{key}_xlsx",
         on_click="ignore",
         icon=":material/download:",

@@ -73,10 +73,39 @@ def percentage(fraction: float | None, decimals: int = 1, suppressed: bool = Fal
     return f"{text},{frac}%" if decimals else f"{text}%"
 
 
-def datum(value: dt.date | dt.datetime | None) -> str:
+def procent(fraction: float | None, suppressed: bool = False) -> str:
+    """Whole percentages for tables and chart summaries: 0.834 -> '83%'."""
+    return percentage(fraction, 0, suppressed)
+
+
+def cijfer(value: float | None, suppressed: bool = False) -> str:
+    """A score or hours with one decimal: 1234.56 -> '1.234,6'."""
+    if value is None or pd.isna(value):
+        return SUPPRESSED if suppressed else EMPTY
+    whole, frac = f"{abs(float(value)):.1f}".split(".")
+    return ("-" if value < 0 else "") + f"{_group(whole)},{frac}"
+
+
+uren = cijfer
+
+
+def maand(value: dt.date | None, suppressed: bool = False) -> str:
+    """A month as '11-2026'."""
+    if value is None or pd.isna(value):
+        return SUPPRESSED if suppressed else EMPTY
+    return value.strftime("%m-%Y")
+
+
+def ja_nee(value: object, suppressed: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return SUPPRESSED if suppressed else EMPTY
+    return "ja" if value else "nee"
+
+
+def datum(value: dt.date | dt.datetime | None, suppressed: bool = False) -> str:
     """A date as '23-11-2026'; a timestamp is first converted to Amsterdam time."""
     if value is None or pd.isna(value):
-        return EMPTY
+        return SUPPRESSED if suppressed else EMPTY
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(AMSTERDAM)

@@ -25,6 +25,9 @@ DASHBOARD_ROLLEN = ALLE_ROLLEN
 # Page key -> roles that may open it. The navigation and every page guard read this table.
 PAGE_ROLES: dict[str, frozenset[Rol]] = {
     "overzicht": DASHBOARD_ROLLEN,
+    "uitnutting": DASHBOARD_ROLLEN,
+    # Provider detail: not for advisers, who see aggregates only.
+    "aanbieder": frozenset({Rol.BEHEERDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.AANBIEDER}),
     "gebruikers": frozenset({Rol.BEHEERDER}),
 }
 

@@ -385,7 +385,7 @@ def _utilisation(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator)
     seg = spic.loc[df["spic_id"], "segment"].to_numpy()
     prof = spic.loc[df["spic_id"], "profiel_nr"].to_numpy()
     verblijf = spic.loc[df["spic_id"], "verblijf"].to_numpy()
-    mean = np.where(seg == "C", 1.0, np.where(np.isin(prof, ZWARE_B_PROFIELEN), 1.28, 0.9))
+    mean = np.where(seg == "C", 1.0, np.where(np.isin(prof, ZWARE_B_PROFIELEN), 1.45, 0.9))
     mean = np.where(verblijf, 1.02, mean)
     sigma = np.where(verblijf, 0.12, 0.22)
     effect = rng.normal(1.0, 0.05, len(aanb) + 1)[df["hoofdaannemer_id"].to_numpy()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from data_access.generator import read_parquet
 from data_access.loader import DEMO_DIR, load_tables
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Analytical snapshots and other files the app writes go to a temporary folder, never data/.
+os.environ.setdefault("SPIC_DATA_DIR", tempfile.mkdtemp(prefix="spic-tests-"))
 BACKENDS = ["sqlite", "postgresql"]
 
 

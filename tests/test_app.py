@@ -15,11 +15,11 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 ROLE_PAGES = {
-    "demo.beheerder": {"overzicht", "gebruikers"},
-    "demo.kerngroep": {"overzicht"},
-    "demo.contractmanager": {"overzicht"},
-    "demo.adviseur": {"overzicht"},
-    "demo.aanbieder": {"overzicht"},
+    "demo.beheerder": {"overzicht", "uitnutting", "aanbieder", "gebruikers"},
+    "demo.kerngroep": {"overzicht", "uitnutting", "aanbieder"},
+    "demo.contractmanager": {"overzicht", "uitnutting", "aanbieder"},
+    "demo.adviseur": {"overzicht", "uitnutting"},
+    "demo.aanbieder": {"overzicht", "uitnutting", "aanbieder"},
 }
 ALL_PAGES = {p.stem for p in PAGES_DIR.glob("*.py")}
 

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ROLE_PAGES = {
-    "demo.beheerder": ["Overzicht", "Gebruikers"],
-    "demo.kerngroep": ["Overzicht"],
-    "demo.contractmanager": ["Overzicht"],
-    "demo.adviseur": ["Overzicht"],
-    "demo.aanbieder": ["Overzicht"],
+    "demo.beheerder": ["Overzicht", "SPIC-uitnutting", "Aanbieder", "Gebruikers"],
+    "demo.kerngroep": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
+    "demo.contractmanager": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
+    "demo.adviseur": ["Overzicht", "SPIC-uitnutting"],
+    "demo.aanbieder": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
 }
 
 

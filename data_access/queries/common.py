@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from data_access.access import Scope
 from data_access.filters import Filters
-from data_access.models import Gemeente, Spic, Traject
+from data_access.models import Gemeente, Rol, Spic, Traject
 from data_access.settings import get_settings
 
 SUPPRESSED_LABEL = "<10"
@@ -33,12 +33,73 @@ def traject_base(filters: Filters) -> sa.Select:
     return stmt
 
 
+def traject_where(filters: Filters) -> tuple[str, list[object]]:
+    """The non-date filters as a DuckDB condition over `traject t`, `gemeente g`, `spic s`."""
+    conditions = ["TRUE"]
+    params: list[object] = []
+    if filters.regio:
+        conditions.append("g.regio_code = ?")
+        params.append(filters.regio)
+    if filters.gemeente:
+        conditions.append("t.gemeente_code = ?")
+        params.append(filters.gemeente)
+    if filters.segment:
+        conditions.append("s.segment = ?")
+        params.append(str(filters.segment))
+    if filters.aanbieder_id is not None:
+        conditions.append("t.hoofdaannemer_id = ?")
+        params.append(filters.aanbieder_id)
+    return " AND ".join(conditions), params
+
+
+TRAJECT_JOINS = """
+    traject t
+    JOIN gemeente g ON g.cbs_code = t.gemeente_code
+    JOIN spic s ON s.id = t.spic_id
+    LEFT JOIN traject_kosten k ON k.traject_id = t.id
+"""
+
+
+def visible_providers_where(scope: Scope, column: str) -> tuple[str, list[object]]:
+    """A condition limiting rows to providers whose detail this user may see."""
+    if scope.sees_all_detail:
+        return "TRUE", []
+    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
+        return f"{column} = ?", [scope.aanbieder_id]
+    if scope.rol == Rol.CONTRACTMANAGER and scope.portefeuille:
+        ids = sorted(scope.portefeuille)
+        return f"{column} IN ({', '.join('?' * len(ids))})", list(ids)
+    return "FALSE", []
+
+
+def anonymise_providers(
+    frame: pd.DataFrame, scope: Scope, id_column: str, name_column: str, label: str = "Aanbieder"
+) -> pd.DataFrame:
+    """Replace names and ids of providers this user may not see by a neutral, numbered label.
+
+    Numbers follow the order of first appearance, so they carry no information beyond the
+    ranking the user already sees; one provider keeps one number within the frame.
+    """
+    frame = frame.copy()
+    hidden = ~frame[id_column].map(lambda i: pd.notna(i) and scope.may_see_provider(int(i)))
+    numbers = {i: n for n, i in enumerate(frame.loc[hidden, id_column].unique(), start=1)}
+    frame[name_column] = frame[name_column].astype(object)
+    frame.loc[hidden, name_column] = [f"{label} {numbers[i]}" for i in frame.loc[hidden, id_column]]
+    frame[id_column] = frame[id_column].astype("Int64")
+    frame.loc[hidden, id_column] = pd.NA
+    return frame
+
+
 def threshold() -> int:
     return get_settings().suppression_threshold
 
 
 def suppress_small(
-    frame: pd.DataFrame, count_column: str, value_columns: Sequence[str], scope: Scope
+    frame: pd.DataFrame,
+    count_column: str,
+    value_columns: Sequence[str],
+    scope: Scope,
+    exempt: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Blank every figure of a row based on 1..threshold-1 cases, for roles without detail.
 
@@ -50,6 +111,8 @@ def suppress_small(
     if not scope.suppress_small_counts or frame.empty:
         return frame
     small = (frame[count_column] > 0) & (frame[count_column] < threshold())
+    if exempt is not None:  # rows about the user's own organisation
+        small &= ~exempt
     frame["onderdrukt"] = small
     for col in (count_column, *value_columns):
         frame[col] = frame[col].astype("Float64" if frame[col].dtype.kind == "f" else "Int64")

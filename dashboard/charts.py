@@ -1,0 +1,204 @@
+"""Chart builders: an aggregated DataFrame in, a plotly Figure out. Pure, no Streamlit.
+
+Colours come from the Okabe-Ito palette; every chart also carries its values as text or
+markers of different shape, so nothing depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.components import PALETTE, SEGMENT_COLOURS, SEGMENT_PATTERNS
+from dashboard.formatting import PLOTLY_SEPARATORS, SUPPRESSED, percentage
+
+# Diverging scale around 100%: blue under the tariff, vermilion over it (Okabe-Ito ends).
+UTILISATION_SCALE = [(0.0, "#0072B2"), (0.5, "#F7F7F7"), (1.0, "#D55E00")]
+UTILISATION_RANGE = (0.5, 1.5)
+SUPPRESSED_GREY = "#BBBBBB"
+
+
+def _layout(fig: go.Figure, height: int, **kw: object) -> go.Figure:
+    fig.update_layout(
+        separators=PLOTLY_SEPARATORS,
+        height=height,
+        margin={"t": 30, "b": 10, "l": 10, "r": 10},
+        legend={"orientation": "h", "y": -0.15},
+        **kw,
+    )
+    return fig
+
+
+def utilisation_grid(cells: pd.DataFrame, title: str) -> go.Figure:
+    """Profile x intensity as a grid of squares coloured by utilisation, value printed in each.
+
+    Drawn as a scatter rather than a heatmap because Streamlit returns click selections for
+    scatter points only (DESIGN.md §3); `customdata[0]` is the SPIC id.
+    """
+    cells = cells.copy()
+    cells["profiel"] = cells["profiel_nr"].map("P{:02d}".format) + " " + cells["profiel_naam"]
+    cells["aantal"] = [
+        SUPPRESSED if s else f"{int(n)}"
+        for n, s in zip(cells["trajecten"], cells["onderdrukt"], strict=True)
+    ]
+    cells["label"] = [
+        percentage(u, 0) if pd.notna(u) else (SUPPRESSED if s else "–")
+        for u, s in zip(cells["uitnutting"], cells["onderdrukt"], strict=True)
+    ]
+    shown = cells["uitnutting"].notna()
+    fig = go.Figure()
+    # Suppressed or empty cells are grey squares, so a blank is never read as a low value.
+    for part, coloured in ((cells[~shown], False), (cells[shown], True)):
+        if part.empty:
+            continue
+        marker: dict[str, object] = {
+            "symbol": "square",
+            "size": 40,
+            "line": {"width": 1, "color": "#666666"},
+            "color": SUPPRESSED_GREY,
+        }
+        if coloured:
+            marker |= {
+                "color": part["uitnutting"].astype(float),
+                "colorscale": UTILISATION_SCALE,
+                "cmin": UTILISATION_RANGE[0],
+                "cmax": UTILISATION_RANGE[1],
+                "colorbar": {"title": "Uitnutting", "tickformat": ".0%"},
+            }
+        fig.add_scatter(
+            x=part["intensiteit_naam"],
+            y=part["profiel"],
+            mode="markers+text",
+            text=part["label"],
+            textfont={"size": 11, "color": "#000000"},
+            marker=marker,
+            customdata=list(zip(part["spic_id"], part["spic_code"], part["aantal"], strict=True)),
+            hovertemplate="%{customdata[1]}<br>Uitnutting: %{text}"
+            "<br>Afgesloten trajecten: %{customdata[2]}<extra></extra>",
+            showlegend=False,
+        )
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=None, side="top")
+    return _layout(fig, 80 + 44 * cells["profiel"].nunique(), title=title)
+
+
+def utilisation_histogram(per_bin: pd.DataFrame, bin_width: float, last_bin: int) -> go.Figure:
+    fig = go.Figure()
+    for segment, group in per_bin.dropna(subset=["trajecten"]).groupby("segment"):
+        fig.add_bar(
+            x=group["ondergrens"] * 100 + bin_width * 50,
+            y=group["trajecten"],
+            width=bin_width * 100 * 0.95,
+            name=f"Segment {segment}",
+            marker={
+                "color": SEGMENT_COLOURS[segment],
+                "pattern": {"shape": SEGMENT_PATTERNS[segment]},
+            },
+            hovertemplate="%{x:.0f}% ± 5: %{y} trajecten<extra>Segment " + segment + "</extra>",
+        )
+    fig.add_vline(
+        x=100,
+        line={"dash": "dash", "color": "#000000"},
+        annotation_text="100% = tarief",
+        annotation_position="top right",
+    )
+    fig.update_xaxes(title="Uitnutting (kosten ÷ tarief, %)", ticksuffix="%")
+    fig.update_yaxes(title="Afgesloten trajecten")
+    fig.update_layout(barmode="group")
+    return _layout(fig, 340)
+
+
+def balance_bars(balans: pd.DataFrame) -> go.Figure:
+    """Per main contractor: own and subcontracted cost stacked, the tariff as a marker."""
+    rows = balans.dropna(subset=["tarief_cent"]).iloc[::-1]
+    labels = [
+        f"{n} (tekort)" if t else n for n, t in zip(rows["naam"], rows["tekort"], strict=True)
+    ]
+    ids = rows["aanbieder_id"].astype("Int64").fillna(-1).astype(int)
+    custom = list(zip(ids, rows["resultaat_cent"] / 100, strict=True))
+    fig = go.Figure()
+    fig.add_bar(
+        y=labels,
+        x=rows["eigen_kosten_cent"] / 100,
+        name="Kosten eigen zorg",
+        orientation="h",
+        marker={"color": PALETTE[0]},
+        customdata=custom,
+        hovertemplate="Eigen zorg: € %{x:,.0f}<br>Resultaat: € %{customdata[1]:,.0f}"
+        "<extra></extra>",
+    )
+    fig.add_bar(
+        y=labels,
+        x=rows["onder_kosten_cent"] / 100,
+        name="Kosten onderaanneming",
+        orientation="h",
+        marker={"color": PALETTE[1], "pattern": {"shape": "/"}},
+        customdata=custom,
+        hovertemplate="Onderaanneming: € %{x:,.0f}<br>Resultaat: € %{customdata[1]:,.0f}"
+        "<extra></extra>",
+    )
+    fig.add_scatter(
+        y=labels,
+        x=rows["tarief_cent"] / 100,
+        name="Ontvangen tarieven",
+        mode="markers",
+        marker={"symbol": "diamond", "size": 11, "color": "#000000"},
+        customdata=custom,
+        hovertemplate="Tarieven: € %{x:,.0f}<extra></extra>",
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="Euro", tickprefix="€ ")
+    return _layout(fig, 120 + 24 * len(rows))
+
+
+def cost_tariff_trend(trend: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    rows = trend.dropna(subset=["tarief_cent"])
+    for segment, group in rows.groupby("segment"):
+        colour = SEGMENT_COLOURS[segment]
+        fig.add_scatter(
+            x=group["maand"],
+            y=group["tarief_cent"] / 100,
+            name=f"Tariefwaarde {segment}",
+            mode="lines+markers",
+            line={"color": colour, "dash": "dash"},
+            marker={"symbol": "diamond"},
+            hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Tarief " + segment + "</extra>",
+        )
+        fig.add_scatter(
+            x=group["maand"],
+            y=group["kosten_cent"] / 100,
+            name=f"Kosten {segment}",
+            mode="lines+markers",
+            line={"color": colour},
+            marker={"symbol": "circle"},
+            hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Kosten " + segment + "</extra>",
+        )
+    fig.update_yaxes(title="Euro per maand van afsluiting", tickprefix="€ ")
+    fig.update_xaxes(title=None, tickformat="%m-%Y")
+    return _layout(fig, 340)
+
+
+def capacity_lines(monthly: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for n, (contract, group) in enumerate(monthly.groupby("contract", sort=False)):
+        colour = PALETTE[n % len(PALETTE)]
+        fig.add_scatter(
+            x=group["maand"],
+            y=group["gebruikt_per_week"],
+            name=f"Gebruikt: {contract}",
+            mode="lines+markers",
+            line={"color": colour},
+            hovertemplate="%{x|%m-%Y}: %{y:,.1f} uur per week<extra></extra>",
+        )
+        fig.add_scatter(
+            x=group["maand"],
+            y=group["gereserveerd_per_week"],
+            name=f"Gereserveerd: {contract}",
+            mode="lines",
+            line={"color": colour, "dash": "dot"},
+            hovertemplate="Gereserveerd: %{y:,.1f} uur per week<extra></extra>",
+        )
+    fig.update_yaxes(title="Uren per week", rangemode="tozero")
+    fig.update_xaxes(title=None, tickformat="%m-%Y")
+    return _layout(fig, 340)

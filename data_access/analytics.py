@@ -1,0 +1,207 @@
+"""The analytical layer (DESIGN.md §3): DuckDB over a Parquet snapshot of the fact tables.
+
+The SQL database stays the system of record. Dashboards aggregate here instead: a snapshot of
+the fact and reference tables is written to Parquet once per data version, and DuckDB reads
+it. A new load or import bumps the version, so the next query builds a fresh snapshot and no
+page ever mixes old and new figures. The knelpunten register does not come through here: it
+must always be current and reads SQL directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_access.models import SQLModel
+from data_access.settings import get_settings
+
+SNAPSHOT_TABLES = (
+    "regio",
+    "gemeente",
+    "aanbieder",
+    "redenbeeindiging",
+    "spic",
+    "spictarief",
+    "traject",
+    "onderaanneming",
+    "inzet",
+    "betaling",
+    "uitkomst",
+)
+_BATCH_ROWS = 250_000
+# DuckDB's own limits, so the dashboard process stays bounded on national data.
+_DUCKDB_MEMORY_LIMIT = "1GB"
+_DUCKDB_THREADS = 2
+# Snapshots kept open per process: the current one per database, a few databases at most.
+_MAX_OPEN = 4
+
+Progress = Callable[[str, int], None]
+
+
+def _arrow_type(column: sa.Column) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return pa.bool_()
+    if isinstance(kind, sa.Integer):
+        return pa.int64()
+    if isinstance(kind, sa.Numeric):
+        return pa.float64()  # hours and scores; money is integer cents
+    if isinstance(kind, sa.DateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(kind, sa.Date):
+        return pa.date32()
+    return pa.string()
+
+
+def _schema(table: sa.Table) -> pa.Schema:
+    return pa.schema([pa.field(c.name, _arrow_type(c)) for c in table.columns])
+
+
+def _column(values: Sequence[Any], target: pa.DataType) -> pa.Array:
+    # Driver values differ per backend (SQLite: ISO strings and 0/1; psycopg: date, Decimal);
+    # let Arrow infer, then cast to the one type the snapshot promises.
+    if pa.types.is_floating(target):
+        values = [None if v is None else float(v) for v in values]
+    if pa.types.is_string(target):
+        values = [None if v is None else str(v) for v in values]
+    return pa.array(values).cast(target)
+
+
+def _export_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
+    schema = _schema(table)
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    result = conn.execution_options(stream_results=True).exec_driver_sql(
+        f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'
+    )
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while batch := result.fetchmany(_BATCH_ROWS):
+            arrays = [
+                _column(values, field.type)
+                for values, field in zip(zip(*batch, strict=True), schema, strict=True)
+            ]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            rows += len(batch)
+        if rows == 0:
+            writer.write_table(schema.empty_table())
+    return rows
+
+
+def _stamp(engine: Engine) -> str:
+    """Identifies one state of the fact data: the version and when it was set."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT versie, gewijzigd FROM gegevensversie WHERE id = 1")
+        ).first()
+    return "0" if row is None else f"{row[0]}-{row[1]}"
+
+
+def _database_key(engine: Engine) -> str:
+    url = engine.url.render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def snapshot_root() -> Path:
+    return get_settings().data_dir / "analytics"
+
+
+def write_snapshot(engine: Engine, target: Path, progress: Progress | None = None) -> None:
+    """Export the snapshot tables to Parquet in one read transaction, then move it into place."""
+    staging = target.parent / f".tmp-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    try:
+        with engine.connect() as conn, conn.begin():
+            for name in SNAPSHOT_TABLES:
+                rows = _export_table(
+                    conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"
+                )
+                if progress:
+                    progress(name, rows)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.exists():
+                raise  # another process won the race otherwise; its snapshot is the same data
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class Analytics:
+    """A DuckDB database whose tables are views over one snapshot directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._con = duckdb.connect(
+            config={"memory_limit": _DUCKDB_MEMORY_LIMIT, "threads": _DUCKDB_THREADS}
+        )
+        for name in SNAPSHOT_TABLES:
+            path = str(directory / f"{name}.parquet").replace("'", "''")
+            self._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        # Cost per trajectory, own and subcontracted: the base of nearly every page.
+        self._con.execute(
+            """
+            CREATE TABLE traject_kosten AS
+            SELECT i.traject_id,
+                   SUM(i.kosten_cent)::BIGINT AS kosten_cent,
+                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent ELSE 0 END)
+                       ::BIGINT AS eigen_kosten_cent,
+                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0 ELSE i.kosten_cent END)
+                       ::BIGINT AS onder_kosten_cent
+            FROM inzet i JOIN traject t ON t.id = i.traject_id
+            GROUP BY i.traject_id
+            """
+        )
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run one query; a cursor per call keeps concurrent Streamlit sessions apart."""
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
+
+_open: dict[str, tuple[str, Analytics]] = {}
+_lock = threading.Lock()
+
+
+def analytics(engine: Engine, progress: Progress | None = None) -> Analytics:
+    """The analytical view of this database's current data, built on first use per version."""
+    key = _database_key(engine)
+    stamp = _stamp(engine)
+    current = _open.get(key)
+    if current is not None and current[0] == stamp:
+        return current[1]
+    with _lock:
+        current = _open.get(key)
+        if current is not None and current[0] == stamp:
+            return current[1]
+        root = snapshot_root() / key
+        directory = root / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        if not directory.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            write_snapshot(engine, directory, progress)
+        fresh = Analytics(directory)
+        # The replaced snapshot is not closed or deleted yet: a session may still be reading
+        # it. It goes at the next refresh; older ones go now.
+        keep = {directory, current[1].directory if current else directory}
+        _open[key] = (stamp, fresh)
+        while len(_open) > _MAX_OPEN:
+            _open.pop(next(iter(_open)))
+        for old in root.iterdir():
+            if old not in keep and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+        return fresh

@@ -1,0 +1,341 @@
+"""SPIC-uitnutting: does the tariff cover the care delivered, per SPIC, provider and trajectory?
+
+Utilisation is the cost of delivered care (own and subcontracted) divided by the SPIC tariff.
+It is measured on trajectories that ended in the period: an open trajectory has not had all its
+care yet, so its ratio would read low. Everything aggregates in the analytical layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access.access import AccessDenied, Scope
+from data_access.analytics import analytics
+from data_access.filters import Filters, check_filters
+from data_access.models import OnderaannemingVorm, Rol
+from data_access.queries.common import (
+    TRAJECT_JOINS,
+    anonymise_providers,
+    suppress_small,
+    suppress_value,
+    traject_where,
+    visible_providers_where,
+)
+
+# Histogram bins of 10 percentage points; everything from 300% up shares the last bin.
+BIN_WIDTH = 0.10
+LAST_BIN = 30
+WEEKS_PER_MONTH = 52 / 12
+HOURS_PER_FTE = 36  # the collective agreement's working week for youth care
+DRILL_LIMIT = 2_000
+CAPACITY_FORMS = (OnderaannemingVorm.STRUCTUREEL_FTE, OnderaannemingVorm.GERESERVEERDE_UREN)
+
+
+@dataclass(frozen=True)
+class Verdeling:
+    per_bin: pd.DataFrame  # segment, bin (0..LAST_BIN), ondergrens, trajecten, onderdrukt
+    afgesloten: int | None
+    boven_tarief: int | None  # trajectories that cost more than their tariff
+    mediaan: float | None
+    overschrijding_cent: int | None  # summed cost above tariff over those trajectories
+
+
+@dataclass(frozen=True)
+class Uitnutting:
+    heatmap: pd.DataFrame
+    eigen_heatmap: pd.DataFrame | None  # a provider's own organisation, unsuppressed
+    verdeling: Verdeling
+    balans: pd.DataFrame
+    trend: pd.DataFrame
+    capaciteit: pd.DataFrame
+    capaciteit_per_maand: pd.DataFrame
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = numerator.astype("Float64")
+    den = denominator.astype("Float64")
+    return (num / den.where(den > 0)).astype("Float64")
+
+
+def _ended(filters: Filters) -> tuple[str, list[object]]:
+    where, params = traject_where(filters)
+    return f"{where} AND t.einddatum BETWEEN ? AND ?", [*params, filters.van, filters.tot]
+
+
+def heatmap(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Per SPIC: ended trajectories, tariff and cost; one row per SPIC of the catalogue."""
+    where, params = _ended(filters)
+    frame = analytics(engine).frame(
+        f"""
+        WITH cel AS (
+            SELECT t.spic_id, COUNT(*) AS trajecten,
+                   SUM(t.tarief_cent)::BIGINT AS tarief_cent,
+                   SUM(COALESCE(k.kosten_cent, 0))::BIGINT AS kosten_cent
+            FROM {TRAJECT_JOINS}
+            WHERE {where}
+            GROUP BY t.spic_id
+        )
+        SELECT s.id AS spic_id, s.code AS spic_code, s.segment::VARCHAR AS segment,
+               s.profiel_nr, s.profiel_naam, s.intensiteit_nr, s.intensiteit_naam,
+               COALESCE(c.trajecten, 0)::BIGINT AS trajecten,
+               COALESCE(c.tarief_cent, 0)::BIGINT AS tarief_cent,
+               COALESCE(c.kosten_cent, 0)::BIGINT AS kosten_cent
+        FROM spic s LEFT JOIN cel c ON c.spic_id = s.id
+        {"WHERE s.segment = ?" if filters.segment else ""}
+        ORDER BY s.segment, s.profiel_nr, s.intensiteit_nr
+        """,
+        [*params, *([str(filters.segment)] if filters.segment else [])],
+    )
+    frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
+    return frame
+
+
+def _verdeling(engine: Engine, filters: Filters, scope: Scope) -> Verdeling:
+    where, params = _ended(filters)
+    an = analytics(engine)
+    per_bin = an.frame(
+        f"""
+        SELECT s.segment::VARCHAR AS segment,
+               LEAST(FLOOR(COALESCE(k.kosten_cent, 0) / t.tarief_cent / {BIN_WIDTH}),
+                     {LAST_BIN})::INTEGER AS bin,
+               COUNT(*) AS trajecten
+        FROM {TRAJECT_JOINS}
+        WHERE {where} AND t.tarief_cent > 0
+        GROUP BY ALL ORDER BY segment, bin
+        """,
+        params,
+    )
+    per_bin["ondergrens"] = per_bin["bin"] * BIN_WIDTH
+    per_bin = suppress_small(per_bin, "trajecten", [], scope)
+    stats = an.frame(
+        f"""
+        SELECT COUNT(*) AS n,
+               COUNT(*) FILTER (WHERE COALESCE(k.kosten_cent, 0) > t.tarief_cent) AS boven,
+               MEDIAN(COALESCE(k.kosten_cent, 0) / t.tarief_cent) AS mediaan,
+               COALESCE(SUM(COALESCE(k.kosten_cent, 0) - t.tarief_cent)
+                   FILTER (WHERE COALESCE(k.kosten_cent, 0) > t.tarief_cent), 0)::BIGINT AS over
+        FROM {TRAJECT_JOINS}
+        WHERE {where} AND t.tarief_cent > 0
+        """,
+        params,
+    ).iloc[0]
+    hide = scope.suppress_small_counts
+    n = suppress_value(int(stats["n"]), hide)
+    boven = suppress_value(int(stats["boven"]), hide)
+    return Verdeling(
+        per_bin=per_bin,
+        afgesloten=n,
+        boven_tarief=boven,
+        mediaan=float(stats["mediaan"]) if n and pd.notna(stats["mediaan"]) else None,
+        overschrijding_cent=int(stats["over"]) if boven is not None else None,
+    )
+
+
+def _balans(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
+    where, params = _ended(filters)
+    frame = analytics(engine).frame(
+        f"""
+        SELECT t.hoofdaannemer_id AS aanbieder_id, a.naam,
+               COUNT(*) AS trajecten,
+               AVG(CASE WHEN s.segment = 'B' THEN 1.0 ELSE 0.0 END) AS aandeel_b,
+               SUM(t.tarief_cent)::BIGINT AS tarief_cent,
+               SUM(COALESCE(k.eigen_kosten_cent, 0))::BIGINT AS eigen_kosten_cent,
+               SUM(COALESCE(k.onder_kosten_cent, 0))::BIGINT AS onder_kosten_cent
+        FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
+        WHERE {where}
+        GROUP BY ALL
+        """,
+        params,
+    )
+    frame["kosten_cent"] = frame["eigen_kosten_cent"] + frame["onder_kosten_cent"]
+    frame["resultaat_cent"] = frame["tarief_cent"] - frame["kosten_cent"]
+    frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
+    frame["tekort"] = frame["resultaat_cent"] < 0
+    frame = frame.sort_values(["resultaat_cent", "naam"]).reset_index(drop=True)
+    own = frame["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    frame = suppress_small(
+        frame,
+        "trajecten",
+        [
+            "aandeel_b",
+            "tarief_cent",
+            "eigen_kosten_cent",
+            "onder_kosten_cent",
+            "kosten_cent",
+            "resultaat_cent",
+            "uitnutting",
+        ],
+        scope,
+        exempt=own,
+    )
+    frame.loc[frame["onderdrukt"], "tekort"] = False
+    return anonymise_providers(frame, scope, "aanbieder_id", "naam", "Hoofdaannemer")
+
+
+def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
+    where, params = _ended(filters)
+    frame = analytics(engine).frame(
+        f"""
+        SELECT DATE_TRUNC('month', t.einddatum)::DATE AS maand, s.segment::VARCHAR AS segment,
+               COUNT(*) AS trajecten,
+               SUM(t.tarief_cent)::BIGINT AS tarief_cent,
+               SUM(COALESCE(k.kosten_cent, 0))::BIGINT AS kosten_cent
+        FROM {TRAJECT_JOINS}
+        WHERE {where}
+        GROUP BY ALL ORDER BY maand, segment
+        """,
+        params,
+    )
+    frame["maand"] = pd.to_datetime(frame["maand"]).dt.date
+    frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
+    return suppress_small(frame, "trajecten", ["tarief_cent", "kosten_cent", "uitnutting"], scope)
+
+
+def _capaciteit(
+    engine: Engine, filters: Filters, scope: Scope
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hours used per week against hours reserved, for fte and reserved-hours subcontracts.
+
+    Capacity belongs to the contract, not to a municipality or segment: only the period and
+    the provider filter (on either side of the contract) apply.
+    """
+    params: list[object] = [filters.van, filters.tot]
+    provider = ""
+    if filters.aanbieder_id is not None:
+        provider = "AND (o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
+        params += [filters.aanbieder_id, filters.aanbieder_id]
+    forms = ", ".join(f"'{f.value}'" for f in CAPACITY_FORMS)
+    monthly = analytics(engine).frame(
+        f"""
+        SELECT o.id AS onderaanneming_id, o.hoofdaannemer_id, h.naam AS hoofdaannemer,
+               o.onderaannemer_id, n.naam AS onderaannemer, o.vorm::VARCHAR AS vorm,
+               COALESCE(o.uren_per_week, o.fte * {HOURS_PER_FTE}) AS gereserveerd_per_week,
+               i.maand::DATE AS maand, SUM(i.uren) / {WEEKS_PER_MONTH} AS gebruikt_per_week
+        FROM onderaanneming o
+        JOIN inzet i ON i.onderaanneming_id = o.id
+        JOIN aanbieder h ON h.id = o.hoofdaannemer_id
+        JOIN aanbieder n ON n.id = o.onderaannemer_id
+        WHERE o.vorm IN ({forms}) AND i.maand BETWEEN ? AND ? {provider}
+        GROUP BY ALL ORDER BY onderaanneming_id, maand
+        """,
+        params,
+    )
+    monthly["maand"] = pd.to_datetime(monthly["maand"]).dt.date
+    monthly["benutting"] = monthly["gebruikt_per_week"] / monthly["gereserveerd_per_week"]
+    keys = [
+        "onderaanneming_id",
+        "hoofdaannemer_id",
+        "hoofdaannemer",
+        "onderaannemer_id",
+        "onderaannemer",
+        "vorm",
+        "gereserveerd_per_week",
+    ]
+    summary = (
+        monthly.groupby(keys, as_index=False)
+        .agg(
+            maanden=("maand", "count"),
+            gebruikt_per_week=("gebruikt_per_week", "mean"),
+            maanden_onder_80=("benutting", lambda b: int((b < 0.8).sum())),
+        )
+        .sort_values("onderaanneming_id")
+        .reset_index(drop=True)
+    )
+    summary["benutting"] = summary["gebruikt_per_week"] / summary["gereserveerd_per_week"]
+    # A capacity contract is visible in detail to whoever may see either party.
+    for frame in (summary, monthly):
+        visible = frame["hoofdaannemer_id"].map(scope.may_see_provider) | frame[
+            "onderaannemer_id"
+        ].map(scope.may_see_provider)
+        for side in ("hoofdaannemer", "onderaannemer"):
+            anonymous = anonymise_providers(frame, scope, f"{side}_id", side, side.capitalize())
+            frame[side] = frame[side].astype(object).where(visible, anonymous[side])
+        for side in ("hoofdaannemer_id", "onderaannemer_id"):
+            frame[side] = frame[side].astype("Int64").where(visible, pd.NA)
+    monthly["contract"] = monthly["hoofdaannemer"] + " → " + monthly["onderaannemer"]
+    return summary, monthly
+
+
+def uitnutting(engine: Engine, scope: Scope, filters: Filters) -> Uitnutting:
+    check_filters(filters, scope)
+    cells = heatmap(engine, filters)
+    value_columns = ["tarief_cent", "kosten_cent", "uitnutting"]
+    eigen = None
+    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
+        own = heatmap(engine, dataclasses.replace(filters, aanbieder_id=scope.aanbieder_id))
+        eigen = suppress_small(own, "trajecten", value_columns, scope, exempt=own["trajecten"] >= 0)
+    summary, monthly = _capaciteit(engine, filters, scope)
+    return Uitnutting(
+        heatmap=suppress_small(cells, "trajecten", value_columns, scope),
+        eigen_heatmap=eigen,
+        verdeling=_verdeling(engine, filters, scope),
+        balans=_balans(engine, filters, scope),
+        trend=_trend(engine, filters, scope),
+        capaciteit=summary,
+        capaciteit_per_maand=monthly,
+    )
+
+
+@dataclass(frozen=True)
+class Selectie:
+    """What a click on the page selects: one SPIC cell and/or one main contractor."""
+
+    spic_id: int | None = None
+    hoofdaannemer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    trajecten: pd.DataFrame
+    totaal: int  # before the display limit
+    beperkt_tot_eigen: bool  # rows limited to the providers this user may see
+
+
+def trajecten(
+    engine: Engine, scope: Scope, filters: Filters, selectie: Selectie, limit: int = DRILL_LIMIT
+) -> Drilldown:
+    """The ended trajectories behind one heatmap cell or balance bar.
+
+    Trajectory rows are provider detail: advisers get none, providers only their own,
+    contract managers those of their portfolio.
+    """
+    check_filters(filters, scope)
+    if scope.rol == Rol.ADVISEUR:
+        raise AccessDenied(
+            "Gegevens per traject zijn niet beschikbaar voor uw rol; u ziet alleen totalen."
+        )
+    where, params = _ended(filters)
+    visible, visible_params = visible_providers_where(scope, "t.hoofdaannemer_id")
+    conditions = [where, visible]
+    params += visible_params
+    if selectie.spic_id is not None:
+        conditions.append("t.spic_id = ?")
+        params.append(selectie.spic_id)
+    if selectie.hoofdaannemer_id is not None:
+        conditions.append("t.hoofdaannemer_id = ?")
+        params.append(selectie.hoofdaannemer_id)
+    frame = analytics(engine).frame(
+        f"""
+        SELECT t.id AS traject_id, t.client_pseudo, g.naam AS gemeente, s.code AS spic_code,
+               a.naam AS hoofdaannemer, t.startdatum, t.einddatum, t.reden_beeindiging,
+               t.tarief_cent, COALESCE(k.kosten_cent, 0)::BIGINT AS kosten_cent,
+               COALESCE(k.eigen_kosten_cent, 0)::BIGINT AS eigen_kosten_cent,
+               COUNT(*) OVER () AS totaal
+        FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
+        WHERE {" AND ".join(conditions)}
+        ORDER BY COALESCE(k.kosten_cent, 0) / NULLIF(t.tarief_cent, 0) DESC NULLS LAST, t.id
+        LIMIT ?
+        """,
+        [*params, limit],
+    )
+    total = int(frame["totaal"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns="totaal")
+    for column in ("startdatum", "einddatum"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
+    frame["eigen_aandeel"] = _ratio(frame["eigen_kosten_cent"], frame["kosten_cent"])
+    return Drilldown(frame, total, beperkt_tot_eigen=not scope.sees_all_detail)
