@@ -20,6 +20,7 @@ import streamlit as st  # noqa: E402
 from dashboard.auth import current_identity, login_page, logout  # noqa: E402
 from dashboard.components import demo_banner  # noqa: E402
 from dashboard.db import get_engine, show_database_error  # noqa: E402
+from dashboard.filters import PAGE_KEY  # noqa: E402
 from data_access.access import scope_for  # noqa: E402
 from data_access.auth import demo_accounts_active  # noqa: E402
 from data_access.labels import ROL, label  # noqa: E402
@@ -37,16 +38,25 @@ PAGES: dict[str, tuple[str, str, str]] = {
 engine = get_engine()
 identity = current_identity(engine)
 
-if identity is None:
-    # Only the login page exists for an anonymous session: any other URL is "not found".
-    login = st.Page(
-        lambda: login_page(engine),
+def _login_at(url_path: str) -> st.Page:
+    def show_login() -> None:
+        login_page(engine)
+
+    show_login.__name__ = f"login_{url_path}"  # Streamlit tells callable pages apart by name
+    return st.Page(
+        show_login,
         title="Inloggen",
-        url_path="inloggen",
+        url_path=url_path,
         icon=":material/login:",
-        default=True,
+        default=url_path == "inloggen",
     )
-    st.navigation([login], position="hidden").run()
+
+
+if identity is None:
+    # An anonymous session gets only the login form, at every page address: a shared link to
+    # a page asks for a login first and, once logged in, opens that page with its filters.
+    logins = [_login_at("inloggen"), *(_login_at(key) for key in PAGES)]
+    st.navigation(logins, position="hidden").run()
     st.stop()
 
 scope = scope_for(engine, identity)
@@ -63,6 +73,7 @@ for key, (title, icon, section) in PAGES.items():
             )
         )
 page = st.navigation(sections)
+st.session_state[PAGE_KEY] = page.url_path
 
 with st.sidebar:
     st.markdown("**SPIC-monitor**")

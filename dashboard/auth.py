@@ -7,6 +7,7 @@ import time
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from dashboard.filters import remember_link_filters
 from data_access.access import Scope, scope_for
 from data_access.auth import (
     Identity,
@@ -94,6 +95,7 @@ def require_page(engine: Engine, page: str) -> tuple[Identity, Scope]:
 
 def login_page(engine: Engine) -> None:
     st.title("Inloggen bij SPIC-monitor")
+    remember_link_filters()
     notice = st.session_state.pop(SESSION_NOTICE, None)
     if notice:
         st.info(notice)

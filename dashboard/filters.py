@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -16,6 +17,11 @@ from data_access.models import Segment
 KEYS = ("van", "tot", "regio", "gemeente", "segment", "aanbieder")
 SEGMENT_LABELS = {"B": "B – enkelvoudig", "C": "C – meervoudig"}
 ALLE = "Alle"
+LINK_KEY = "_filters_uit_link"
+SAVED_KEY = "_filters_laatst"
+PENDING_KEY = "_filters_terugzetten"
+LAST_PAGE_KEY = "_filters_vorige_pagina"
+PAGE_KEY = "_pagina"  # set by dashboard/app.py before each page runs
 
 
 def _parse_date(raw: str) -> dt.date | None:
@@ -26,29 +32,102 @@ def _parse_date(raw: str) -> dt.date | None:
     return value if PERIODE_MIN <= value <= PERIODE_MAX else None
 
 
-def _invalid_params(options: FilterOptions) -> list[str]:
-    """URL parameters that name something this user cannot choose; the widgets drop them."""
-    params = st.query_params
-    bad: list[str] = []
-    checks = {
-        "van": lambda v: _parse_date(v) is not None,
-        "tot": lambda v: _parse_date(v) is not None,
-        "regio": lambda v: v in options.regios,
-        "gemeente": lambda v: v in options.gemeenten,
-        "segment": lambda v: v in SEGMENT_LABELS,
-        "aanbieder": lambda v: v.isdigit() and int(v) in options.aanbieders,
+def _labels(options: FilterOptions) -> dict[str, dict[str, str]]:
+    """Per select filter: the label a bound widget writes into the URL -> the option value."""
+    return {
+        "regio": {naam: code for code, naam in options.regios.items()},
+        "gemeente": {naam: code for code, (naam, _) in options.gemeenten.items()},
+        "segment": {label: code for code, label in SEGMENT_LABELS.items()},
+        "aanbieder": {naam: str(i) for i, naam in options.aanbieders.items()},
     }
-    for key, ok in checks.items():
-        value = params.get(key)
-        if value not in (None, "") and not ok(value):
+
+
+def _valid(key: str, raw: str, labels: dict[str, dict[str, str]]) -> bool:
+    if key in ("van", "tot"):
+        return _parse_date(raw) is not None
+    return raw in labels[key]
+
+
+def _invalid_params(labels: dict[str, dict[str, str]]) -> list[str]:
+    """URL parameters that name something this user cannot choose; the widgets drop them."""
+    return [
+        key
+        for key in KEYS
+        if st.query_params.get(key) not in (None, "")
+        and not _valid(key, st.query_params[key], labels)
+    ]
+
+
+def remember_link_filters() -> None:
+    """Called on the login page: keep the filters of a shared link across the login."""
+    if LINK_KEY not in st.session_state:
+        st.session_state[LINK_KEY] = {k: st.query_params[k] for k in KEYS if k in st.query_params}
+
+
+def _restore_link_filters(labels: dict[str, dict[str, str]]) -> list[str]:
+    """Put the filters of a link opened before login into the widgets; return the invalid ones."""
+    remembered: dict[str, str] = st.session_state.pop(LINK_KEY, None) or {}
+    bad = []
+    for key, raw in remembered.items():
+        if not raw:
+            continue
+        if not _valid(key, raw, labels):
             bad.append(key)
+        elif key in ("van", "tot"):
+            st.session_state[key] = _parse_date(raw)
+        else:
+            # Widget state, not the URL: the binding then writes it back to the URL itself.
+            st.session_state[key] = labels[key][raw]
     return bad
+
+
+def _restore_after_page_switch() -> None:
+    pending: dict[str, object] = st.session_state.pop(PENDING_KEY, None) or {}
+    for key, value in pending.items():
+        st.session_state[key] = value
+
+
+def _keep_across_pages(values: dict[str, object]) -> None:
+    """Carry the filters over to the next page.
+
+    The URL binding keeps a filter across a page switch only once the user has touched it;
+    a value that came from a link is dropped on the first switch in Streamlit 1.67
+    (measured). So the last values are kept in the session too: when a page switch lost
+    one, it is put back and the page runs once more.
+    """
+    page = st.session_state.get(PAGE_KEY)
+    previous = st.session_state.get(LAST_PAGE_KEY)
+    st.session_state[LAST_PAGE_KEY] = page
+    saved: dict[str, object] = st.session_state.get(SAVED_KEY, {})
+    if previous is not None and page != previous:
+        lost = {k: v for k, v in saved.items() if values.get(k) != v}
+        if lost:
+            st.session_state[PENDING_KEY] = lost
+            st.rerun()
+    st.session_state[SAVED_KEY] = values
+
+
+def share_link(values: dict[str, object], labels: dict[str, dict[str, str]]) -> str:
+    """The address of this page with the current filters, in the form the widgets read back."""
+    defaults: dict[str, object] = {"van": PERIODE_MIN, "tot": PERIODE_MAX}
+    params: dict[str, str] = {}
+    for key, value in values.items():
+        if value in (None, ALLE) or value == defaults.get(key):
+            continue
+        if isinstance(value, dt.date):
+            params[key] = value.isoformat()
+        else:
+            params[key] = next(label for label, v in labels[key].items() if v == value)
+    base = st.context.url.split("?")[0] if st.context.url else ""
+    return base + ("?" + urlencode(params) if params else "")
 
 
 def filter_bar(engine: Engine, scope: Scope) -> Filters:
     """Draw the filters in the sidebar and return them, validated, for the data layer."""
     options: FilterOptions = cached_query(filter_options, engine, scope)
-    invalid = _invalid_params(options)
+    labels = _labels(options)
+    invalid = _restore_link_filters(labels) + _invalid_params(labels)
+    _restore_after_page_switch()
     with st.sidebar:
         st.header("Filters")
         if invalid:
@@ -106,6 +185,11 @@ def filter_bar(engine: Engine, scope: Scope) -> Filters:
                 bind="query-params",
                 format_func=lambda c: options.aanbieders.get(int(c), c) if c != ALLE else c,
             )
+    values = {k: st.session_state[k] for k in KEYS if k in st.session_state}
+    _keep_across_pages(values)
+    with st.sidebar.popover("Deel deze weergave", icon=":material/link:"):
+        st.caption("Wie deze link opent, ziet deze pagina met dezelfde filters (na inloggen).")
+        st.code(share_link(values, labels), language=None, wrap_lines=True)
     if not isinstance(van, dt.date) or not isinstance(tot, dt.date) or van > tot:
         st.sidebar.error("De periode is ongeldig: de begindatum ligt na de einddatum.")
         van, tot = PERIODE_MIN, PERIODE_MAX

@@ -8,31 +8,17 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access.access import AccessDenied, Scope, scope_for
-from data_access.auth import identity_by_id, list_users
+from data_access.access import AccessDenied, Scope
+from data_access.auth import list_users
 from data_access.filters import Filters, filter_options
 from data_access.generator import PLANTED
 from data_access.models import Rol
 from data_access.queries.overzicht import overzicht
-
-
-def _ids(engine: sa.Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return dict(conn.execute(sa.text("SELECT naam, id FROM aanbieder")).all())
-
-
-def _user(engine: sa.Engine, name: str) -> Scope:
-    with engine.connect() as conn:
-        uid = conn.execute(
-            sa.text("SELECT id FROM gebruiker WHERE gebruikersnaam = :n"), {"n": name}
-        ).scalar()
-    identity = identity_by_id(engine, int(uid))
-    assert identity is not None
-    return scope_for(engine, identity)
+from tests.helpers import provider_ids, user_scope
 
 
 def test_roles_see_provider_detail_as_designed(demo_engine: sa.Engine) -> None:
-    ids = _ids(demo_engine)
+    ids = provider_ids(demo_engine)
     horizon, zonnebloem = ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER], ids["Praktijk De Zonnebloem"]
     outside = ids["Sportschool Kracht & Koers"]
     expect = {
@@ -44,31 +30,33 @@ def test_roles_see_provider_detail_as_designed(demo_engine: sa.Engine) -> None:
         "demo.aanbieder2": (False, True, False),  # Zonnebloem itself
     }
     for name, seen in expect.items():
-        scope = _user(demo_engine, name)
+        scope = user_scope(demo_engine, name)
         got = tuple(scope.may_see_provider(i) for i in (horizon, zonnebloem, outside))
         assert got == seen, name
         assert scope.suppress_small_counts == (scope.rol in (Rol.ADVISEUR, Rol.AANBIEDER))
 
 
 def test_filter_options_offer_only_providers_the_user_may_see(demo_engine: sa.Engine) -> None:
-    assert filter_options(demo_engine, _user(demo_engine, "demo.adviseur")).aanbieders == {}
-    own = filter_options(demo_engine, _user(demo_engine, "demo.aanbieder")).aanbieders
+    assert filter_options(demo_engine, user_scope(demo_engine, "demo.adviseur")).aanbieders == {}
+    own = filter_options(demo_engine, user_scope(demo_engine, "demo.aanbieder")).aanbieders
     assert list(own.values()) == [PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
-    cm = filter_options(demo_engine, _user(demo_engine, "demo.contractmanager")).aanbieders
+    cm = filter_options(demo_engine, user_scope(demo_engine, "demo.contractmanager")).aanbieders
     assert len(cm) == 7
-    assert len(filter_options(demo_engine, _user(demo_engine, "demo.kerngroep")).aanbieders) > 40
+    assert (
+        len(filter_options(demo_engine, user_scope(demo_engine, "demo.kerngroep")).aanbieders) > 40
+    )
 
 
 @pytest.mark.parametrize("name", ["demo.adviseur", "demo.aanbieder2"])
 def test_filtering_on_another_provider_is_refused(demo_engine: sa.Engine, name: str) -> None:
-    horizon = _ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
+    horizon = provider_ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
     with pytest.raises(AccessDenied):
-        overzicht(demo_engine, _user(demo_engine, name), Filters(aanbieder_id=horizon))
+        overzicht(demo_engine, user_scope(demo_engine, name), Filters(aanbieder_id=horizon))
 
 
 def test_contract_manager_sees_portfolio_but_not_others(demo_engine: sa.Engine) -> None:
-    scope = _user(demo_engine, "demo.contractmanager")
-    ids = _ids(demo_engine)
+    scope = user_scope(demo_engine, "demo.contractmanager")
+    ids = provider_ids(demo_engine)
     overzicht(demo_engine, scope, Filters(aanbieder_id=ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]))
     outsider = next(i for n, i in ids.items() if n.startswith("Stichting"))
     with pytest.raises(AccessDenied):
@@ -93,7 +81,7 @@ def test_small_counts_are_suppressed_for_adviser_and_provider(demo_engine: sa.En
     true_count = _started(demo_engine, SMALL)
     assert 0 < true_count < 10  # the fixture selection really is small
     for name in ("demo.adviseur", "demo.aanbieder"):
-        result = overzicht(demo_engine, _user(demo_engine, name), SMALL)
+        result = overzicht(demo_engine, user_scope(demo_engine, name), SMALL)
         assert result.regio.gestarte_trajecten is None, name
         assert result.regio.spic_waarde_cent is None, name
         row = result.per_gemeente[result.per_gemeente["gemeente"] == "Oostzaan"].iloc[0]
@@ -102,13 +90,13 @@ def test_small_counts_are_suppressed_for_adviser_and_provider(demo_engine: sa.En
 
 @pytest.mark.parametrize("name", ["demo.kerngroep", "demo.contractmanager", "demo.beheerder"])
 def test_small_counts_are_shown_to_roles_with_detail(demo_engine: sa.Engine, name: str) -> None:
-    result = overzicht(demo_engine, _user(demo_engine, name), SMALL)
+    result = overzicht(demo_engine, user_scope(demo_engine, name), SMALL)
     assert result.regio.gestarte_trajecten == _started(demo_engine, SMALL)
     assert not result.per_gemeente["onderdrukt"].any()
 
 
 def test_provider_sees_its_own_figures_unsuppressed(demo_engine: sa.Engine) -> None:
-    scope = _user(demo_engine, "demo.aanbieder")
+    scope = user_scope(demo_engine, "demo.aanbieder")
     result = overzicht(demo_engine, scope, Filters())
     assert result.eigen_organisatie is not None
     with demo_engine.connect() as conn:
@@ -127,18 +115,20 @@ def test_provider_sees_its_own_figures_unsuppressed(demo_engine: sa.Engine) -> N
     assert result.eigen_organisatie.spic_waarde_cent == own[1]
     assert result.eigen_organisatie.open_knelpunten == knelpunten
     assert (
-        overzicht(demo_engine, _user(demo_engine, "demo.adviseur"), Filters()).eigen_organisatie
+        overzicht(
+            demo_engine, user_scope(demo_engine, "demo.adviseur"), Filters()
+        ).eigen_organisatie
         is None
     )
 
 
 def test_only_the_administrator_lists_users(demo_engine: sa.Engine) -> None:
-    users = list_users(demo_engine, _user(demo_engine, "demo.beheerder"))
+    users = list_users(demo_engine, user_scope(demo_engine, "demo.beheerder"))
     assert {u["gebruikersnaam"] for u in users} >= {"demo.adviseur", "demo.kerngroep"}
     assert all("wachtwoord_hash" not in u for u in users)
     for name in ("demo.kerngroep", "demo.contractmanager", "demo.adviseur", "demo.aanbieder"):
         with pytest.raises(AccessDenied):
-            list_users(demo_engine, _user(demo_engine, name))
+            list_users(demo_engine, user_scope(demo_engine, name))
 
 
 def test_pages_per_role() -> None:

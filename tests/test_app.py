@@ -189,3 +189,76 @@ def test_oidc_login_with_unknown_email_is_refused(
     at.run()
     assert at.title[0].value == "Inloggen bij SPIC-monitor"
     assert "niet bekend" in at.info[0].value
+
+
+def test_utilisation_drilldown_lists_the_trajectories_of_the_chosen_spic(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_engine_sqlite
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert not at.exception
+    assert at.title[0].value == "SPIC-uitnutting"
+    with engine.connect() as conn:
+        spic_id, expected = conn.execute(
+            sa.text(
+                "SELECT s.id, COUNT(t.id) FROM spic s JOIN traject t ON t.spic_id = s.id "
+                "WHERE s.code = 'B-P07-I1' AND t.einddatum IS NOT NULL GROUP BY s.id"
+            )
+        ).one()
+    at.selectbox(key="uitn_spic").set_value(spic_id).run()
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert len(shown) == expected
+    assert set(shown["SPIC"]) == {"B-P07-I1"}
+    assert shown["Tarief (€)"].str.startswith("€ ").all()
+
+
+def test_adviser_gets_aggregates_but_no_trajectory_list(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert not at.exception
+    assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
+    assert "uitn_spic" not in [s.key for s in at.selectbox]
+    balance = next(t for t in at.dataframe if "Hoofdaannemer" in t.value.columns).value
+    assert balance["Hoofdaannemer"].str.startswith("Hoofdaannemer ").all()  # no names
+
+
+def test_provider_sees_its_own_dossier_without_choosing(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "aanbieder.py")).run()
+    assert not at.exception
+    assert at.subheader[0].value == "Horizon Jeugd & Gezin"
+    assert "dossier" not in [s.key for s in at.selectbox]
+    labels = [d.label for d in at.get("download_button")]
+    assert labels[0] == "Download het hele dossier (Excel)"
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert not at.exception
+    assert at.segmented_control(key="uitn_weergave").value == "Uw organisatie"
+
+
+def test_contract_manager_chooses_a_provider_from_the_portfolio(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_engine_sqlite
+    at = login(new_app(monkeypatch, url), "demo.contractmanager")
+    at.switch_page(str(PAGES_DIR / "aanbieder.py")).run()
+    choice = at.selectbox(key="dossier")
+    with engine.connect() as conn:
+        portfolio = conn.execute(
+            sa.text(
+                "SELECT a.id, a.naam FROM portefeuille p JOIN aanbieder a ON a.id = p.aanbieder_id "
+                "JOIN gebruiker g ON g.id = p.gebruiker_id "
+                "WHERE g.gebruikersnaam = 'demo.contractmanager'"
+            )
+        ).all()
+    assert sorted(choice.options) == sorted(n for _, n in portfolio)
+    first_id, first_name = portfolio[0]
+    choice.set_value(str(first_id)).run()
+    assert not at.exception
+    assert at.subheader[0].value == first_name
+    assert {m.label for m in at.metric} >= {"Gestarte trajecten", "Resultaat"}

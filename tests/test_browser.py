@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from data_access.generator import read_parquet
@@ -128,13 +129,13 @@ def wait_for_app(page) -> None:
     page.wait_for_function("document.querySelectorAll('[data-testid=stSkeleton]').length === 0")
 
 
-def login(page, server: Server, username: str, path: str = "") -> None:
+def login(page, server: Server, username: str, path: str = "", heading: str = "Overzicht") -> None:
     page.goto(f"{server.url}/{path}")
     wait_for_app(page)
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("heading", name="Overzicht").wait_for(timeout=60_000)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
     wait_for_app(page)
 
 
@@ -192,3 +193,45 @@ def test_provider_cannot_reach_another_providers_detail_by_url(
     assert "niet toegestane filterwaarde" in body
     assert "Horizon Jeugd & Gezin" not in body
     assert_no_exception(page)
+
+
+def test_shared_link_survives_login_and_filters_persist_across_pages(page, server: Server) -> None:
+    # A colleague's link: a page, a period and a segment, opened by someone not logged in.
+    link = "uitnutting?van=2019-01-01&segment=B+%E2%80%93+enkelvoudig"
+    login(page, server, "demo.kerngroep", path=link, heading="SPIC-uitnutting")
+    assert "/uitnutting" in page.url and "van=2019-01-01" in page.url
+    assert "afgesloten tussen 01-01-2019 en 31-12-2020" in page.inner_text("body")
+    assert "niet toegestane filterwaarde" not in page.inner_text("body")
+    nav = page.locator("[data-testid='stSidebarNav'] a")
+    nav.filter(has_text="Overzicht").first.click()
+    page.get_by_role("heading", name="Overzicht").first.wait_for()
+    wait_for_app(page)
+    assert "Periode 01-01-2019 t/m 31-12-2020" in page.inner_text("body")
+    page.get_by_role("button", name="Deel deze weergave").click()
+    link = page.locator("[data-testid='stCode']").inner_text()
+    assert link.startswith(server.url) and "van=2019-01-01" in link
+    assert "segment=B+%E2%80%93+enkelvoudig" in link
+    assert_no_exception(page)
+
+
+def test_utilisation_page_downloads_excel(page, server: Server, tmp_path: Path) -> None:
+    login(
+        page,
+        server,
+        "demo.kerngroep",
+        path="uitnutting?segment=B+%E2%80%93+enkelvoudig",
+        heading="SPIC-uitnutting",
+    )
+    page.get_by_role("heading", name="Uitnutting per profiel en intensiteit").wait_for()
+    assert_no_exception(page)
+    page.get_by_text("Tabel: uitnutting per SPIC").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download als Excel").first.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.name == "uitnutting_per_spic.xlsx"
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["SPIC", "Profiel", "Intensiteit"]
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(codes) == 44 and all(c.startswith("B-") for c in codes)  # segment B only

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from data_access.generator import HERINDICATIE_PROFIELEN, PLANTED, ZWARE_B_PROFIELEN, generate
 from data_access.models import KnelpuntCategorie
 from data_access.money import share_of, tranches
+from tests.helpers import sql_frame, sql_scalar
 
 
 def test_same_seed_gives_same_data() -> None:
@@ -40,20 +41,9 @@ def test_demo_has_a_few_thousand_trajectories_in_14_municipalities(demo_tables: 
     assert set(demo_tables["gemeente"]["cbs_code"]) >= {"GM0363", "GM0479", "GM0370"}
 
 
-def _scalar(engine: sa.Engine, sql: str, **params: object) -> object:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()
-
-
-def _frame(engine: sa.Engine, sql: str, **params: object) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = conn.execute(sa.text(sql), params)
-        return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
 def test_heavy_b_profiles_run_over_their_tariff(demo_engine: sa.Engine) -> None:
     heavy = ",".join(map(str, ZWARE_B_PROFIELEN))
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         f"""
         SELECT CASE WHEN s.profiel_nr IN ({heavy}) THEN 1 ELSE 0 END AS zwaar,
@@ -71,7 +61,7 @@ def test_heavy_b_profiles_run_over_their_tariff(demo_engine: sa.Engine) -> None:
 
 
 def test_some_b_providers_lose_money(demo_engine: sa.Engine) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT t.hoofdaannemer_id, SUM(t.tarief_cent) AS tarief, SUM(k.kosten) AS kosten
@@ -87,7 +77,7 @@ def test_some_b_providers_lose_money(demo_engine: sa.Engine) -> None:
 
 
 def test_reindications_from_b_to_c_concentrate_in_a_few_profiles(demo_engine: sa.Engine) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT sb.profiel_nr, COUNT(*) AS n
@@ -106,7 +96,7 @@ def test_reindications_from_b_to_c_concentrate_in_a_few_profiles(demo_engine: sa
 def test_residential_main_contractor_delivers_about_five_percent_itself(
     demo_engine: sa.Engine,
 ) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent ELSE 0 END)
@@ -125,7 +115,7 @@ def test_residential_main_contractor_delivers_about_five_percent_itself(
 def test_structural_and_reserved_hour_subcontracts_exist_and_are_not_always_used_fully(
     demo_engine: sa.Engine,
 ) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT o.vorm, o.fte, o.uren_per_week, i.maand, SUM(i.uren) AS uren
@@ -144,7 +134,7 @@ def test_structural_and_reserved_hour_subcontracts_exist_and_are_not_always_used
 
 
 def test_non_care_subcontractor_is_present(demo_engine: sa.Engine) -> None:
-    n = _scalar(
+    n = sql_scalar(
         demo_engine,
         """
         SELECT COUNT(*) FROM inzet i JOIN aanbieder a ON a.id = i.aanbieder_id
@@ -159,7 +149,7 @@ def test_dependent_b_providers_get_most_income_from_one_main_contractor(
     demo_engine: sa.Engine,
 ) -> None:
     for naam in PLANTED.AFHANKELIJKE_B:
-        df = _frame(
+        df = sql_frame(
             demo_engine,
             """
             SELECT t.hoofdaannemer_id, SUM(i.kosten_cent) AS inkomen
@@ -169,19 +159,19 @@ def test_dependent_b_providers_get_most_income_from_one_main_contractor(
             """,
             naam=naam,
         )
-        own_tariff = _scalar(
+        own_tariff = sql_scalar(
             demo_engine,
             "SELECT COALESCE(SUM(t.tarief_cent), 0) FROM traject t "
             "JOIN aanbieder a ON a.id = t.hoofdaannemer_id WHERE a.naam = :naam",
             naam=naam,
         )
-        own_id = _scalar(demo_engine, "SELECT id FROM aanbieder WHERE naam = :naam", naam=naam)
+        own_id = sql_scalar(demo_engine, "SELECT id FROM aanbieder WHERE naam = :naam", naam=naam)
         sub = df[df["hoofdaannemer_id"] != own_id]["inkomen"].astype(float)
         assert sub.max() / (sub.sum() + float(own_tariff)) > 0.75, naam
 
 
 def test_one_provider_has_markedly_higher_dropout(demo_engine: sa.Engine) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT a.naam, COUNT(*) AS beeindigd,
@@ -201,7 +191,7 @@ def test_one_provider_has_markedly_higher_dropout(demo_engine: sa.Engine) -> Non
 
 
 def test_tranches_completed_have_70_and_30_open_only_70(demo_engine: sa.Engine) -> None:
-    df = _frame(
+    df = sql_frame(
         demo_engine,
         """
         SELECT t.id, t.tarief_cent, t.einddatum, t.reden_beeindiging,
