@@ -32,11 +32,17 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "overzicht": ("Overzicht", ":material/dashboard:", "Dashboards"),
     "uitnutting": ("SPIC-uitnutting", ":material/grid_on:", "Dashboards"),
     "aanbieder": ("Aanbieder", ":material/business:", "Dashboards"),
+    "melden": ("Knelpunt melden", ":material/campaign:", "Knelpunten"),
+    "meldingen": ("Mijn meldingen", ":material/inbox:", "Knelpunten"),
+    "kerngroep": ("Kerngroep", ":material/list_alt:", "Knelpunten"),
+    "overleggen": ("Kerngroepoverleg", ":material/groups:", "Knelpunten"),
+    "trends": ("Trends knelpunten", ":material/trending_up:", "Knelpunten"),
     "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
 }
 
 engine = get_engine()
 identity = current_identity(engine)
+
 
 def _login_at(url_path: str) -> st.Page:
     def show_login() -> None:

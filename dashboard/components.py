@@ -87,7 +87,8 @@ def table_with_downloads(
     left, right = st.columns(2)
     left.download_button(
         "Download als CSV",
-        data=export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        # Callables: the file is built when the user clicks, not on every page run.
+        data=lambda: export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -96,7 +97,7 @@ def table_with_downloads(
     )
     right.download_button(
         "Download als Excel",
-        data=excel_bytes({file_stem: (frame, labels)}),
+        data=lambda: excel_bytes({file_stem: (frame, labels)}),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_xlsx",

@@ -28,6 +28,11 @@ PAGE_ROLES: dict[str, frozenset[Rol]] = {
     "uitnutting": DASHBOARD_ROLLEN,
     # Provider detail: not for advisers, who see aggregates only.
     "aanbieder": frozenset({Rol.BEHEERDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.AANBIEDER}),
+    "melden": frozenset({Rol.AANBIEDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER}),
+    "meldingen": frozenset({Rol.AANBIEDER}),
+    "kerngroep": frozenset({Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER}),
+    "overleggen": frozenset({Rol.KERNGROEP, Rol.BEHEERDER}),
+    "trends": DASHBOARD_ROLLEN,
     "gebruikers": frozenset({Rol.BEHEERDER}),
 }
 

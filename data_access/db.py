@@ -65,8 +65,14 @@ def check_connection(engine: Engine) -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
+    """One transaction: commit on success, roll back everything on any error.
+
+    On SQLite the transaction takes the write lock at its start (BEGIN IMMEDIATE), so
+    concurrent writers queue on busy_timeout instead of failing when a read turns into a write.
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         try:
             yield session
             session.commit()

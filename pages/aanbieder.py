@@ -142,7 +142,7 @@ KNELPUNT_FORMAT = {
 
 st.download_button(
     "Download het hele dossier (Excel)",
-    data=excel_bytes(
+    data=lambda: excel_bytes(
         {
             "Per SPIC": (d.per_spic, SPIC_LABELS),
             "Uitkomsten": (outcomes, OUTCOME_LABELS),

@@ -15,11 +15,35 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 ROLE_PAGES = {
-    "demo.beheerder": {"overzicht", "uitnutting", "aanbieder", "gebruikers"},
-    "demo.kerngroep": {"overzicht", "uitnutting", "aanbieder"},
-    "demo.contractmanager": {"overzicht", "uitnutting", "aanbieder"},
-    "demo.adviseur": {"overzicht", "uitnutting"},
-    "demo.aanbieder": {"overzicht", "uitnutting", "aanbieder"},
+    "demo.beheerder": {
+        "overzicht",
+        "uitnutting",
+        "aanbieder",
+        "melden",
+        "kerngroep",
+        "overleggen",
+        "trends",
+        "gebruikers",
+    },
+    "demo.kerngroep": {
+        "overzicht",
+        "uitnutting",
+        "aanbieder",
+        "melden",
+        "kerngroep",
+        "overleggen",
+        "trends",
+    },
+    "demo.contractmanager": {
+        "overzicht",
+        "uitnutting",
+        "aanbieder",
+        "melden",
+        "kerngroep",
+        "trends",
+    },
+    "demo.adviseur": {"overzicht", "uitnutting", "trends"},
+    "demo.aanbieder": {"overzicht", "uitnutting", "aanbieder", "melden", "meldingen", "trends"},
 }
 ALL_PAGES = {p.stem for p in PAGES_DIR.glob("*.py")}
 

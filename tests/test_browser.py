@@ -22,12 +22,26 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+DASH = ["Overzicht", "SPIC-uitnutting", "Aanbieder"]
 ROLE_PAGES = {
-    "demo.beheerder": ["Overzicht", "SPIC-uitnutting", "Aanbieder", "Gebruikers"],
-    "demo.kerngroep": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
-    "demo.contractmanager": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
-    "demo.adviseur": ["Overzicht", "SPIC-uitnutting"],
-    "demo.aanbieder": ["Overzicht", "SPIC-uitnutting", "Aanbieder"],
+    "demo.beheerder": [
+        *DASH,
+        "Knelpunt melden",
+        "Kerngroep",
+        "Kerngroepoverleg",
+        "Trends knelpunten",
+        "Gebruikers",
+    ],
+    "demo.kerngroep": [
+        *DASH,
+        "Knelpunt melden",
+        "Kerngroep",
+        "Kerngroepoverleg",
+        "Trends knelpunten",
+    ],
+    "demo.contractmanager": [*DASH, "Knelpunt melden", "Kerngroep", "Trends knelpunten"],
+    "demo.adviseur": ["Overzicht", "SPIC-uitnutting", "Trends knelpunten"],
+    "demo.aanbieder": [*DASH, "Knelpunt melden", "Mijn meldingen", "Trends knelpunten"],
 }
 
 

@@ -1,0 +1,198 @@
+"""Server-side page timings with AppTest, on a scale preset, on SQLite or PostgreSQL.
+
+    .venv/bin/python -m benchmarks.run --preset regio --backend sqlite
+    .venv/bin/python -m benchmarks.run --preset demo --smoke     # CI: the harness works
+
+Datasets are generated once and cached under benchmarks/cache/ (git-ignored), as is the
+loaded SQLite database. Every figure is the median of several runs. "Cold" is the first run
+of a page in a fresh process state: Streamlit caches cleared and the analytical snapshot
+reopened from disk. "Warm" is a rerun of the same page. "Filter" is the run after choosing
+segment B in the filter bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / "cache"
+README = ROOT / "benchmarks" / "README.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Page key -> how to put the page in a state that shows its full content.
+PAGE_SETUP: dict[str, Callable[[object], None]] = {
+    "overzicht": lambda at: None,
+    "uitnutting": lambda at: None,
+    "aanbieder": lambda at: at.session_state.__setitem__("dossier", "1"),
+}
+
+
+@dataclass
+class PageTiming:
+    page: str
+    cold: float
+    warm: float
+    filter_change: float
+
+
+def _database(preset: str, backend: str) -> str:
+    """A database holding the preset, loaded once and reused across benchmark runs."""
+    from data_access.db import make_engine, migrate
+    from data_access.generator import read_parquet
+    from data_access.loader import ensure_dataset, is_empty, load_tables
+
+    directory = ensure_dataset(preset, CACHE) if preset != "demo" else None
+    if backend == "sqlite":
+        url = f"sqlite:///{CACHE / f'{preset}.db'}"
+        engine = make_engine(url)
+    else:
+        base = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
+        schema = f"bench_{preset}"
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        admin.dispose()
+        engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}"})
+        url = f"{base}?options=-csearch_path%3D{schema}"
+    migrate(engine)
+    if is_empty(engine):
+        from data_access.loader import DEMO_DIR
+
+        started = time.perf_counter()
+        load_tables(engine, read_parquet(directory or DEMO_DIR))
+        print(f"geladen in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    engine.dispose()
+    return url
+
+
+def _reset_process_caches() -> None:
+    import streamlit as st
+
+    from data_access import analytics
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    analytics._open.clear()
+
+
+def _time_page(url: str, page: str, runs: int) -> PageTiming:
+    from streamlit.testing.v1 import AppTest
+
+    from data_access.sample_knelpunten import DEMO_PASSWORD
+
+    os.environ["DATABASE_URL"] = url
+    colds, warms, filters = [], [], []
+    for _ in range(runs):
+        _reset_process_caches()
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
+        at.run()
+        at.text_input[0].input("demo.kerngroep")
+        at.text_input[1].input(DEMO_PASSWORD)
+        at.button[0].click().run()
+        _reset_process_caches()  # the login run warmed the overview; start the page cold
+        PAGE_SETUP[page](at)
+        started = time.perf_counter()
+        at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
+        colds.append(time.perf_counter() - started)
+        assert not at.exception, at.exception
+        started = time.perf_counter()
+        at.run()
+        warms.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        at.selectbox(key="segment").set_value("B").run()
+        filters.append(time.perf_counter() - started)
+        assert not at.exception, at.exception
+    return PageTiming(
+        page, statistics.median(colds), statistics.median(warms), statistics.median(filters)
+    )
+
+
+def _snapshot_seconds(url: str) -> float:
+    from data_access import analytics
+    from data_access.db import make_engine
+
+    engine = make_engine(url)
+    analytics._open.clear()
+    started = time.perf_counter()
+    analytics.analytics(engine)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def _peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _table(preset: str, backend: str, timings: list[PageTiming], snapshot: float) -> str:
+    lines = [
+        f"### `{preset}` op {backend}",
+        "",
+        (
+            f"Gemeten {dt.date.today():%d-%m-%Y} op {platform.node()} "
+            f"({os.cpu_count()} cores, Python {platform.python_version()}); "
+            f"mediaan van de runs. Snapshot (Parquet) opbouwen: {snapshot:.2f} s. "
+            f"Piekgeheugen van het proces: {_peak_memory_mb():.0f} MB."
+        ),
+        "",
+        "| pagina | koud (s) | warm (s) | filterwissel (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {t.page} | {t.cold:.3f} | {t.warm:.3f} | {t.filter_change:.3f} |" for t in timings
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_readme(section: str, key: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    if BEGIN not in text:
+        text = text.rstrip() + f"\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    body, tail = rest.split(END, 1)
+    parts = [p for p in body.split("<!-- ") if p.strip()]
+    kept = [p for p in parts if not p.startswith(f"{key} -->")]
+    kept.append(f"{key} -->\n{section}")
+    body = "\n" + "\n".join("<!-- " + p.strip() + "\n" for p in sorted(kept))
+    README.write_text(head + BEGIN + body + END + tail, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="regio", choices=["demo", "regio", "landelijk"])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pages", nargs="*", default=list(PAGE_SETUP))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="one run, no README update")
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SPIC_DATA_DIR", str(CACHE / "data"))
+    runs = 1 if args.smoke else args.runs
+
+    url = _database(args.preset, args.backend)
+    snapshot = _snapshot_seconds(url)
+    timings = [_time_page(url, page, runs) for page in args.pages]
+    section = _table(args.preset, args.backend, timings, snapshot)
+    print(section)
+    if args.write_readme and not args.smoke:
+        _write_readme(section, f"{args.preset}-{args.backend}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

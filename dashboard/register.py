@@ -1,0 +1,110 @@
+"""Shared parts of the register pages: the queue table and one report's detail.
+
+User-typed text is shown with st.text or inside dataframes, never as markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.formatting import datum
+from data_access.knelpunten import Detail
+from data_access.labels import CATEGORIE, GEBEURTENIS, KNELPUNT_SOORT, STATUS, URGENTIE, label
+
+QUEUE_LABELS = {
+    "referentie": "Referentie",
+    "titel": "Titel",
+    "status": "Status",
+    "categorie": "Categorie",
+    "segment": "Segment",
+    "urgentie": "Urgentie",
+    "aanbieder": "Aanbieder",
+    "toegewezen_aan": "Toegewezen aan",
+    "actiehouder": "Actiehouder",
+    "deadline": "Deadline",
+    "achterstallig": "Actie over tijd",
+    "gewijzigd": "Laatst gewijzigd",
+}
+
+
+def queue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    shown = pd.DataFrame(index=frame.index)
+    shown["Referentie"] = frame["referentie"]
+    shown["Titel"] = frame["titel"]
+    shown["Status"] = frame["status"].map(lambda v: label(STATUS, v))
+    shown["Categorie"] = frame["categorie"].map(lambda v: label(CATEGORIE, v))
+    shown["Segment"] = frame["segment"].fillna("–")
+    shown["Urgentie"] = frame["urgentie"].map(lambda v: label(URGENTIE, v))
+    shown["Aanbieder"] = frame["aanbieder"].fillna("–")
+    if "toegewezen_aan" in frame:
+        shown["Toegewezen aan"] = frame["toegewezen_aan"].fillna("–")
+    shown["Actiehouder"] = frame["actiehouder"].fillna("–")
+    shown["Deadline"] = frame["deadline"].map(datum)
+    # Overdue is said in words and with a sign, not by colour alone.
+    shown["Actie over tijd"] = frame["achterstallig"].map({True: "⚠ over tijd", False: ""})
+    shown["Laatst gewijzigd"] = frame["gewijzigd"].map(datum)
+    return shown
+
+
+def export_register(frame: pd.DataFrame) -> pd.DataFrame:
+    """The register for Excel: readable values, one row per report."""
+    out = queue_for_display(frame)
+    out.insert(1, "Soort", frame["soort"].map(lambda v: label(KNELPUNT_SOORT, v)))
+    out["Aantal gezinnen"] = frame["aantal_gezinnen"]
+    out["Gemeld op"] = frame["aangemaakt"].map(datum)
+    return out
+
+
+def history_for_display(history: pd.DataFrame) -> pd.DataFrame:
+    shown = pd.DataFrame(index=history.index)
+    shown["Wanneer"] = history["tijdstip"].map(datum)
+    shown["Wie"] = history["wie"]
+    shown["Wat"] = history["soort"].map(lambda v: label(GEBEURTENIS, v))
+    shown["Van"] = history["van"].map(lambda v: label(STATUS, v) if v else "")
+    shown["Naar"] = history["naar"].map(lambda v: label(STATUS, v) if v else "")
+    shown["Tekst"] = history["tekst"].fillna("")
+    shown["Intern"] = history["intern"].map({True: "intern", False: ""})
+    return shown
+
+
+def show_detail(detail: Detail, show_internal: bool) -> None:
+    k = detail.knelpunt
+    st.subheader(f"{k['referentie']}")
+    st.text(str(k["titel"]))  # typed by a user: plain text only
+    facts = st.container(horizontal=True)
+    facts.metric("Status", label(STATUS, k["status"]), border=True)
+    facts.metric("Urgentie", label(URGENTIE, k["urgentie"]), border=True)
+    facts.metric("Segment", k["segment"] or "–", border=True)
+    facts.metric(
+        "Gezinnen", "–" if k["aantal_gezinnen"] is None else str(k["aantal_gezinnen"]), border=True
+    )
+    st.text(
+        f"Soort: {label(KNELPUNT_SOORT, k['soort'])}\n"
+        f"Categorie: {label(CATEGORIE, k['categorie'])}\n"
+        f"Aanbieder: {k['aanbieder'] or '–'}\n"
+        f"Gemeenten: {', '.join(detail.gemeenten) or '–'}\n"
+        f"Gemeld door: {k['ingediend_door'] or '–'} op {datum(k['aangemaakt'])}\n"
+        f"Toegewezen aan: {k['toegewezen_aan'] or '–'}\n"
+        f"Actiehouder: {k['actiehouder'] or '–'}"
+        + (f" (deadline {datum(k['deadline'])})" if k["deadline"] else "")
+        + (f"\nSamengevoegd in: {k['samengevoegd_in']}" if k.get("samengevoegd_in") else "")
+    )
+    st.markdown("**Omschrijving**")
+    st.text(str(k["omschrijving"]))
+    st.markdown("**Geschiedenis**")
+    history = detail.geschiedenis
+    if not show_internal:
+        history = history[~history["intern"]]
+    st.dataframe(history_for_display(history), hide_index=True, width="stretch")
+    if not detail.agenda.empty:
+        st.markdown("**Besproken in de kerngroep**")
+        agenda = detail.agenda.assign(datum=detail.agenda["datum"].map(datum)).rename(
+            columns={
+                "overleg": "Overleg",
+                "datum": "Datum",
+                "besluit": "Besluit",
+                "acties": "Acties",
+            }
+        )
+        st.dataframe(agenda, hide_index=True, width="stretch")

@@ -1,0 +1,724 @@
+"""The knelpuntenregister: report, review, follow up. Reads and writes SQL directly.
+
+Every change is one transaction that also appends to `KnelpuntGebeurtenis`, so the history
+can never miss a change or show one that did not happen. Concurrent edits of one report are
+caught with its `versie` column: an update names the version it read, and a stale one is
+refused with a message instead of overwriting silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from data_access.access import AccessDenied, Scope
+from data_access.db import session_scope
+from data_access.labels import STATUS, label
+from data_access.models import (
+    Aanbieder,
+    Agendapunt,
+    GebeurtenisSoort,
+    Gebruiker,
+    Gemeente,
+    Knelpunt,
+    KnelpuntCategorie,
+    KnelpuntGebeurtenis,
+    KnelpuntGemeente,
+    KnelpuntSoort,
+    KnelpuntStatus,
+    Overleg,
+    Rol,
+    Segment,
+    Urgentie,
+    Volgnummer,
+    utcnow,
+)
+from data_access.privacy import screen
+
+S = KnelpuntStatus
+TITEL_LENGTE = (5, 150)
+OMSCHRIJVING_LENGTE = (20, 5_000)
+TEKST_LENGTE = (2, 5_000)  # comments, additions, reasons, decisions
+ACTIEHOUDER_LENGTE = 120
+MAX_GEZINNEN = 10_000
+PROFIELEN = range(1, 12)
+
+# The workflow: the main line, and rejection or merging (with a reason) while still open.
+# Withdrawal is the reporter's own step, only while the report is new.
+TRANSITIONS: dict[KnelpuntStatus, frozenset[KnelpuntStatus]] = {
+    S.NIEUW: frozenset({S.IN_BEHANDELING, S.AFGEWEZEN, S.SAMENGEVOEGD, S.INGETROKKEN}),
+    S.IN_BEHANDELING: frozenset({S.GEAGENDEERD, S.AFGEWEZEN, S.SAMENGEVOEGD}),
+    S.GEAGENDEERD: frozenset({S.BESLOTEN, S.IN_BEHANDELING, S.AFGEWEZEN, S.SAMENGEVOEGD}),
+    S.BESLOTEN: frozenset({S.OPGELOST}),
+    S.OPGELOST: frozenset(),
+    S.AFGEWEZEN: frozenset(),
+    S.SAMENGEVOEGD: frozenset(),
+    S.INGETROKKEN: frozenset(),
+}
+NEEDS_REASON = frozenset({S.AFGEWEZEN, S.SAMENGEVOEGD})
+CLOSED = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+OPEN = frozenset(S) - CLOSED
+
+MELDERS = frozenset({Rol.AANBIEDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER})
+BEHANDELAARS = frozenset({Rol.KERNGROEP, Rol.BEHEERDER})  # workflow, assignment, meetings
+VOLGERS = frozenset({Rol.KERNGROEP, Rol.BEHEERDER, Rol.CONTRACTMANAGER})  # comments, actions
+
+
+class ValidationFailed(ValueError):
+    """Field -> Dutch messages; nothing was stored."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+class Conflict(RuntimeError):
+    """Someone else changed the report since it was read."""
+
+
+class WorkflowError(ValueError):
+    """A change the workflow does not allow; the message is Dutch."""
+
+
+@dataclass(frozen=True)
+class Melding:
+    """What the form 'Knelpunt melden' collects."""
+
+    soort: KnelpuntSoort
+    titel: str
+    omschrijving: str
+    categorie: KnelpuntCategorie | None
+    urgentie: Urgentie
+    gemeenten: tuple[str, ...] = ()
+    segment: Segment | None = None
+    profiel_nr: int | None = None
+    aantal_gezinnen: int | None = None
+    aanbieder_id: int | None = None  # on a provider's behalf (kerngroep, contract manager)
+
+
+@dataclass(frozen=True)
+class Ingediend:
+    id: int
+    referentie: str
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _text_errors(value: str, field: str, limits: tuple[int, int]) -> list[str]:
+    text = value.strip()
+    if not text:
+        return [f"{field} is verplicht."]
+    if len(text) < limits[0]:
+        return [f"{field} is te kort: gebruik minstens {limits[0]} tekens."]
+    if len(value) > limits[1]:
+        return [f"{field} is te lang: maximaal {limits[1]} tekens (nu {len(value)})."]
+    return screen(value, field)
+
+
+def check_text(value: str | None, field: str, limits: tuple[int, int] = TEKST_LENGTE) -> str:
+    """A free-text value as it will be stored, or ValidationFailed for that field."""
+    errors = _text_errors(value or "", field, limits)
+    if errors:
+        raise ValidationFailed({field.lower(): errors})
+    return (value or "").strip()
+
+
+def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[str]]:
+    """Every problem with a report, per form field, in Dutch. Empty when it may be stored."""
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, messages: Iterable[str]) -> None:
+        messages = list(messages)
+        if messages:
+            errors.setdefault(key, []).extend(messages)
+
+    add("titel", _text_errors(melding.titel, "Titel", TITEL_LENGTE))
+    add("omschrijving", _text_errors(melding.omschrijving, "Omschrijving", OMSCHRIJVING_LENGTE))
+    if melding.categorie is None:
+        add("categorie", ["Kies een categorie."])
+    if not melding.gemeenten:
+        add("gemeenten", ["Kies minstens één gemeente."])
+    else:
+        with engine.connect() as conn:
+            known = set(
+                conn.execute(
+                    sa.select(Gemeente.cbs_code).where(Gemeente.cbs_code.in_(melding.gemeenten))
+                ).scalars()
+            )
+        unknown = sorted(set(melding.gemeenten) - known)
+        if unknown:
+            add("gemeenten", [f"Onbekende gemeentecode: {', '.join(unknown)}."])
+    if melding.profiel_nr is not None and melding.profiel_nr not in PROFIELEN:
+        add("profiel_nr", ["Het profiel moet een nummer van 1 tot en met 11 zijn."])
+    if melding.aantal_gezinnen is not None and not 0 <= melding.aantal_gezinnen <= MAX_GEZINNEN:
+        add(
+            "aantal_gezinnen",
+            [f"Het aantal gezinnen moet tussen 0 en {MAX_GEZINNEN:,} liggen.".replace(",", ".")],
+        )
+    if scope.rol != Rol.AANBIEDER:
+        if melding.aanbieder_id is None:
+            add("aanbieder", ["Kies namens welke aanbieder u meldt."])
+        elif not scope.may_see_provider(melding.aanbieder_id):
+            add("aanbieder", ["U kunt alleen melden namens aanbieders uit uw portefeuille."])
+        else:
+            with engine.connect() as conn:
+                exists = conn.execute(
+                    sa.select(Aanbieder.id).where(Aanbieder.id == melding.aanbieder_id)
+                ).first()
+            if exists is None:
+                add("aanbieder", ["Deze aanbieder bestaat niet."])
+    return errors
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def next_reference(session: Session, jaar: int, soort: str = "KNP") -> str:
+    """The next KNP-<jaar>-<nnnn>, unique under concurrent submissions on both databases.
+
+    The counter row is created if missing (ignoring a concurrent creation), then incremented
+    in one UPDATE: the row lock (PostgreSQL) or the write lock (SQLite) serialises writers.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(
+        insert(Volgnummer)
+        .values(soort=soort, jaar=jaar, waarde=0)
+        .on_conflict_do_nothing(index_elements=["soort", "jaar"])
+    )
+    waarde = session.execute(
+        sa.update(Volgnummer)
+        .where(Volgnummer.soort == soort, Volgnummer.jaar == jaar)
+        .values(waarde=Volgnummer.waarde + 1)
+        .returning(Volgnummer.waarde)
+    ).scalar_one()
+    return f"{soort}-{jaar}-{waarde:04d}"
+
+
+def _event(
+    session: Session,
+    knelpunt_id: int,
+    scope: Scope,
+    soort: GebeurtenisSoort,
+    *,
+    van: str | None = None,
+    naar: str | None = None,
+    tekst: str | None = None,
+    intern: bool = False,
+) -> None:
+    session.add(
+        KnelpuntGebeurtenis(
+            knelpunt_id=knelpunt_id,
+            gebruiker_id=scope.gebruiker_id,
+            soort=soort,
+            van=van,
+            naar=naar,
+            tekst=tekst,
+            intern=intern,
+            tijdstip=utcnow(),
+        )
+    )
+
+
+def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
+    if scope.rol not in MELDERS:
+        raise AccessDenied("Uw rol kan geen knelpunten melden.")
+    errors = validate(engine, scope, melding)
+    if errors:
+        raise ValidationFailed(errors)
+    aanbieder_id = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else melding.aanbieder_id
+    now = utcnow()
+    with session_scope(engine) as session:
+        referentie = next_reference(session, now.astimezone(dt.UTC).year)
+        knelpunt = Knelpunt(
+            referentie=referentie,
+            soort=melding.soort,
+            titel=melding.titel.strip(),
+            omschrijving=melding.omschrijving.strip(),
+            categorie=melding.categorie,
+            segment=melding.segment,
+            profiel_nr=melding.profiel_nr,
+            aantal_gezinnen=melding.aantal_gezinnen,
+            urgentie=melding.urgentie,
+            status=S.NIEUW,
+            ingediend_door_id=scope.gebruiker_id,
+            aanbieder_id=aanbieder_id,
+            aangemaakt=now,
+            gewijzigd=now,
+        )
+        session.add(knelpunt)
+        session.flush()
+        assert knelpunt.id is not None
+        for code in sorted(set(melding.gemeenten)):
+            session.add(KnelpuntGemeente(knelpunt_id=knelpunt.id, gemeente_code=code))
+        _event(session, knelpunt.id, scope, GebeurtenisSoort.AANGEMAAKT, naar=S.NIEUW.value)
+        return Ingediend(knelpunt.id, referentie)
+
+
+def _visible_condition(scope: Scope) -> sa.ColumnElement[bool]:
+    if scope.rol in BEHANDELAARS:
+        return sa.true()
+    if scope.rol == Rol.CONTRACTMANAGER:
+        return sa.or_(
+            Knelpunt.aanbieder_id.in_(scope.portefeuille or {-1}),
+            Knelpunt.toegewezen_aan_id == scope.gebruiker_id,
+        )
+    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
+        return Knelpunt.aanbieder_id == scope.aanbieder_id
+    raise AccessDenied(
+        "Uw rol geeft geen toegang tot afzonderlijke meldingen; u ziet alleen de totalen."
+    )
+
+
+def load_for_change(
+    session: Session, scope: Scope, knelpunt_id: int, versie: int | None
+) -> Knelpunt:
+    knelpunt = session.execute(
+        sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, _visible_condition(scope))
+    ).scalar_one_or_none()
+    if knelpunt is None:
+        raise AccessDenied("Deze melding bestaat niet of u heeft er geen toegang toe.")
+    if versie is not None and knelpunt.versie != versie:
+        raise Conflict(
+            f"Melding {knelpunt.referentie} is intussen door iemand anders gewijzigd. "
+            "Uw wijziging is niet opgeslagen; bekijk de nieuwe stand en probeer het opnieuw."
+        )
+    return knelpunt
+
+
+def _bump(session: Session, knelpunt: Knelpunt, versie: int, **values: object) -> None:
+    """Change a report with compare-and-set on its version: the database decides who was first."""
+    result = session.execute(
+        sa.update(Knelpunt)
+        .where(Knelpunt.id == knelpunt.id, Knelpunt.versie == versie)
+        .values(versie=versie + 1, gewijzigd=utcnow(), **values)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"Melding {knelpunt.referentie} is intussen door iemand anders gewijzigd. "
+            "Uw wijziging is niet opgeslagen; bekijk de nieuwe stand en probeer het opnieuw."
+        )
+    session.refresh(knelpunt)
+
+
+def _require(scope: Scope, roles: frozenset[Rol], what: str) -> None:
+    if scope.rol not in roles:
+        raise AccessDenied(f"Uw rol mag {what} niet.")
+
+
+def change_status(
+    engine: Engine,
+    scope: Scope,
+    knelpunt_id: int,
+    versie: int,
+    naar: KnelpuntStatus,
+    reden: str | None = None,
+) -> None:
+    _require(scope, BEHANDELAARS, "de status van een melding wijzigen")
+    if naar == S.SAMENGEVOEGD:
+        raise WorkflowError("Samenvoegen gaat via 'Samenvoegen met een andere melding'.")
+    if naar == S.INGETROKKEN:
+        raise WorkflowError("Alleen de melder kan een melding intrekken.")
+    tekst = check_text(reden, "Reden") if naar in NEEDS_REASON else None
+    if reden and naar not in NEEDS_REASON:
+        tekst = check_text(reden, "Toelichting")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        transition(session, scope, knelpunt, versie, naar, tekst)
+
+
+def transition(
+    session: Session,
+    scope: Scope,
+    knelpunt: Knelpunt,
+    versie: int,
+    naar: KnelpuntStatus,
+    tekst: str | None,
+) -> None:
+    van = KnelpuntStatus(knelpunt.status)
+    if naar not in TRANSITIONS[van]:
+        raise WorkflowError(
+            f"Van '{label(STATUS, van)}' naar '{label(STATUS, naar)}' is geen toegestane stap."
+        )
+    assert knelpunt.id is not None
+    _bump(session, knelpunt, versie, status=naar)
+    _event(
+        session,
+        knelpunt.id,
+        scope,
+        GebeurtenisSoort.STATUS,
+        van=van.value,
+        naar=naar.value,
+        tekst=tekst,
+    )
+
+
+def withdraw(engine: Engine, scope: Scope, knelpunt_id: int, versie: int) -> None:
+    """The reporting organisation takes back a report that nobody has picked up yet."""
+    _require(scope, frozenset({Rol.AANBIEDER}), "een melding intrekken")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        if knelpunt.status != S.NIEUW:
+            raise WorkflowError(
+                "Een melding kan alleen worden ingetrokken zolang de status 'Nieuw' is."
+            )
+        transition(session, scope, knelpunt, versie, S.INGETROKKEN, None)
+
+
+def merge(
+    engine: Engine, scope: Scope, knelpunt_id: int, versie: int, into_id: int, reden: str
+) -> None:
+    """Mark a duplicate: it closes as 'samengevoegd' and points at the report it joins."""
+    _require(scope, BEHANDELAARS, "meldingen samenvoegen")
+    tekst = check_text(reden, "Reden")
+    if into_id == knelpunt_id:
+        raise WorkflowError("Een melding kan niet met zichzelf worden samengevoegd.")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        target = load_for_change(session, scope, into_id, None)
+        if target.status in CLOSED:
+            raise WorkflowError(
+                f"Melding {target.referentie} is al afgesloten; voeg samen met een open melding."
+            )
+        transition(session, scope, knelpunt, versie, S.SAMENGEVOEGD, tekst)
+        session.execute(
+            sa.update(Knelpunt).where(Knelpunt.id == knelpunt_id).values(samengevoegd_in_id=into_id)
+        )
+        assert target.id is not None
+        _event(
+            session,
+            knelpunt_id,
+            scope,
+            GebeurtenisSoort.SAMENGEVOEGD,
+            naar=target.referentie,
+            tekst=tekst,
+        )
+        _event(
+            session,
+            target.id,
+            scope,
+            GebeurtenisSoort.SAMENGEVOEGD,
+            van=knelpunt.referentie,
+            tekst=f"Melding {knelpunt.referentie} is hierin samengevoegd.",
+        )
+        session.execute(
+            sa.update(Knelpunt).where(Knelpunt.id == target.id).values(gewijzigd=utcnow())
+        )
+
+
+def assign(
+    engine: Engine, scope: Scope, knelpunt_id: int, versie: int, gebruiker_id: int | None
+) -> None:
+    """Give the follow-up to a contract manager (or take it away with None)."""
+    _require(scope, BEHANDELAARS, "meldingen toewijzen")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        new = session.get(Gebruiker, gebruiker_id) if gebruiker_id is not None else None
+        if gebruiker_id is not None and (
+            new is None or new.rol != Rol.CONTRACTMANAGER or not new.actief
+        ):
+            raise WorkflowError("Wijs een melding toe aan een actieve contractmanager.")
+        old = (
+            session.get(Gebruiker, knelpunt.toegewezen_aan_id)
+            if knelpunt.toegewezen_aan_id
+            else None
+        )
+        _bump(session, knelpunt, versie, toegewezen_aan_id=gebruiker_id)
+        _event(
+            session,
+            knelpunt_id,
+            scope,
+            GebeurtenisSoort.TOEGEWEZEN,
+            van=old.weergavenaam[:60] if old else None,
+            naar=new.weergavenaam[:60] if new else None,
+        )
+
+
+def set_action(
+    engine: Engine,
+    scope: Scope,
+    knelpunt_id: int,
+    versie: int,
+    actiehouder: str | None,
+    deadline: dt.date | None,
+) -> None:
+    _require(scope, VOLGERS, "acties vastleggen")
+    holder = (actiehouder or "").strip() or None
+    if holder is not None:
+        if len(holder) > ACTIEHOUDER_LENGTE:
+            raise ValidationFailed(
+                {"actiehouder": [f"Actiehouder: maximaal {ACTIEHOUDER_LENGTE} tekens."]}
+            )
+        problems = screen(holder, "Actiehouder")
+        if problems:
+            raise ValidationFailed({"actiehouder": problems})
+    if deadline is not None and holder is None:
+        raise ValidationFailed({"actiehouder": ["Noem wie de actie uitvoert."]})
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        _bump(session, knelpunt, versie, actiehouder=holder, deadline=deadline)
+        _event(
+            session,
+            knelpunt_id,
+            scope,
+            GebeurtenisSoort.ACTIE,
+            naar=deadline.isoformat() if deadline else None,
+            tekst=holder,
+        )
+
+
+def edit(
+    engine: Engine,
+    scope: Scope,
+    knelpunt_id: int,
+    versie: int,
+    *,
+    categorie: KnelpuntCategorie,
+    urgentie: Urgentie,
+    segment: Segment | None,
+) -> None:
+    """The kerngroep re-classifies a report; the reporter's own text is never rewritten."""
+    _require(scope, BEHANDELAARS, "meldingen bewerken")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        before = {
+            "categorie": knelpunt.categorie,
+            "urgentie": knelpunt.urgentie,
+            "segment": knelpunt.segment,
+        }
+        after = {"categorie": categorie, "urgentie": urgentie, "segment": segment}
+        changed = {k: (before[k], v) for k, v in after.items() if before[k] != v}
+        if not changed:
+            return
+        _bump(session, knelpunt, versie, **after)
+        _event(
+            session,
+            knelpunt_id,
+            scope,
+            GebeurtenisSoort.BEWERKT,
+            tekst="; ".join(
+                f"{k}: {getattr(a, 'value', a) or '–'} → {getattr(b, 'value', b) or '–'}"
+                for k, (a, b) in changed.items()
+            ),
+        )
+
+
+def comment(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str, intern: bool) -> None:
+    """A remark in the history. Internal ones are never shown to providers."""
+    if scope.rol == Rol.AANBIEDER:
+        return add_information(engine, scope, knelpunt_id, tekst)
+    _require(scope, VOLGERS, "opmerkingen plaatsen")
+    body = check_text(tekst, "Opmerking")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, None)
+        assert knelpunt.id is not None
+        session.execute(
+            sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
+        )
+        _event(session, knelpunt.id, scope, GebeurtenisSoort.OPMERKING, tekst=body, intern=intern)
+
+
+def add_information(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str) -> None:
+    """The reporting organisation adds information to its own open report."""
+    _require(scope, frozenset({Rol.AANBIEDER}), "aanvullingen plaatsen")
+    body = check_text(tekst, "Aanvulling")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, None)
+        if knelpunt.status in CLOSED:
+            raise WorkflowError("Deze melding is afgesloten; doe zo nodig een nieuwe melding.")
+        assert knelpunt.id is not None
+        session.execute(
+            sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
+        )
+        _event(session, knelpunt.id, scope, GebeurtenisSoort.AANVULLING, tekst=body)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    statussen: frozenset[KnelpuntStatus] = frozenset()
+    categorie: KnelpuntCategorie | None = None
+    segment: Segment | None = None
+    aanbieder_id: int | None = None
+    zoek: str = ""
+    alleen_achterstallig: bool = False
+    vandaag: dt.date = field(default_factory=dt.date.today)
+
+
+REGISTER_COLUMNS = [
+    "id",
+    "referentie",
+    "soort",
+    "titel",
+    "categorie",
+    "segment",
+    "urgentie",
+    "status",
+    "aanbieder",
+    "toegewezen_aan",
+    "actiehouder",
+    "deadline",
+    "achterstallig",
+    "aantal_gezinnen",
+    "aangemaakt",
+    "gewijzigd",
+    "versie",
+]
+
+
+def register(engine: Engine, scope: Scope, filt: RegisterFilter | None = None) -> pd.DataFrame:
+    """The queue: reports this user may see, newest change first."""
+    filt = filt or RegisterFilter()
+    toegewezen = aliased(Gebruiker)
+    overdue = sa.and_(
+        Knelpunt.deadline.is_not(None),
+        Knelpunt.deadline < filt.vandaag,
+        Knelpunt.status.in_([s.value for s in OPEN]),
+    )
+    stmt = (
+        sa.select(
+            Knelpunt.id,
+            Knelpunt.referentie,
+            Knelpunt.soort,
+            Knelpunt.titel,
+            Knelpunt.categorie,
+            Knelpunt.segment,
+            Knelpunt.urgentie,
+            Knelpunt.status,
+            Aanbieder.naam.label("aanbieder"),
+            toegewezen.weergavenaam.label("toegewezen_aan"),
+            Knelpunt.actiehouder,
+            Knelpunt.deadline,
+            sa.case((overdue, True), else_=False).label("achterstallig"),
+            Knelpunt.aantal_gezinnen,
+            Knelpunt.aangemaakt,
+            Knelpunt.gewijzigd,
+            Knelpunt.versie,
+        )
+        .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
+        .outerjoin(toegewezen, toegewezen.id == Knelpunt.toegewezen_aan_id)
+        .where(_visible_condition(scope))
+        .order_by(Knelpunt.gewijzigd.desc(), Knelpunt.id.desc())
+    )
+    if filt.statussen:
+        stmt = stmt.where(Knelpunt.status.in_([s.value for s in filt.statussen]))
+    if filt.categorie:
+        stmt = stmt.where(Knelpunt.categorie == filt.categorie)
+    if filt.segment:
+        stmt = stmt.where(Knelpunt.segment == filt.segment)
+    if filt.aanbieder_id is not None:
+        stmt = stmt.where(Knelpunt.aanbieder_id == filt.aanbieder_id)
+    if filt.alleen_achterstallig:
+        stmt = stmt.where(overdue)
+    zoek = filt.zoek.strip()
+    if zoek:
+        needle = zoek.lower()
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Knelpunt.titel).contains(needle, autoescape=True),
+                sa.func.lower(Knelpunt.omschrijving).contains(needle, autoescape=True),
+                sa.func.lower(Knelpunt.referentie).contains(needle, autoescape=True),
+            )
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    for column in ("soort", "categorie", "segment", "urgentie", "status"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    frame["achterstallig"] = frame["achterstallig"].astype(bool)
+    return frame
+
+
+@dataclass(frozen=True)
+class Detail:
+    knelpunt: dict[str, object]
+    gemeenten: list[str]
+    geschiedenis: pd.DataFrame  # tijdstip, wie, soort, van, naar, tekst, intern
+    agenda: pd.DataFrame  # overleg, datum, besluit, acties
+
+
+def detail(engine: Engine, scope: Scope, knelpunt_id: int) -> Detail:
+    with Session(engine) as session:
+        knelpunt = session.execute(
+            sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, _visible_condition(scope))
+        ).scalar_one_or_none()
+        if knelpunt is None:
+            raise AccessDenied("Deze melding bestaat niet of u heeft er geen toegang toe.")
+        data = knelpunt.model_dump()
+        aanbieder = session.get(Aanbieder, knelpunt.aanbieder_id) if knelpunt.aanbieder_id else None
+        data["aanbieder"] = aanbieder.naam if aanbieder else None
+        melder = session.get(Gebruiker, knelpunt.ingediend_door_id)
+        data["ingediend_door"] = melder.weergavenaam if melder else None
+        toegewezen = (
+            session.get(Gebruiker, knelpunt.toegewezen_aan_id)
+            if knelpunt.toegewezen_aan_id
+            else None
+        )
+        data["toegewezen_aan"] = toegewezen.weergavenaam if toegewezen else None
+        if knelpunt.samengevoegd_in_id:
+            target = session.get(Knelpunt, knelpunt.samengevoegd_in_id)
+            data["samengevoegd_in"] = target.referentie if target else None
+        gemeenten = list(
+            session.execute(
+                sa.select(Gemeente.naam)
+                .join(KnelpuntGemeente, KnelpuntGemeente.gemeente_code == Gemeente.cbs_code)
+                .where(KnelpuntGemeente.knelpunt_id == knelpunt_id)
+                .order_by(Gemeente.naam)
+            ).scalars()
+        )
+        events = (
+            sa.select(
+                KnelpuntGebeurtenis.tijdstip,
+                Gebruiker.weergavenaam.label("wie"),
+                KnelpuntGebeurtenis.soort,
+                KnelpuntGebeurtenis.van,
+                KnelpuntGebeurtenis.naar,
+                KnelpuntGebeurtenis.tekst,
+                KnelpuntGebeurtenis.intern,
+            )
+            .join(Gebruiker, Gebruiker.id == KnelpuntGebeurtenis.gebruiker_id)
+            .where(KnelpuntGebeurtenis.knelpunt_id == knelpunt_id)
+            .order_by(KnelpuntGebeurtenis.tijdstip, KnelpuntGebeurtenis.id)
+        )
+        if scope.rol == Rol.AANBIEDER:
+            events = events.where(KnelpuntGebeurtenis.intern.is_(False))
+        history = pd.DataFrame(
+            session.execute(events).all(),
+            columns=["tijdstip", "wie", "soort", "van", "naar", "tekst", "intern"],
+        )
+        agenda = pd.DataFrame(
+            session.execute(
+                sa.select(Overleg.titel, Overleg.datum, Agendapunt.besluit, Agendapunt.acties)
+                .join(Overleg, Overleg.id == Agendapunt.overleg_id)
+                .where(Agendapunt.knelpunt_id == knelpunt_id)
+                .order_by(Overleg.datum)
+            ).all(),
+            columns=["overleg", "datum", "besluit", "acties"],
+        )
+    history["soort"] = history["soort"].map(lambda v: getattr(v, "value", v))
+    for key in ("soort", "categorie", "segment", "urgentie", "status"):
+        data[key] = getattr(data[key], "value", data[key])
+    return Detail(data, gemeenten, history, agenda)
+
+
+def contractmanagers(engine: Engine) -> dict[int, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(Gebruiker.id, Gebruiker.weergavenaam)
+            .where(Gebruiker.rol == Rol.CONTRACTMANAGER, Gebruiker.actief.is_(True))
+            .order_by(Gebruiker.weergavenaam)
+        ).all()
+    return {int(i): n for i, n in rows}

@@ -1,0 +1,279 @@
+"""Kerngroep meetings: the agenda beforehand, decisions and actions during, Word documents.
+
+Putting a report on the agenda moves it to 'geagendeerd'; recording a decision moves it to
+'besloten'. Both happen in the same transaction as the agenda change, with history rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from docx import Document
+from docx.shared import Pt
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data_access.access import AccessDenied, Scope
+from data_access.db import session_scope
+from data_access.knelpunten import (
+    BEHANDELAARS,
+    Conflict,
+    ValidationFailed,
+    WorkflowError,
+    check_text,
+    load_for_change,
+    transition,
+)
+from data_access.labels import CATEGORIE, STATUS, label
+from data_access.models import Aanbieder, Agendapunt, Knelpunt, KnelpuntStatus, Overleg
+from data_access.privacy import screen
+
+S = KnelpuntStatus
+TITEL_LENGTE = (3, 150)
+
+
+def _require(scope: Scope) -> None:
+    if scope.rol not in BEHANDELAARS:
+        raise AccessDenied("Alleen de kerngroep beheert overleggen en agenda's.")
+
+
+def create(engine: Engine, scope: Scope, datum: dt.date, titel: str) -> int:
+    _require(scope)
+    text = check_text(titel, "Titel", TITEL_LENGTE)
+    with session_scope(engine) as session:
+        overleg = Overleg(datum=datum, titel=text)
+        session.add(overleg)
+        session.flush()
+        assert overleg.id is not None
+        return overleg.id
+
+
+def overleggen(engine: Engine, scope: Scope) -> pd.DataFrame:
+    _require(scope)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Overleg.id,
+                Overleg.datum,
+                Overleg.titel,
+                sa.func.count(Agendapunt.id).label("punten"),
+            )
+            .outerjoin(Agendapunt, Agendapunt.overleg_id == Overleg.id)
+            .group_by(Overleg.id, Overleg.datum, Overleg.titel)
+            .order_by(Overleg.datum.desc(), Overleg.id.desc())
+        ).all()
+    return pd.DataFrame(rows, columns=["id", "datum", "titel", "punten"])
+
+
+AGENDA_COLUMNS = [
+    "id",
+    "volgorde",
+    "knelpunt_id",
+    "referentie",
+    "titel",
+    "categorie",
+    "aanbieder",
+    "status",
+    "versie",
+    "besluit",
+    "acties",
+]
+
+
+def agenda(engine: Engine, scope: Scope, overleg_id: int) -> pd.DataFrame:
+    _require(scope)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Agendapunt.id,
+                Agendapunt.volgorde,
+                Knelpunt.id,
+                Knelpunt.referentie,
+                Knelpunt.titel,
+                Knelpunt.categorie,
+                Aanbieder.naam,
+                Knelpunt.status,
+                Knelpunt.versie,
+                Agendapunt.besluit,
+                Agendapunt.acties,
+            )
+            .join(Knelpunt, Knelpunt.id == Agendapunt.knelpunt_id)
+            .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
+            .where(Agendapunt.overleg_id == overleg_id)
+            .order_by(Agendapunt.volgorde, Agendapunt.id)
+        ).all()
+    frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
+    for column in ("categorie", "status"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    return frame
+
+
+def add_item(engine: Engine, scope: Scope, overleg_id: int, knelpunt_id: int) -> None:
+    """Put a report at the end of the agenda; a report in progress becomes 'geagendeerd'."""
+    _require(scope)
+    with session_scope(engine) as session:
+        if session.get(Overleg, overleg_id) is None:
+            raise WorkflowError("Dit overleg bestaat niet.")
+        knelpunt = load_for_change(session, scope, knelpunt_id, None)
+        present = session.execute(
+            sa.select(Agendapunt.id).where(
+                Agendapunt.overleg_id == overleg_id, Agendapunt.knelpunt_id == knelpunt_id
+            )
+        ).first()
+        if present:
+            raise WorkflowError(f"Melding {knelpunt.referentie} staat al op deze agenda.")
+        if knelpunt.status not in (S.NIEUW, S.IN_BEHANDELING, S.GEAGENDEERD):
+            raise WorkflowError(
+                f"Melding {knelpunt.referentie} heeft status '{label(STATUS, knelpunt.status)}' "
+                "en kan niet meer worden geagendeerd."
+            )
+        last = session.execute(
+            sa.select(sa.func.max(Agendapunt.volgorde)).where(Agendapunt.overleg_id == overleg_id)
+        ).scalar()
+        session.add(
+            Agendapunt(overleg_id=overleg_id, knelpunt_id=knelpunt_id, volgorde=(last or 0) + 1)
+        )
+        versie = knelpunt.versie
+        if knelpunt.status == S.NIEUW:
+            transition(session, scope, knelpunt, versie, S.IN_BEHANDELING, None)
+            versie += 1
+        if knelpunt.status == S.IN_BEHANDELING:
+            transition(session, scope, knelpunt, versie, S.GEAGENDEERD, None)
+
+
+def move_item(engine: Engine, scope: Scope, item_id: int, omhoog: bool) -> None:
+    """Swap an agenda item with its neighbour above or below."""
+    _require(scope)
+    with session_scope(engine) as session:
+        item = session.get(Agendapunt, item_id)
+        if item is None:
+            raise WorkflowError("Dit agendapunt bestaat niet meer.")
+        order = sa.select(Agendapunt).where(Agendapunt.overleg_id == item.overleg_id)
+        if omhoog:
+            order = order.where(Agendapunt.volgorde < item.volgorde).order_by(
+                Agendapunt.volgorde.desc()
+            )
+        else:
+            order = order.where(Agendapunt.volgorde > item.volgorde).order_by(Agendapunt.volgorde)
+        neighbour = session.execute(order.limit(1)).scalar_one_or_none()
+        if neighbour is None:
+            return
+        item.volgorde, neighbour.volgorde = neighbour.volgorde, item.volgorde
+        session.add_all([item, neighbour])
+
+
+def remove_item(engine: Engine, scope: Scope, item_id: int) -> None:
+    _require(scope)
+    with session_scope(engine) as session:
+        item = session.get(Agendapunt, item_id)
+        if item is None:
+            return
+        if item.besluit:
+            raise WorkflowError("Over dit agendapunt is al besloten; het blijft op de agenda.")
+        session.delete(item)
+
+
+def record_decision(
+    engine: Engine,
+    scope: Scope,
+    item_id: int,
+    versie: int,
+    besluit: str,
+    acties: str | None,
+) -> None:
+    """Write the decision and actions of one agenda item; the report becomes 'besloten'."""
+    _require(scope)
+    text = check_text(besluit, "Besluit")
+    actions = (acties or "").strip() or None
+    if actions:
+        problems = screen(actions, "Acties")
+        if problems:
+            raise ValidationFailed({"acties": problems})
+    with session_scope(engine) as session:
+        item = session.get(Agendapunt, item_id)
+        if item is None:
+            raise WorkflowError("Dit agendapunt bestaat niet meer.")
+        knelpunt = load_for_change(session, scope, item.knelpunt_id, versie)
+        item.besluit, item.acties = text, actions
+        session.add(item)
+        if knelpunt.status == S.GEAGENDEERD:
+            transition(session, scope, knelpunt, versie, S.BESLOTEN, text)
+        elif knelpunt.status != S.BESLOTEN:
+            raise WorkflowError(
+                f"Melding {knelpunt.referentie} heeft status '{label(STATUS, knelpunt.status)}'; "
+                "alleen geagendeerde meldingen krijgen een besluit."
+            )
+        else:
+            raise Conflict(
+                f"Over melding {knelpunt.referentie} is al besloten. Laad de agenda opnieuw."
+            )
+
+
+# --- Word documents ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kop:
+    titel: str
+    datum: dt.date
+
+
+def _header(engine: Engine, overleg_id: int) -> Kop:
+    with Session(engine) as session:
+        overleg = session.get(Overleg, overleg_id)
+        if overleg is None:
+            raise WorkflowError("Dit overleg bestaat niet.")
+        return Kop(overleg.titel, overleg.datum)
+
+
+def _document(kop: Kop, soort: str) -> Document:
+    doc = Document()
+    doc.styles["Normal"].font.name = "Calibri"
+    doc.styles["Normal"].font.size = Pt(11)
+    doc.add_heading(f"{soort} – {kop.titel}", level=1)
+    doc.add_paragraph(f"Kerngroep SPIC, overleg van {kop.datum:%d-%m-%Y}")
+    return doc
+
+
+def _bytes(doc: Document) -> bytes:
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def agenda_docx(engine: Engine, scope: Scope, overleg_id: int) -> bytes:
+    """The agenda to send out beforehand: the reports in order, with what they are about."""
+    items = agenda(engine, scope, overleg_id)
+    doc = _document(_header(engine, overleg_id), "Agenda")
+    if items.empty:
+        doc.add_paragraph("Er staan nog geen meldingen op de agenda.")
+    for n, row in enumerate(items.itertuples(), start=1):
+        doc.add_heading(f"{n}. {row.referentie} – {row.titel}", level=2)
+        doc.add_paragraph(
+            f"Categorie: {label(CATEGORIE, row.categorie)}. "
+            f"Gemeld door: {row.aanbieder or 'onbekend'}. Status: {label(STATUS, row.status)}."
+        )
+    return _bytes(doc)
+
+
+def decisions_docx(engine: Engine, scope: Scope, overleg_id: int) -> bytes:
+    """The decisions list afterwards: per item the decision and the actions."""
+    items = agenda(engine, scope, overleg_id)
+    doc = _document(_header(engine, overleg_id), "Besluitenlijst")
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, text in zip(
+        table.rows[0].cells, ("Nr.", "Melding", "Besluit", "Acties"), strict=True
+    ):
+        cell.text = text
+    for n, row in enumerate(items.itertuples(), start=1):
+        cells = table.add_row().cells
+        cells[0].text = str(n)
+        cells[1].text = f"{row.referentie} – {row.titel}"
+        cells[2].text = row.besluit or "(nog geen besluit)"
+        cells[3].text = row.acties or "–"
+    return _bytes(doc)

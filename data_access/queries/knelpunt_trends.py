@@ -1,0 +1,109 @@
+"""Trends in the register: reports per category, segment and month; time to decision.
+
+Read from SQL, like the register itself: it must be current, not a snapshot. Counts are
+aggregates, suppressed for advisers and providers like every other aggregate view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_access.access import Scope
+from data_access.knelpunten import CLOSED
+from data_access.models import Knelpunt, KnelpuntGebeurtenis, KnelpuntStatus, Segment
+from data_access.queries.common import suppress_small, suppress_value
+
+
+@dataclass(frozen=True)
+class Trends:
+    per_maand: pd.DataFrame  # maand, categorie, meldingen
+    per_categorie: pd.DataFrame  # categorie, segment, meldingen, open, gesloten
+    doorlooptijd: pd.DataFrame  # categorie, besloten, mediaan_dagen
+    totaal: int | None
+    open: int | None
+
+
+def _month(engine: Engine, column: sa.ColumnElement) -> sa.ColumnElement:
+    if engine.dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", column)
+    return sa.func.to_char(column, "YYYY-MM")
+
+
+def _days(engine: Engine, start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement:
+    if engine.dialect.name == "sqlite":
+        return sa.func.julianday(end) - sa.func.julianday(start)
+    return sa.extract("epoch", end - start) / 86400
+
+
+def trends(engine: Engine, scope: Scope, segment: Segment | None = None) -> Trends:
+    closed = [s.value for s in CLOSED]
+    where = [Knelpunt.segment == segment] if segment else []
+    maand = _month(engine, Knelpunt.aangemaakt).label("maand")
+    first_decision = (
+        sa.select(
+            KnelpuntGebeurtenis.knelpunt_id,
+            sa.func.min(KnelpuntGebeurtenis.tijdstip).label("besloten_op"),
+        )
+        .where(KnelpuntGebeurtenis.naar == KnelpuntStatus.BESLOTEN.value)
+        .group_by(KnelpuntGebeurtenis.knelpunt_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        per_maand = pd.DataFrame(
+            conn.execute(
+                sa.select(maand, Knelpunt.categorie, sa.func.count().label("meldingen"))
+                .where(*where)
+                .group_by(maand, Knelpunt.categorie)
+                .order_by(maand)
+            ).all(),
+            columns=["maand", "categorie", "meldingen"],
+        )
+        per_categorie = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    Knelpunt.categorie,
+                    Knelpunt.segment,
+                    sa.func.count().label("meldingen"),
+                    sa.func.count().filter(Knelpunt.status.not_in(closed)).label("open"),
+                    sa.func.count().filter(Knelpunt.status.in_(closed)).label("gesloten"),
+                )
+                .where(*where)
+                .group_by(Knelpunt.categorie, Knelpunt.segment)
+                .order_by(Knelpunt.categorie, Knelpunt.segment)
+            ).all(),
+            columns=["categorie", "segment", "meldingen", "open", "gesloten"],
+        )
+        durations = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    Knelpunt.categorie,
+                    _days(engine, Knelpunt.aangemaakt, first_decision.c.besloten_op).label("dagen"),
+                )
+                .join(first_decision, first_decision.c.knelpunt_id == Knelpunt.id)
+                .where(*where)
+            ).all(),
+            columns=["categorie", "dagen"],
+        )
+    for frame in (per_maand, per_categorie, durations):
+        for column in ("categorie", "segment"):
+            if column in frame:
+                frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    doorlooptijd = (
+        durations.assign(dagen=durations["dagen"].astype(float))
+        .groupby("categorie", as_index=False)
+        .agg(besloten=("dagen", "size"), mediaan_dagen=("dagen", "median"))
+    )
+    totaal = int(per_categorie["meldingen"].sum())
+    open_ = int(per_categorie["open"].sum())
+    hide = scope.suppress_small_counts
+    return Trends(
+        per_maand=suppress_small(per_maand, "meldingen", [], scope),
+        per_categorie=suppress_small(per_categorie, "meldingen", ["open", "gesloten"], scope),
+        doorlooptijd=suppress_small(doorlooptijd, "besloten", ["mediaan_dagen"], scope),
+        totaal=suppress_value(totaal, hide),
+        open=suppress_value(open_, hide),
+    )

@@ -1,0 +1,235 @@
+"""Kerngroep: the queue of reports, the workflow, assignment, comments, merging and actions."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard.auth import require_page
+from dashboard.components import XLSX_MIME, excel_bytes
+from dashboard.db import get_engine
+from dashboard.register import export_register, queue_for_display, show_detail
+from data_access import knelpunten
+from data_access.access import AccessDenied
+from data_access.knelpunten import (
+    BEHANDELAARS,
+    TRANSITIONS,
+    Conflict,
+    RegisterFilter,
+    ValidationFailed,
+    WorkflowError,
+)
+from data_access.labels import CATEGORIE, STATUS, URGENTIE
+from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
+
+engine = get_engine()
+identity, scope = require_page(engine, "kerngroep")
+manages = scope.rol in BEHANDELAARS
+
+st.title("Kerngroep: knelpuntenregister")
+notice = st.session_state.pop("kerngroep_melding", None)
+if notice:
+    st.success(notice)
+
+with st.expander("Filters en zoeken", expanded=True):
+    left, mid, right = st.columns(3)
+    statussen = left.multiselect(
+        "Status",
+        list(KnelpuntStatus),
+        default=[s for s in KnelpuntStatus if s in knelpunten.OPEN],
+        format_func=STATUS.get,
+        key="kg_status",
+    )
+    categorie = mid.selectbox(
+        "Categorie",
+        [None, *KnelpuntCategorie],
+        format_func=lambda c: CATEGORIE.get(c, "Alle"),
+        key="kg_categorie",
+    )
+    segment = right.selectbox(
+        "Segment",
+        [None, *Segment],
+        format_func=lambda s: "Alle" if s is None else s.value,
+        key="kg_segment",
+    )
+    left, right = st.columns([2, 1])
+    zoek = left.text_input("Zoeken in titel, omschrijving en referentie", key="kg_zoek")
+    achterstallig = right.checkbox("Alleen acties die over tijd zijn", key="kg_achterstallig")
+
+queue = knelpunten.register(
+    engine,
+    scope,
+    RegisterFilter(
+        statussen=frozenset(statussen),
+        categorie=categorie,
+        segment=segment,
+        zoek=zoek,
+        alleen_achterstallig=achterstallig,
+    ),
+)
+overdue = int(queue["achterstallig"].sum())
+st.caption(
+    f"{len(queue)} meldingen in deze selectie"
+    + (f", waarvan {overdue} met een actie die over tijd is (⚠)." if overdue else ".")
+)
+if queue.empty:
+    st.info("Geen meldingen in deze selectie.")
+    st.stop()
+selection = st.dataframe(
+    queue_for_display(queue),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="kg_tabel",
+)
+st.download_button(
+    "Register downloaden (Excel)",
+    data=lambda: excel_bytes(
+        {"Register": (export := export_register(queue), {c: c for c in export})}
+    ),
+    file_name=f"knelpuntenregister_{dt.date.today():%Y%m%d}.xlsx",
+    mime=XLSX_MIME,
+    on_click="ignore",
+    icon=":material/download:",
+)
+
+
+rows = selection.selection.rows
+choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
+chosen = st.selectbox(
+    "Melding behandelen",
+    list(choices),
+    index=int(rows[0]) if rows else None,
+    format_func=choices.get,
+    placeholder="Kies een melding (of klik op een rij hierboven)",
+)
+if chosen is None:
+    st.stop()
+chosen = int(chosen)
+try:
+    detail = knelpunten.detail(engine, scope, chosen)
+except AccessDenied as exc:
+    st.error(str(exc))
+    st.stop()
+k = detail.knelpunt
+versie = int(k["versie"])
+status = KnelpuntStatus(k["status"])
+
+
+def run(action: Callable[[], None], success: str) -> None:
+    """Carry out one change; show the Dutch reason when it is refused, nothing half-done."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        st.error("\n\n".join(m for ms in exc.errors.values() for m in ms))
+    except (Conflict, WorkflowError, AccessDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["kerngroep_melding"] = success
+        st.rerun()
+
+
+left, right = st.columns([3, 2])
+with left:
+    show_detail(detail, show_internal=True)
+with right:
+    if manages:
+        allowed = sorted(
+            TRANSITIONS[status] - {KnelpuntStatus.SAMENGEVOEGD, KnelpuntStatus.INGETROKKEN}
+        )
+        with st.form(f"status_{chosen}_{versie}"):
+            st.markdown("**Status wijzigen**")
+            naar = st.selectbox(
+                "Nieuwe status",
+                allowed,
+                format_func=STATUS.get,
+                index=None,
+                placeholder="Geen stap mogelijk" if not allowed else "Kies de nieuwe status",
+            )
+            reden = st.text_area("Reden of toelichting (verplicht bij afwijzen)", height=80)
+            if st.form_submit_button("Status opslaan", disabled=not allowed) and naar:
+                run(
+                    lambda: knelpunten.change_status(engine, scope, chosen, versie, naar, reden),
+                    f"Status van {k['referentie']} is nu '{STATUS[naar]}'.",
+                )
+        managers = knelpunten.contractmanagers(engine)
+        with st.form(f"toewijzen_{chosen}_{versie}"):
+            st.markdown("**Toewijzen aan contractmanager**")
+            current = k["toegewezen_aan_id"]
+            owner = st.selectbox(
+                "Contractmanager",
+                [None, *managers],
+                index=([None, *managers].index(current) if current in managers else 0),
+                format_func=lambda i: "Niemand" if i is None else managers[i],
+            )
+            if st.form_submit_button("Toewijzing opslaan"):
+                run(
+                    lambda: knelpunten.assign(engine, scope, chosen, versie, owner),
+                    f"Toewijzing van {k['referentie']} is opgeslagen.",
+                )
+        with st.form(f"indeling_{chosen}_{versie}"):
+            st.markdown("**Indeling aanpassen**")
+            cat = st.selectbox(
+                "Categorie",
+                list(KnelpuntCategorie),
+                index=list(KnelpuntCategorie).index(KnelpuntCategorie(k["categorie"])),
+                format_func=CATEGORIE.get,
+            )
+            urg = st.selectbox(
+                "Urgentie",
+                list(Urgentie),
+                index=list(Urgentie).index(Urgentie(k["urgentie"])),
+                format_func=URGENTIE.get,
+            )
+            seg_options = [None, *Segment]
+            seg = st.selectbox(
+                "Segment",
+                seg_options,
+                index=seg_options.index(Segment(k["segment"]) if k["segment"] else None),
+                format_func=lambda s: "Beide of onbekend" if s is None else s.value,
+            )
+            if st.form_submit_button("Indeling opslaan"):
+                run(
+                    lambda: knelpunten.edit(
+                        engine, scope, chosen, versie, categorie=cat, urgentie=urg, segment=seg
+                    ),
+                    f"Indeling van {k['referentie']} is opgeslagen.",
+                )
+        if status in knelpunten.OPEN:
+            others = {i: r for i, r in choices.items() if i != chosen}
+            with st.form(f"samenvoegen_{chosen}_{versie}"):
+                st.markdown("**Dubbele melding samenvoegen**")
+                target = st.selectbox(
+                    "Samenvoegen in",
+                    list(others),
+                    index=None,
+                    format_func=others.get,
+                    placeholder="Kies de melding waarin deze opgaat",
+                )
+                merge_reason = st.text_area("Reden", height=80)
+                if st.form_submit_button("Samenvoegen") and target is not None:
+                    run(
+                        lambda: knelpunten.merge(
+                            engine, scope, chosen, versie, int(target), merge_reason
+                        ),
+                        f"{k['referentie']} is samengevoegd.",
+                    )
+    with st.form(f"actie_{chosen}_{versie}"):
+        st.markdown("**Actie en deadline**")
+        holder = st.text_input("Actiehouder", value=k["actiehouder"] or "", max_chars=120)
+        deadline = st.date_input("Deadline", value=k["deadline"], format="DD-MM-YYYY")
+        if st.form_submit_button("Actie opslaan"):
+            run(
+                lambda: knelpunten.set_action(engine, scope, chosen, versie, holder, deadline),
+                f"Actie bij {k['referentie']} is opgeslagen.",
+            )
+    with st.form(f"opmerking_{chosen}", clear_on_submit=True):
+        st.markdown("**Opmerking toevoegen**")
+        text = st.text_area("Opmerking", height=100)
+        internal = st.checkbox("Intern (niet zichtbaar voor de aanbieder)", value=True)
+        if st.form_submit_button("Opmerking plaatsen"):
+            run(
+                lambda: knelpunten.comment(engine, scope, chosen, text, internal),
+                "De opmerking is geplaatst.",
+            )

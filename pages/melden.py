@@ -1,0 +1,141 @@
+"""Knelpunt melden: the form providers (or the kerngroep on their behalf) fill in."""
+
+import streamlit as st
+
+from dashboard.auth import require_page
+from dashboard.db import cached_query, get_engine
+from data_access import knelpunten
+from data_access.filters import filter_options
+from data_access.knelpunten import (
+    MAX_GEZINNEN,
+    OMSCHRIJVING_LENGTE,
+    TITEL_LENGTE,
+    Melding,
+    ValidationFailed,
+)
+from data_access.labels import CATEGORIE, KNELPUNT_SOORT, URGENTIE
+from data_access.models import KnelpuntCategorie, KnelpuntSoort, Rol, Segment, Urgentie
+from data_access.reference import profielen
+
+engine = get_engine()
+identity, scope = require_page(engine, "melden")
+options = cached_query(filter_options, engine, scope)
+
+st.title("Knelpunt melden")
+st.caption(
+    "Meld een knelpunt of een succesverhaal aan de kerngroep. Noem geen namen, "
+    "burgerservicenummers, e-mailadressen of telefoonnummers: meldingen met zulke gegevens "
+    "worden niet opgeslagen."
+)
+
+receipt = st.session_state.pop("melden_ontvangst", None)
+if receipt:
+    st.success(
+        f"Uw melding is ontvangen onder nummer {receipt}. De kerngroep bekijkt nieuwe meldingen "
+        "in het eerstvolgende overleg; u volgt de status onder 'Mijn meldingen' (aanbieders) of "
+        "in het register.",
+        icon=":material/check_circle:",
+    )
+
+form_key = f"melden_{st.session_state.get('melden_teller', 0)}"  # a fresh form after success
+profiles = profielen().set_index("nr")["naam"].to_dict()
+with st.form(form_key, enter_to_submit=False):
+    soort = st.radio(
+        "Soort melding",
+        list(KnelpuntSoort),
+        format_func=KNELPUNT_SOORT.get,
+        horizontal=True,
+    )
+    aanbieder_id = None
+    if scope.rol != Rol.AANBIEDER:
+        aanbieder_id = st.selectbox(
+            "Namens aanbieder",
+            list(options.aanbieders),
+            index=None,
+            format_func=options.aanbieders.get,
+            placeholder="Kies de aanbieder",
+        )
+    errors_aanbieder = st.empty()
+    titel = st.text_input(
+        "Titel",
+        max_chars=TITEL_LENGTE[1],
+        help=f"Kort en zakelijk, {TITEL_LENGTE[0]} tot {TITEL_LENGTE[1]} tekens.",
+    )
+    errors_titel = st.empty()
+    omschrijving = st.text_area(
+        "Omschrijving",
+        max_chars=OMSCHRIJVING_LENGTE[1],
+        height=180,
+        help="Wat gaat er mis (of goed), bij welke cliënten, en wat zou helpen?",
+    )
+    errors_omschrijving = st.empty()
+    categorie = st.selectbox(
+        "Categorie",
+        list(KnelpuntCategorie),
+        index=None,
+        format_func=CATEGORIE.get,
+        placeholder="Kies een categorie",
+    )
+    errors_categorie = st.empty()
+    left, right = st.columns(2)
+    segment = left.selectbox(
+        "Segment",
+        [None, *Segment],
+        format_func=lambda s: "Beide of onbekend" if s is None else f"Segment {s.value}",
+    )
+    urgentie = right.selectbox("Urgentie", list(Urgentie), index=1, format_func=URGENTIE.get)
+    gemeenten = st.multiselect(
+        "Gemeenten",
+        list(options.gemeenten),
+        format_func=lambda c: options.gemeenten[c][0],
+        placeholder="Kies een of meer gemeenten",
+    )
+    errors_gemeenten = st.empty()
+    left, right = st.columns(2)
+    profiel_nr = left.selectbox(
+        "Ondersteuningsprofiel (optioneel)",
+        [None, *profiles],
+        format_func=lambda p: "Geen specifiek profiel" if p is None else f"{p}. {profiles[p]}",
+    )
+    aantal = right.number_input(
+        "Aantal betrokken gezinnen (optioneel)",
+        min_value=0,
+        max_value=MAX_GEZINNEN,
+        value=None,
+        step=1,
+    )
+    errors_aantal = st.empty()
+    submitted = st.form_submit_button("Melding versturen", type="primary")
+
+if submitted:
+    melding = Melding(
+        soort=soort,
+        titel=titel,
+        omschrijving=omschrijving,
+        categorie=categorie,
+        urgentie=urgentie,
+        gemeenten=tuple(gemeenten),
+        segment=segment,
+        profiel_nr=profiel_nr,
+        aantal_gezinnen=None if aantal is None else int(aantal),
+        aanbieder_id=aanbieder_id,
+    )
+    try:
+        ontvangen = knelpunten.submit(engine, scope, melding)
+    except ValidationFailed as failed:
+        st.error("De melding is niet verstuurd. Pas de velden met een melding aan.")
+        slots = {
+            "aanbieder": errors_aanbieder,
+            "titel": errors_titel,
+            "omschrijving": errors_omschrijving,
+            "categorie": errors_categorie,
+            "gemeenten": errors_gemeenten,
+            "aantal_gezinnen": errors_aantal,
+            "profiel_nr": errors_aantal,
+        }
+        for field, messages in failed.errors.items():
+            slots.get(field, errors_titel).error("\n\n".join(messages), icon=":material/error:")
+    else:
+        st.session_state["melden_ontvangst"] = ontvangen.referentie
+        st.session_state["melden_teller"] = st.session_state.get("melden_teller", 0) + 1
+        st.rerun()

@@ -1,0 +1,132 @@
+"""Kerngroepoverleg: plan a meeting, set its agenda, record decisions, export to Word."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard.auth import require_page
+from dashboard.db import get_engine
+from dashboard.formatting import datum
+from data_access import knelpunten, overleg
+from data_access.access import AccessDenied
+from data_access.knelpunten import Conflict, RegisterFilter, ValidationFailed, WorkflowError
+from data_access.labels import STATUS, label
+from data_access.models import KnelpuntStatus
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+engine = get_engine()
+identity, scope = require_page(engine, "overleggen")
+
+st.title("Kerngroepoverleg")
+notice = st.session_state.pop("overleg_melding", None)
+if notice:
+    st.success(notice)
+
+
+def run(action: Callable[[], None], success: str) -> None:
+    try:
+        action()
+    except ValidationFailed as exc:
+        st.error("\n\n".join(m for ms in exc.errors.values() for m in ms))
+    except (Conflict, WorkflowError, AccessDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["overleg_melding"] = success
+        st.rerun()
+
+
+with st.expander("Nieuw overleg plannen"), st.form("nieuw_overleg", clear_on_submit=True):
+    when = st.date_input("Datum", value=dt.date.today(), format="DD-MM-YYYY")
+    title = st.text_input("Titel", value="Kerngroep SPIC", max_chars=150)
+    if st.form_submit_button("Overleg aanmaken"):
+        run(lambda: overleg.create(engine, scope, when, title), "Het overleg is aangemaakt.")
+
+meetings = overleg.overleggen(engine, scope)
+if meetings.empty:
+    st.info("Er zijn nog geen overleggen. Plan er hierboven een.")
+    st.stop()
+labels = {
+    int(r.id): f"{datum(r.datum)} – {r.titel} ({r.punten} punten)" for r in meetings.itertuples()
+}
+overleg_id = st.selectbox("Overleg", list(labels), format_func=labels.get, key="overleg_keuze")
+items = overleg.agenda(engine, scope, overleg_id)
+
+left, right = st.columns(2)
+left.download_button(
+    "Agenda (Word)",
+    data=lambda: overleg.agenda_docx(engine, scope, overleg_id),
+    file_name=f"agenda_kerngroep_{overleg_id}.docx",
+    mime=DOCX_MIME,
+    on_click="ignore",
+    icon=":material/description:",
+)
+right.download_button(
+    "Besluitenlijst (Word)",
+    data=lambda: overleg.decisions_docx(engine, scope, overleg_id),
+    file_name=f"besluitenlijst_kerngroep_{overleg_id}.docx",
+    mime=DOCX_MIME,
+    on_click="ignore",
+    icon=":material/description:",
+)
+
+st.header("Agenda")
+candidates = knelpunten.register(
+    engine,
+    scope,
+    RegisterFilter(
+        statussen=frozenset(
+            {KnelpuntStatus.NIEUW, KnelpuntStatus.IN_BEHANDELING, KnelpuntStatus.GEAGENDEERD}
+        )
+    ),
+)
+candidates = candidates[~candidates["id"].isin(items["knelpunt_id"])]
+with st.form(f"agenderen_{overleg_id}", clear_on_submit=True):
+    choice = dict(
+        zip(candidates["id"], candidates["referentie"] + " – " + candidates["titel"], strict=True)
+    )
+    picked = st.selectbox(
+        "Melding agenderen",
+        list(choice),
+        index=None,
+        format_func=choice.get,
+        placeholder="Kies een open melding",
+    )
+    if st.form_submit_button("Op de agenda zetten") and picked is not None:
+        run(
+            lambda: overleg.add_item(engine, scope, overleg_id, int(picked)),
+            "De melding staat op de agenda.",
+        )
+
+if items.empty:
+    st.info("De agenda is nog leeg.")
+    st.stop()
+for n, item in enumerate(items.itertuples(), start=1):
+    with st.container(border=True):
+        head, up, down, drop = st.columns([8, 1, 1, 1])
+        head.text(f"{n}. {item.referentie} – {item.titel}")  # user text: plain only
+        head.caption(f"{item.aanbieder or '–'} · status {label(STATUS, item.status)}")
+        if up.button("↑", key=f"op_{item.id}", help="Eerder op de agenda", disabled=n == 1):
+            run(lambda i=item.id: overleg.move_item(engine, scope, i, True), "Volgorde aangepast.")
+        if down.button(
+            "↓", key=f"neer_{item.id}", help="Later op de agenda", disabled=n == len(items)
+        ):
+            run(lambda i=item.id: overleg.move_item(engine, scope, i, False), "Volgorde aangepast.")
+        if drop.button("✕", key=f"weg_{item.id}", help="Van de agenda halen"):
+            run(lambda i=item.id: overleg.remove_item(engine, scope, i), "Van de agenda gehaald.")
+        if item.besluit:
+            st.text(f"Besluit: {item.besluit}\nActies: {item.acties or '–'}")
+        else:
+            with st.form(f"besluit_{item.id}_{item.versie}"):
+                besluit = st.text_area("Besluit", height=80, key=f"besluit_tekst_{item.id}")
+                acties = st.text_area(
+                    "Acties (wie, wat, wanneer)", height=60, key=f"acties_tekst_{item.id}"
+                )
+                if st.form_submit_button("Besluit vastleggen"):
+                    run(
+                        lambda i=item.id, v=item.versie, b=besluit, a=acties: (
+                            overleg.record_decision(engine, scope, i, int(v), b, a)
+                        ),
+                        f"Besluit over {item.referentie} is vastgelegd.",
+                    )
