@@ -109,6 +109,8 @@ def agenda(engine: Engine, scope: Scope, overleg_id: int) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
     for column in ("categorie", "status"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    for column in ("besluit", "acties", "aanbieder"):  # missing text is None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
 
 

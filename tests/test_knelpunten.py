@@ -1,0 +1,477 @@
+"""The register: validation, workflow, history, access, merging, meetings, concurrency."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docx
+import pytest
+import sqlalchemy as sa
+
+from data_access import knelpunten, overleg
+from data_access.access import AccessDenied, Scope
+from data_access.db import make_engine, migrate
+from data_access.knelpunten import (
+    TRANSITIONS,
+    Conflict,
+    Melding,
+    RegisterFilter,
+    ValidationFailed,
+    WorkflowError,
+)
+from data_access.loader import load_tables
+from data_access.models import (
+    KnelpuntCategorie,
+    KnelpuntSoort,
+    KnelpuntStatus,
+    Rol,
+    Segment,
+    Urgentie,
+)
+from tests.conftest import BACKENDS, fresh_database
+from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
+
+S = KnelpuntStatus
+GOOD = Melding(
+    soort=KnelpuntSoort.KNELPUNT,
+    titel="Geen crisisplek beschikbaar",
+    omschrijving="Voor jeugdigen met acute problematiek is binnen de regio geen crisisplek vrij.",
+    categorie=KnelpuntCategorie.CRISISCAPACITEIT,
+    urgentie=Urgentie.HOOG,
+    gemeenten=("GM0363", "GM0479"),
+    segment=Segment.C,
+    profiel_nr=3,
+    aantal_gezinnen=4,
+)
+
+
+def _counts(engine: sa.Engine) -> tuple[int, int, int]:
+    return (
+        int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpunt")),
+        int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis")),
+        int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgemeente")),
+    )
+
+
+def _submit(engine: sa.Engine, **changes: object) -> knelpunten.Ingediend:
+    return knelpunten.submit(
+        engine, user_scope(engine, "demo.aanbieder"), dataclasses.replace(GOOD, **changes)
+    )
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"titel": ""}, "titel", "verplicht"),
+        ({"titel": "   "}, "titel", "verplicht"),
+        ({"titel": "Kort"}, "titel", "te kort"),
+        ({"titel": "x" * 151}, "titel", "te lang"),
+        ({"omschrijving": ""}, "omschrijving", "verplicht"),
+        ({"omschrijving": "te kort"}, "omschrijving", "te kort"),
+        ({"omschrijving": "x" * 5001}, "omschrijving", "te lang"),
+        ({"categorie": None}, "categorie", "Kies een categorie"),
+        ({"gemeenten": ()}, "gemeenten", "minstens één gemeente"),
+        ({"gemeenten": ("GM9999",)}, "gemeenten", "Onbekende gemeentecode"),
+        ({"profiel_nr": 0}, "profiel_nr", "1 tot en met 11"),
+        ({"profiel_nr": 12}, "profiel_nr", "1 tot en met 11"),
+        ({"aantal_gezinnen": -1}, "aantal_gezinnen", "tussen 0 en 10.000"),
+        ({"aantal_gezinnen": 10_001}, "aantal_gezinnen", "tussen 0 en 10.000"),
+        ({"titel": "Bel mij op 06-12345678"}, "titel", "telefoonnummer"),
+        ({"omschrijving": "Het gaat om cliënt 111222333 in Zaanstad."}, "omschrijving", "BSN"),
+        ({"omschrijving": "Mail naar planner@praktijk.nl voor details."}, "omschrijving", "e-mail"),
+    ],
+)
+def test_invalid_reports_are_refused_per_field_and_nothing_is_stored(
+    demo_engine_rw: sa.Engine, changes: dict, field: str, fragment: str
+) -> None:
+    before = _counts(demo_engine_rw)
+    with pytest.raises(ValidationFailed) as failed:
+        _submit(demo_engine_rw, **changes)
+    assert field in failed.value.errors
+    assert any(fragment in m for m in failed.value.errors[field])
+    assert _counts(demo_engine_rw) == before
+
+
+def test_limits_themselves_are_accepted(demo_engine_rw: sa.Engine) -> None:
+    done = _submit(
+        demo_engine_rw,
+        titel="x" * 150,
+        omschrijving="y" * 5000,
+        profiel_nr=11,
+        aantal_gezinnen=10_000,
+    )
+    assert done.referentie.startswith("KNP-")
+
+
+def test_markdown_html_and_script_are_stored_verbatim(demo_engine_rw: sa.Engine) -> None:
+    payload = (
+        "<script>alert('x')</script> **vet** [klik](javascript:alert(1)) <b>html</b>\n"
+        "| tabel | kop |\n# kop ' OR 1=1; DROP TABLE knelpunt; --"
+    )
+    done = _submit(demo_engine_rw, titel="<img src=x onerror=alert(1)> titel", omschrijving=payload)
+    detail = knelpunten.detail(
+        demo_engine_rw, user_scope(demo_engine_rw, "demo.kerngroep"), done.id
+    )
+    assert detail.knelpunt["omschrijving"] == payload
+    assert detail.knelpunt["titel"] == "<img src=x onerror=alert(1)> titel"
+
+
+def test_on_behalf_reports_need_a_provider_the_user_may_see(demo_engine_rw: sa.Engine) -> None:
+    ids = provider_ids(demo_engine_rw)
+    cm = user_scope(demo_engine_rw, "demo.contractmanager")
+    with pytest.raises(ValidationFailed) as failed:
+        knelpunten.submit(demo_engine_rw, cm, GOOD)
+    assert "aanbieder" in failed.value.errors
+    outside = next(i for i in ids.values() if i not in cm.portefeuille)
+    with pytest.raises(ValidationFailed):
+        knelpunten.submit(demo_engine_rw, cm, dataclasses.replace(GOOD, aanbieder_id=outside))
+    inside = next(iter(cm.portefeuille))
+    done = knelpunten.submit(demo_engine_rw, cm, dataclasses.replace(GOOD, aanbieder_id=inside))
+    assert (
+        sql_scalar(demo_engine_rw, "SELECT aanbieder_id FROM knelpunt WHERE id = :i", i=done.id)
+        == inside
+    )
+    with pytest.raises(AccessDenied):
+        knelpunten.submit(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"), GOOD)
+
+
+def test_a_provider_always_reports_for_its_own_organisation(demo_engine_rw: sa.Engine) -> None:
+    ids = provider_ids(demo_engine_rw)
+    done = _submit(demo_engine_rw, aanbieder_id=ids["Praktijk De Zonnebloem"])
+    owner = sql_scalar(demo_engine_rw, "SELECT aanbieder_id FROM knelpunt WHERE id = :i", i=done.id)
+    assert owner == ids["Horizon Jeugd & Gezin"]
+
+
+def test_submission_writes_report_municipalities_and_history(demo_engine_rw: sa.Engine) -> None:
+    before = _counts(demo_engine_rw)
+    done = _submit(demo_engine_rw)
+    assert _counts(demo_engine_rw) == (before[0] + 1, before[1] + 1, before[2] + 2)
+    year = dt.datetime.now(dt.UTC).year
+    assert done.referentie == f"KNP-{year}-0001"
+    assert _submit(demo_engine_rw).referentie == f"KNP-{year}-0002"
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+def _force_status(engine: sa.Engine, knelpunt_id: int, status: KnelpuntStatus) -> int:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE knelpunt SET status = :s, versie = 7 WHERE id = :i"),
+            {"s": status.value, "i": knelpunt_id},
+        )
+    return 7
+
+
+def test_every_allowed_transition_works_and_every_other_is_refused(
+    demo_engine_rw: sa.Engine,
+) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    done = _submit(demo_engine_rw)
+    special = {S.SAMENGEVOEGD, S.INGETROKKEN}  # their own functions, tested separately
+    for van in S:
+        for naar in S:
+            if naar in special or naar == van:
+                continue
+            versie = _force_status(demo_engine_rw, done.id, van)
+            events = int(sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis"))
+            reden = "Valt buiten de afspraken van de regio" if naar == S.AFGEWEZEN else None
+            if naar in TRANSITIONS[van]:
+                knelpunten.change_status(demo_engine_rw, kerngroep, done.id, versie, naar, reden)
+                row = sql_frame(
+                    demo_engine_rw, "SELECT status, versie FROM knelpunt WHERE id = :i", i=done.id
+                ).iloc[0]
+                assert (row["status"], row["versie"]) == (naar.value, versie + 1), (van, naar)
+                last = sql_frame(
+                    demo_engine_rw,
+                    "SELECT soort, van, naar, tekst FROM knelpuntgebeurtenis "
+                    "ORDER BY id DESC LIMIT 1",
+                ).iloc[0]
+                assert (last["soort"], last["van"], last["naar"]) == ("status", van, naar)
+                assert last["tekst"] == reden
+            else:
+                with pytest.raises(WorkflowError):
+                    knelpunten.change_status(
+                        demo_engine_rw, kerngroep, done.id, versie, naar, reden
+                    )
+                after = sql_scalar(
+                    demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=done.id
+                )
+                assert after == van.value
+                assert (
+                    sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis") == events
+                )
+
+
+def test_rejection_needs_a_reason(demo_engine_rw: sa.Engine) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    done = _submit(demo_engine_rw)
+    with pytest.raises(ValidationFailed):
+        knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.AFGEWEZEN, "  ")
+    assert sql_scalar(demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=done.id) == (
+        "nieuw"
+    )
+
+
+def test_a_stale_version_is_refused_and_writes_nothing(demo_engine_rw: sa.Engine) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    done = _submit(demo_engine_rw)
+    knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.IN_BEHANDELING)
+    before = _counts(demo_engine_rw)
+    with pytest.raises(Conflict, match="intussen door iemand anders gewijzigd"):
+        knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.AFGEWEZEN, "dubbel werk")
+    with pytest.raises(Conflict):
+        knelpunten.set_action(demo_engine_rw, kerngroep, done.id, 1, "Gemeente Zaanstad", None)
+    assert _counts(demo_engine_rw) == before
+
+
+def test_only_the_kerngroep_moves_the_workflow(demo_engine_rw: sa.Engine) -> None:
+    done = _submit(demo_engine_rw)
+    for name in ("demo.contractmanager", "demo.aanbieder", "demo.adviseur"):
+        with pytest.raises(AccessDenied):
+            knelpunten.change_status(
+                demo_engine_rw, user_scope(demo_engine_rw, name), done.id, 1, S.IN_BEHANDELING
+            )
+
+
+def test_provider_withdraws_only_while_new(demo_engine_rw: sa.Engine) -> None:
+    provider = user_scope(demo_engine_rw, "demo.aanbieder")
+    first, second = _submit(demo_engine_rw), _submit(demo_engine_rw)
+    knelpunten.withdraw(demo_engine_rw, provider, first.id, 1)
+    assert sql_scalar(demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=first.id) == (
+        "ingetrokken"
+    )
+    knelpunten.change_status(
+        demo_engine_rw,
+        user_scope(demo_engine_rw, "demo.kerngroep"),
+        second.id,
+        1,
+        S.IN_BEHANDELING,
+    )
+    with pytest.raises(WorkflowError):
+        knelpunten.withdraw(demo_engine_rw, provider, second.id, 2)
+    other = user_scope(demo_engine_rw, "demo.aanbieder2")
+    with pytest.raises(AccessDenied):  # not its organisation's report
+        knelpunten.withdraw(demo_engine_rw, other, first.id, 2)
+
+
+def test_merge_closes_the_duplicate_and_records_both_sides(demo_engine_rw: sa.Engine) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    original, duplicate = _submit(demo_engine_rw), _submit(demo_engine_rw)
+    with pytest.raises(ValidationFailed):
+        knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, original.id, "")
+    with pytest.raises(WorkflowError):
+        knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, duplicate.id, "zelfde")
+    knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, original.id, "Zelfde knelpunt")
+    row = sql_frame(
+        demo_engine_rw,
+        "SELECT status, samengevoegd_in_id FROM knelpunt WHERE id = :i",
+        i=duplicate.id,
+    ).iloc[0]
+    assert (row["status"], row["samengevoegd_in_id"]) == ("samengevoegd", original.id)
+    target = knelpunten.detail(demo_engine_rw, kerngroep, original.id).geschiedenis
+    assert duplicate.referentie in target["van"].tolist()
+    third = _submit(demo_engine_rw)
+    with pytest.raises(WorkflowError):  # a closed report cannot absorb others
+        knelpunten.merge(demo_engine_rw, kerngroep, third.id, 1, duplicate.id, "Zelfde knelpunt")
+
+
+def test_assignment_comments_actions_and_edits_are_all_in_the_history(
+    demo_engine_rw: sa.Engine,
+) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    cm = user_scope(demo_engine_rw, "demo.contractmanager")
+    done = _submit(demo_engine_rw)
+    with pytest.raises(WorkflowError):  # only contract managers take follow-up
+        knelpunten.assign(demo_engine_rw, kerngroep, done.id, 1, kerngroep.gebruiker_id)
+    knelpunten.assign(demo_engine_rw, kerngroep, done.id, 1, cm.gebruiker_id)
+    knelpunten.comment(demo_engine_rw, cm, done.id, "Gesprek met aanbieder gepland", intern=True)
+    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Wordt besproken in mei", intern=False)
+    knelpunten.set_action(demo_engine_rw, cm, done.id, 2, "Contractmanager", dt.date(2026, 12, 1))
+    knelpunten.edit(
+        demo_engine_rw,
+        kerngroep,
+        done.id,
+        3,
+        categorie=KnelpuntCategorie.TARIEF_FINANCIERING,
+        urgentie=Urgentie.MIDDEL,
+        segment=Segment.B,
+    )
+    history = knelpunten.detail(demo_engine_rw, kerngroep, done.id).geschiedenis
+    assert history["soort"].tolist() == [
+        "aangemaakt",
+        "toegewezen",
+        "opmerking",
+        "opmerking",
+        "actie",
+        "bewerkt",
+    ]
+    assert history["intern"].tolist() == [False, False, True, False, False, False]
+    assert history["tekst"].iloc[-1] == (
+        "categorie: crisiscapaciteit → tarief_financiering; urgentie: hoog → middel; segment: C → B"
+    )
+    overdue = knelpunten.register(
+        demo_engine_rw,
+        kerngroep,
+        RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 12, 2)),
+    )
+    assert done.id in overdue["id"].tolist()
+    not_yet = knelpunten.register(
+        demo_engine_rw,
+        kerngroep,
+        RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 11, 30)),
+    )
+    assert done.id not in not_yet["id"].tolist()
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def test_a_provider_sees_only_its_own_reports_and_no_internal_notes(
+    demo_engine_rw: sa.Engine,
+) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    provider = user_scope(demo_engine_rw, "demo.aanbieder")
+    done = _submit(demo_engine_rw)
+    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Interne afweging budget", intern=True)
+    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Openbare reactie", intern=False)
+    own = knelpunten.register(demo_engine_rw, provider)
+    expected = sql_scalar(
+        demo_engine_rw,
+        "SELECT COUNT(*) FROM knelpunt WHERE aanbieder_id = :a",
+        a=provider.aanbieder_id,
+    )
+    assert len(own) == expected and set(own["aanbieder"]) == {"Horizon Jeugd & Gezin"}
+    texts = knelpunten.detail(demo_engine_rw, provider, done.id).geschiedenis["tekst"].tolist()
+    assert "Openbare reactie" in texts and "Interne afweging budget" not in texts
+    other = user_scope(demo_engine_rw, "demo.aanbieder2")
+    assert done.id not in knelpunten.register(demo_engine_rw, other)["id"].tolist()
+    with pytest.raises(AccessDenied):
+        knelpunten.detail(demo_engine_rw, other, done.id)
+
+
+def test_an_adviser_gets_no_free_text(demo_engine: sa.Engine) -> None:
+    adviseur = user_scope(demo_engine, "demo.adviseur")
+    with pytest.raises(AccessDenied):
+        knelpunten.register(demo_engine, adviseur)
+    with pytest.raises(AccessDenied):
+        knelpunten.detail(demo_engine, adviseur, 1)
+
+
+def test_a_contract_manager_sees_portfolio_and_assigned_reports(demo_engine: sa.Engine) -> None:
+    cm = user_scope(demo_engine, "demo.contractmanager")
+    seen = knelpunten.register(demo_engine, cm)
+    rows = sql_frame(demo_engine, "SELECT id, aanbieder_id, toegewezen_aan_id FROM knelpunt")
+    expected = rows[
+        rows["aanbieder_id"].isin(cm.portefeuille) | (rows["toegewezen_aan_id"] == cm.gebruiker_id)
+    ]
+    assert set(seen["id"]) == set(expected["id"]) and 0 < len(seen) < len(rows)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    reports = [_submit(demo_engine_rw, titel=f"Knelpunt nummer {n}") for n in range(3)]
+    meeting = overleg.create(demo_engine_rw, kerngroep, dt.date(2026, 12, 10), "Kerngroep december")
+    for report in reports:
+        overleg.add_item(demo_engine_rw, kerngroep, meeting, report.id)
+    with pytest.raises(WorkflowError):
+        overleg.add_item(demo_engine_rw, kerngroep, meeting, reports[0].id)
+    items = overleg.agenda(demo_engine_rw, kerngroep, meeting)
+    assert set(items["status"]) == {"geagendeerd"}
+    overleg.move_item(demo_engine_rw, kerngroep, int(items["id"].iloc[2]), omhoog=True)
+    order = overleg.agenda(demo_engine_rw, kerngroep, meeting)["referentie"].tolist()
+    assert order == [reports[0].referentie, reports[2].referentie, reports[1].referentie]
+
+    agenda_doc = docx.Document(io.BytesIO(overleg.agenda_docx(demo_engine_rw, kerngroep, meeting)))
+    headings = [p.text for p in agenda_doc.paragraphs if p.style.name == "Heading 2"]
+    assert [h.split(" – ")[0] for h in headings] == [f"{n}. {r}" for n, r in enumerate(order, 1)]
+
+    first = overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]
+    overleg.record_decision(
+        demo_engine_rw,
+        kerngroep,
+        int(first["id"]),
+        int(first["versie"]),
+        "Regio onderzoekt een crisisvoorziening",
+        "Contractmanager: voorstel in januari",
+    )
+    assert (
+        sql_scalar(
+            demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=int(first["knelpunt_id"])
+        )
+        == "besloten"
+    )
+    decisions = docx.Document(
+        io.BytesIO(overleg.decisions_docx(demo_engine_rw, kerngroep, meeting))
+    )
+    cells = [[c.text for c in row.cells] for row in decisions.tables[0].rows]
+    assert cells[0] == ["Nr.", "Melding", "Besluit", "Acties"]
+    assert cells[1][2] == "Regio onderzoekt een crisisvoorziening"
+    assert cells[2][2] == "(nog geen besluit)"
+    with pytest.raises(AccessDenied):
+        overleg.agenda(demo_engine_rw, user_scope(demo_engine_rw, "demo.contractmanager"), meeting)
+
+
+def test_decision_with_a_phone_number_is_refused(demo_engine_rw: sa.Engine) -> None:
+    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
+    report = _submit(demo_engine_rw)
+    meeting = overleg.create(demo_engine_rw, kerngroep, dt.date(2026, 12, 10), "Kerngroep")
+    overleg.add_item(demo_engine_rw, kerngroep, meeting, report.id)
+    item = overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]
+    with pytest.raises(ValidationFailed):
+        overleg.record_decision(
+            demo_engine_rw,
+            kerngroep,
+            int(item["id"]),
+            int(item["versie"]),
+            "Bel de aanbieder op 06-12345678",
+            None,
+        )
+    assert overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]["besluit"] is None
+
+
+# --- concurrency --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fifty_parallel_submissions_all_land_with_unique_numbers(
+    backend: str, tmp_path: Path, demo_tables: dict
+) -> None:
+    with fresh_database(backend, tmp_path) as (engine, url):
+        migrate(engine)
+        load_tables(engine, demo_tables)
+        scope = user_scope(engine, "demo.aanbieder")
+        before = _counts(engine)
+        # Separate engines per worker group, as separate Streamlit sessions would share one
+        # engine but separate processes would not.
+        engines = [engine, make_engine(url)] if backend == "sqlite" else [engine]
+
+        def one(n: int) -> str:
+            melding = dataclasses.replace(GOOD, titel=f"Parallelle melding {n}")
+            return knelpunten.submit(engines[n % len(engines)], scope, melding).referentie
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            references = list(pool.map(one, range(50)))
+        assert len(set(references)) == 50
+        after = _counts(engine)
+        assert after == (before[0] + 50, before[1] + 50, before[2] + 100)
+        numbers = sorted(int(r.rsplit("-", 1)[1]) for r in references)
+        assert numbers == list(range(1, 51))  # no gaps, no duplicates
+        for extra in engines[1:]:
+            extra.dispose()
+
+
+def test_scope_without_role_rights_cannot_comment(demo_engine: sa.Engine) -> None:
+    adviseur = Scope(Rol.ADVISEUR, 1)
+    with pytest.raises(AccessDenied):
+        knelpunten.comment(demo_engine, adviseur, 1, "Hallo daar", intern=False)
