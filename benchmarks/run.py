@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -33,11 +34,25 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Page key -> how to put the page in a state that shows its full content.
-PAGE_SETUP: dict[str, Callable[[object], None]] = {
+PAGE_SETUP: dict[str, Callable[[Any], None]] = {
     "overzicht": lambda at: None,
     "uitnutting": lambda at: None,
     "aanbieder": lambda at: at.session_state.__setitem__("dossier", "1"),
+    "kerngroep": lambda at: None,
+    "trends": lambda at: None,
 }
+
+
+def _filter_segment_b(at: Any) -> Any:
+    """The filter change each page offers: segment B."""
+    from data_access.models import Segment
+
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.get("segmented_control")}
+    if "segment" in keys:
+        return at.selectbox(key="segment").set_value("B").run()
+    if "kg_segment" in keys:
+        return at.selectbox(key="kg_segment").set_value(Segment.B).run()
+    return at.segmented_control(key="trends_segment").set_value("B").run()
 
 
 @dataclass
@@ -112,7 +127,7 @@ def _time_page(url: str, page: str, runs: int) -> PageTiming:
         at.run()
         warms.append(time.perf_counter() - started)
         started = time.perf_counter()
-        at.selectbox(key="segment").set_value("B").run()
+        _filter_segment_b(at)
         filters.append(time.perf_counter() - started)
         assert not at.exception, at.exception
     return PageTiming(
@@ -133,11 +148,64 @@ def _snapshot_seconds(url: str) -> float:
     return elapsed
 
 
+def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tuple[float, float]:
+    """Median and p95 seconds of `knelpunten.submit` with `writers` threads at once.
+
+    The benchmark reports are removed again afterwards, in one transaction.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from data_access import knelpunten
+    from data_access.access import scope_for
+    from data_access.auth import identity_by_id
+    from data_access.db import make_engine
+    from data_access.models import KnelpuntCategorie, KnelpuntSoort, Urgentie
+
+    engine = make_engine(url, **({} if url.startswith("sqlite") else {"pool_size": writers}))
+    with engine.connect() as conn:
+        uid = conn.execute(
+            sa.text("SELECT id FROM gebruiker WHERE gebruikersnaam = 'demo.aanbieder'")
+        ).scalar_one()
+    identity = identity_by_id(engine, int(uid))
+    assert identity is not None
+    scope = scope_for(engine, identity)
+
+    def one(n: int) -> float:
+        melding = knelpunten.Melding(
+            soort=KnelpuntSoort.KNELPUNT,
+            titel=f"Benchmarkmelding {n}",
+            omschrijving="Een melding om de snelheid van het register te meten, geen knelpunt.",
+            categorie=KnelpuntCategorie.OVERIG,
+            urgentie=Urgentie.LAAG,
+            gemeenten=("GM0363",),
+        )
+        started = time.perf_counter()
+        knelpunten.submit(engine, scope, melding)
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        durations = sorted(pool.map(one, range(writers * per_writer)))
+    with engine.begin() as conn:
+        ids = "SELECT id FROM knelpunt WHERE titel LIKE 'Benchmarkmelding %'"
+        conn.execute(sa.text(f"DELETE FROM knelpuntgebeurtenis WHERE knelpunt_id IN ({ids})"))
+        conn.execute(sa.text(f"DELETE FROM knelpuntgemeente WHERE knelpunt_id IN ({ids})"))
+        conn.execute(sa.text(f"DELETE FROM knelpunt WHERE id IN ({ids})"))
+    engine.dispose()
+    p95 = durations[round(0.95 * (len(durations) - 1))]
+    return statistics.median(durations), p95
+
+
 def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _table(preset: str, backend: str, timings: list[PageTiming], snapshot: float) -> str:
+def _table(
+    preset: str,
+    backend: str,
+    timings: list[PageTiming],
+    snapshot: float,
+    submissions: tuple[float, float],
+) -> str:
     lines = [
         f"### `{preset}` op {backend}",
         "",
@@ -153,6 +221,13 @@ def _table(preset: str, backend: str, timings: list[PageTiming], snapshot: float
     ]
     lines += [
         f"| {t.page} | {t.cold:.3f} | {t.warm:.3f} | {t.filter_change:.3f} |" for t in timings
+    ]
+    lines += [
+        "",
+        (
+            f"Knelpunt melden met 20 gelijktijdige melders: mediaan "
+            f"{submissions[0]:.3f} s, p95 {submissions[1]:.3f} s per melding."
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -187,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     url = _database(args.preset, args.backend)
     snapshot = _snapshot_seconds(url)
     timings = [_time_page(url, page, runs) for page in args.pages]
-    section = _table(args.preset, args.backend, timings, snapshot)
+    submissions = _submission_latency(url, per_writer=1 if args.smoke else 10)
+    section = _table(args.preset, args.backend, timings, snapshot, submissions)
     print(section)
     if args.write_readme and not args.smoke:
         _write_readme(section, f"{args.preset}-{args.backend}")

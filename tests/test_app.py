@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import aantal
+from data_access.models import KnelpuntCategorie, KnelpuntStatus
 from data_access.sample_knelpunten import DEMO_PASSWORD
+from tests.helpers import sql_scalar
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
 ROLE_PAGES = {
     "demo.beheerder": {
         "overzicht",
@@ -286,3 +290,82 @@ def test_contract_manager_chooses_a_provider_from_the_portfolio(
     assert not at.exception
     assert at.subheader[0].value == first_name
     assert {m.label for m in at.metric} >= {"Gestarte trajecten", "Resultaat"}
+
+
+def _fill_report(at: AppTest, titel: str, omschrijving: str) -> None:
+    at.text_input[0].input(titel)
+    at.text_area[0].input(omschrijving)
+    next(s for s in at.selectbox if s.label == "Categorie").set_value(
+        KnelpuntCategorie.CRISISCAPACITEIT
+    )
+    at.multiselect[0].select("GM0363")
+
+
+def test_report_form_shows_errors_next_to_fields_and_stores_nothing(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    at = login(new_app(monkeypatch, url), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "melden.py")).run()
+    before = sql_scalar(engine, "SELECT COUNT(*) FROM knelpunt")
+    _fill_report(at, "Kort", "Cliënt met BSN 111222333 wacht op een plek.")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("De melding is niet verstuurd") for e in errors)
+    assert any("te kort" in e for e in errors) and any("burgerservicenummer" in e for e in errors)
+    assert sql_scalar(engine, "SELECT COUNT(*) FROM knelpunt") == before
+
+
+def test_report_form_success_gives_a_reference_and_text_is_shown_inert(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    at = login(new_app(monkeypatch, url), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "melden.py")).run()
+    payload = "<script>alert(1)</script> **vet** wachtlijst voor de crisisopvang loopt op"
+    _fill_report(at, "Crisisopvang <b>vol</b>", payload)
+    at.button[0].click().run()
+    assert not at.exception
+    year = dt.datetime.now(dt.UTC).year
+    assert f"KNP-{year}-0001" in at.success[0].value
+    stored = sql_scalar(
+        engine, "SELECT omschrijving FROM knelpunt WHERE referentie = :r", r=f"KNP-{year}-0001"
+    )
+    assert stored == payload
+    at.switch_page(str(PAGES_DIR / "meldingen.py")).run()
+    chooser = next(s for s in at.selectbox if s.label == "Melding bekijken")
+    chooser.set_value(int(sql_scalar(engine, "SELECT MAX(id) FROM knelpunt"))).run()
+    assert not at.exception
+    plain = [t.value for t in at.text]
+    assert payload in plain and "Crisisopvang <b>vol</b>" in plain
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "<script>" not in markdown and "<b>vol</b>" not in markdown
+
+
+def test_kerngroep_moves_a_report_and_the_provider_sees_it(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "kerngroep.py")).run()
+    assert not at.exception
+    queue = at.dataframe[0].value
+    reference = queue["Referentie"].iloc[0]
+    knelpunt_id, status_before = (
+        sql_scalar(engine, "SELECT id FROM knelpunt WHERE referentie = :r", r=reference),
+        sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference),
+    )
+    next(s for s in at.selectbox if s.label == "Melding behandelen").set_value(knelpunt_id).run()
+    from data_access.knelpunten import TRANSITIONS
+
+    target = sorted(TRANSITIONS[KnelpuntStatus(status_before)] - {KnelpuntStatus.SAMENGEVOEGD})[0]
+    next(s for s in at.selectbox if s.label == "Nieuwe status").set_value(target)
+    next(t for t in at.text_area if t.label.startswith("Reden")).input("Besproken en opgepakt")
+    next(b for b in at.button if b.label == "Status opslaan").click().run()
+    assert not at.exception
+    assert "Status van" in at.success[0].value
+    assert (
+        sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference)
+        == target.value
+    )

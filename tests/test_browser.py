@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -249,3 +250,53 @@ def test_utilisation_page_downloads_excel(page, server: Server, tmp_path: Path) 
     assert header[:3] == ["SPIC", "Profiel", "Intensiteit"]
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(codes) == 44 and all(c.startswith("B-") for c in codes)  # segment B only
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option in a Streamlit selectbox or multiselect by its label."""
+    box = page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']").filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    box.locator("input").first.click()
+    page.keyboard.type(option[:20])
+    page.get_by_role("option", name=option).first.click()
+
+
+def open_page(page, title: str, heading: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+    page.get_by_role("heading", name=heading).first.wait_for()
+    wait_for_app(page)
+
+
+def test_report_travels_from_provider_to_kerngroep_and_back(browser, server: Server) -> None:
+    provider = browser.new_context().new_page()
+    login(provider, server, "demo.aanbieder")
+    open_page(provider, "Knelpunt melden", "Knelpunt melden")
+    provider.get_by_label("Titel", exact=True).fill("Wachtlijst crisisopvang loopt op")
+    provider.get_by_role("textbox", name="Omschrijving").fill(
+        "Voor jongeren met acute problemen is in de regio al weken geen crisisplek vrij."
+    )
+    choose(provider, "Categorie", "Crisiscapaciteit")
+    choose(provider, "Gemeenten", "Amsterdam")
+    provider.keyboard.press("Escape")
+    provider.get_by_role("button", name="Melding versturen").click()
+    provider.get_by_text("Uw melding is ontvangen onder nummer").wait_for()
+    reference = re.search(r"KNP-\d{4}-\d{4}", provider.inner_text("body")).group(0)
+    assert_no_exception(provider)
+
+    kerngroep = browser.new_context().new_page()
+    login(kerngroep, server, "demo.kerngroep")
+    open_page(kerngroep, "Kerngroep", "Kerngroep: knelpuntenregister")
+    choose(kerngroep, "Melding behandelen", f"{reference} – Wachtlijst crisisopvang loopt op")
+    wait_for_app(kerngroep)
+    choose(kerngroep, "Nieuwe status", "In behandeling")
+    kerngroep.get_by_role("button", name="Status opslaan").click()
+    kerngroep.get_by_text(f"Status van {reference} is nu 'In behandeling'").wait_for()
+    assert_no_exception(kerngroep)
+
+    open_page(provider, "Mijn meldingen", "Mijn meldingen")
+    choose(provider, "Melding bekijken", f"{reference} – Wachtlijst crisisopvang loopt op")
+    wait_for_app(provider)
+    status = provider.locator("[data-testid='stMetric']").filter(has_text="Status")
+    assert "In behandeling" in status.inner_text()
+    assert_no_exception(provider)
