@@ -475,3 +475,28 @@ def test_scope_without_role_rights_cannot_comment(demo_engine: sa.Engine) -> Non
     adviseur = Scope(Rol.ADVISEUR, 1)
     with pytest.raises(AccessDenied):
         knelpunten.comment(demo_engine, adviseur, 1, "Hallo daar", intern=False)
+
+
+def test_trends_count_what_the_register_holds_and_suppress_for_advisers(
+    demo_engine: sa.Engine,
+) -> None:
+    from data_access.queries.knelpunt_trends import trends
+
+    full = trends(demo_engine, user_scope(demo_engine, "demo.kerngroep"))
+    rows = sql_frame(demo_engine, "SELECT categorie, status FROM knelpunt")
+    assert full.totaal == len(rows)
+    closed = {s.value for s in knelpunten.CLOSED}
+    assert full.open == int((~rows["status"].isin(closed)).sum())
+    per_cat = full.per_categorie.groupby("categorie")["meldingen"].sum()
+    assert per_cat.to_dict() == rows["categorie"].value_counts().to_dict()
+    assert full.per_maand["meldingen"].sum() == len(rows)
+    decided = sql_scalar(
+        demo_engine,
+        "SELECT COUNT(DISTINCT knelpunt_id) FROM knelpuntgebeurtenis WHERE naar = 'besloten'",
+    )
+    assert full.doorlooptijd["besloten"].sum() == decided
+    adviser = trends(demo_engine, user_scope(demo_engine, "demo.adviseur"))
+    counts = adviser.per_categorie["meldingen"].dropna()
+    assert ((counts == 0) | (counts >= 10)).all()
+    assert adviser.per_categorie["onderdrukt"].all()  # the demo register is small
+    assert adviser.totaal == len(rows)  # 16 reports: the total itself is shown
