@@ -21,24 +21,13 @@ from dashboard.auth import current_identity, login_page, logout  # noqa: E402
 from dashboard.components import demo_banner  # noqa: E402
 from dashboard.db import get_engine, show_database_error  # noqa: E402
 from dashboard.filters import PAGE_KEY  # noqa: E402
+from dashboard.navigation import PAGES, page_path  # noqa: E402
 from data_access.access import scope_for  # noqa: E402
 from data_access.auth import demo_accounts_active  # noqa: E402
 from data_access.labels import ROL, label  # noqa: E402
 
 st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:", layout="wide")
 
-# key -> (title, icon, section); the key is also the page file name and the PAGE_ROLES key.
-PAGES: dict[str, tuple[str, str, str]] = {
-    "overzicht": ("Overzicht", ":material/dashboard:", "Dashboards"),
-    "uitnutting": ("SPIC-uitnutting", ":material/grid_on:", "Dashboards"),
-    "aanbieder": ("Aanbieder", ":material/business:", "Dashboards"),
-    "melden": ("Knelpunt melden", ":material/campaign:", "Knelpunten"),
-    "meldingen": ("Mijn meldingen", ":material/inbox:", "Knelpunten"),
-    "kerngroep": ("Kerngroep", ":material/list_alt:", "Knelpunten"),
-    "overleggen": ("Kerngroepoverleg", ":material/groups:", "Knelpunten"),
-    "trends": ("Trends knelpunten", ":material/trending_up:", "Knelpunten"),
-    "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
-}
 
 engine = get_engine()
 identity = current_identity(engine)
@@ -71,7 +60,7 @@ for key, (title, icon, section) in PAGES.items():
     if scope.may_open(key):
         sections.setdefault(section, []).append(
             st.Page(
-                ROOT / "pages" / f"{key}.py",
+                page_path(key),
                 title=title,
                 icon=icon,
                 url_path=key,

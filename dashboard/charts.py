@@ -202,3 +202,95 @@ def capacity_lines(monthly: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title="Uren per week", rangemode="tozero")
     fig.update_xaxes(title=None, tickformat="%m-%Y")
     return _layout(fig, 340)
+
+
+def tariff_gap(gap: pd.DataFrame) -> go.Figure:
+    """Per profile: B and C tariff (diamonds) and realised cost per trajectory (circles).
+
+    A log scale, because C tariffs are ten to twenty times B tariffs; `customdata[0]` is the
+    SPIC id, so a click selects that SPIC's trajectories.
+    """
+    gap = gap.copy()
+    gap["profiel"] = gap["profiel_nr"].map("P{:02d}".format) + " " + gap["profiel_naam"]
+    fig = go.Figure()
+    for segment in ("B", "C"):
+        colour = SEGMENT_COLOURS[segment]
+        for kind, column, symbol in (
+            ("tarief", f"{segment.lower()}_tarief_cent", "diamond"),
+            ("kosten per traject", f"{segment.lower()}_kosten_per_traject_cent", "circle"),
+        ):
+            rows = gap.dropna(subset=[column])
+            fig.add_scatter(
+                x=rows[column].astype(float) / 100,
+                y=rows["profiel"],
+                mode="markers",
+                name=f"{segment}: {kind}",
+                marker={
+                    "symbol": symbol,
+                    "size": 12,
+                    "color": colour if symbol == "diamond" else "white",
+                    "line": {"color": colour, "width": 2},
+                },
+                customdata=list(
+                    zip(
+                        rows[f"{segment.lower()}_spic_id"],
+                        rows[f"{segment.lower()}_code"],
+                        strict=True,
+                    )
+                ),
+                hovertemplate="%{customdata[1]} " + kind + ": € %{x:,.0f}<extra></extra>",
+            )
+    fig.update_xaxes(type="log", title="Euro per traject (logaritmische schaal)", tickprefix="€ ")
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, 120 + 34 * gap["profiel"].nunique())
+
+
+def result_bars(frame: pd.DataFrame, name_column: str = "naam") -> go.Figure:
+    """Result per provider, deficits marked by pattern and label as well as colour."""
+    rows = frame.dropna(subset=["resultaat_cent"]).iloc[::-1]
+    deficit = rows["resultaat_cent"] < 0
+    labels = [f"{n} (tekort)" if d else n for n, d in zip(rows[name_column], deficit, strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["resultaat_cent"] / 100,
+            y=labels,
+            orientation="h",
+            marker={
+                "color": [PALETTE[5] if d else PALETTE[2] for d in deficit],
+                "pattern": {"shape": ["x" if d else "" for d in deficit]},
+            },
+            hovertemplate="%{y}: € %{x:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line={"color": "#000000"})
+    fig.update_xaxes(title="Resultaat: tarieven min kosten (euro)", tickprefix="€ ")
+    return _layout(fig, 120 + 22 * len(rows), showlegend=False)
+
+
+def flow_sankey(flows: pd.DataFrame) -> go.Figure:
+    """Re-indications from B cells (left) to C cells (right), width by number."""
+    rows = flows.dropna(subset=["aantal"])
+    sources = list(dict.fromkeys(rows["van_code"]))
+    targets = list(dict.fromkeys(rows["naar_code"]))
+    nodes = sources + targets
+    index = {code: n for n, code in enumerate(nodes)}
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            node={
+                "label": nodes,
+                "color": [SEGMENT_COLOURS[c[0]] for c in nodes],
+                "pad": 12,
+                "thickness": 14,
+            },
+            link={
+                "source": [index[c] for c in rows["van_code"]],
+                "target": [len(sources) + targets.index(c) for c in rows["naar_code"]],
+                "value": rows["aantal"].astype(float),
+                "color": "rgba(0,114,178,0.25)",
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} trajecten"
+                "<extra></extra>",
+            },
+        )
+    )
+    return _layout(fig, max(320, 22 * len(nodes)))

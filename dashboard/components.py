@@ -8,10 +8,19 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
+from dashboard.navigation import page_path
+
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 SEGMENT_COLOURS = {"B": "#0072B2", "C": "#E69F00"}
 SEGMENT_PATTERNS = {"B": "", "C": "/"}
+
+
+def link_to_page(key: str, label: str, query_params: dict[str, str] | None = None) -> None:
+    """A link to another page of the app (by its page key), with filters in the URL."""
+    st.page_link(
+        st.Page(page_path(key)), label=label, query_params=query_params, icon=":material/link:"
+    )
 
 
 def demo_banner() -> None:

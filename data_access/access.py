@@ -26,6 +26,7 @@ DASHBOARD_ROLLEN = ALLE_ROLLEN
 PAGE_ROLES: dict[str, frozenset[Rol]] = {
     "overzicht": DASHBOARD_ROLLEN,
     "uitnutting": DASHBOARD_ROLLEN,
+    "segmenten": DASHBOARD_ROLLEN,
     # Provider detail: not for advisers, who see aggregates only.
     "aanbieder": frozenset({Rol.BEHEERDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.AANBIEDER}),
     "melden": frozenset({Rol.AANBIEDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER}),

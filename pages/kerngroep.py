@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.auth import require_page
 from dashboard.components import XLSX_MIME, excel_bytes
 from dashboard.db import get_engine
+from dashboard.filters import ALLE, SEGMENT_LABELS
 from dashboard.register import export_register, queue_for_display, show_detail
 from data_access import knelpunten
 from data_access.access import AccessDenied
@@ -31,6 +32,13 @@ notice = st.session_state.pop("kerngroep_melding", None)
 if notice:
     st.success(notice)
 
+# A link from a dashboard (Segment B en C) names its segment in `uit_segment`: a parameter the
+# page switch keeps, unlike one bound to a widget of the page being left (measured, 1.67).
+linked = st.query_params.get("uit_segment")
+if linked in SEGMENT_LABELS:
+    st.session_state["segment"] = linked
+    del st.query_params["uit_segment"]
+
 with st.expander("Filters en zoeken", expanded=True):
     left, mid, right = st.columns(3)
     statussen = left.multiselect(
@@ -46,11 +54,12 @@ with st.expander("Filters en zoeken", expanded=True):
         format_func=lambda c: CATEGORIE.get(c, "Alle"),
         key="kg_categorie",
     )
-    segment = right.selectbox(
+    segment = right.selectbox(  # same key and values as the filter bar: links carry it
         "Segment",
-        [None, *Segment],
-        format_func=lambda s: "Alle" if s is None else s.value,
-        key="kg_segment",
+        [ALLE, *SEGMENT_LABELS],
+        format_func=lambda c: SEGMENT_LABELS.get(c, c),
+        key="segment",
+        bind="query-params",
     )
     left, right = st.columns([2, 1])
     zoek = left.text_input("Zoeken in titel, omschrijving en referentie", key="kg_zoek")
@@ -62,7 +71,7 @@ queue = knelpunten.register(
     RegisterFilter(
         statussen=frozenset(statussen),
         categorie=categorie,
-        segment=segment,
+        segment=None if segment == ALLE else Segment(segment),
         zoek=zoek,
         alleen_achterstallig=achterstallig,
     ),

@@ -18,36 +18,13 @@ from tests.helpers import sql_scalar
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
+DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "trends"}
 ROLE_PAGES = {
-    "demo.beheerder": {
-        "overzicht",
-        "uitnutting",
-        "aanbieder",
-        "melden",
-        "kerngroep",
-        "overleggen",
-        "trends",
-        "gebruikers",
-    },
-    "demo.kerngroep": {
-        "overzicht",
-        "uitnutting",
-        "aanbieder",
-        "melden",
-        "kerngroep",
-        "overleggen",
-        "trends",
-    },
-    "demo.contractmanager": {
-        "overzicht",
-        "uitnutting",
-        "aanbieder",
-        "melden",
-        "kerngroep",
-        "trends",
-    },
-    "demo.adviseur": {"overzicht", "uitnutting", "trends"},
-    "demo.aanbieder": {"overzicht", "uitnutting", "aanbieder", "melden", "meldingen", "trends"},
+    "demo.beheerder": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers"},
+    "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},
+    "demo.contractmanager": DASHBOARDS | {"aanbieder", "melden", "kerngroep"},
+    "demo.adviseur": DASHBOARDS,
+    "demo.aanbieder": DASHBOARDS | {"aanbieder", "melden", "meldingen"},
 }
 ALL_PAGES = {p.stem for p in PAGES_DIR.glob("*.py")}
 
@@ -369,3 +346,34 @@ def test_kerngroep_moves_a_report_and_the_provider_sees_it(
         sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference)
         == target.value
     )
+
+
+def test_segment_page_states_the_computed_headline_and_links_to_the_register(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    from data_access.filters import Filters
+    from data_access.queries.segmenten import segmenten
+    from tests.helpers import user_scope
+
+    engine, url = demo_engine_sqlite
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "segmenten.py")).run()
+    at.selectbox(key="segment").set_value("B").run()
+    assert not at.exception
+    expected = segmenten(engine, user_scope(engine, "demo.kerngroep"), Filters(segment="B"))
+    headline = at.info[0].value
+    for kop in expected.koppen:
+        assert kop.spic_code in headline
+    links = list(at.get("page_link"))
+    assert any("uit_segment=B" in str(e.proto) for e in links)
+
+
+def test_segment_page_gives_advisers_no_trajectories(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at.switch_page(str(PAGES_DIR / "segmenten.py")).run()
+    assert not at.exception
+    assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
+    assert "seg_spic" not in [s.key for s in at.selectbox]
+    assert not at.get("page_link")  # advisers have no register to link to

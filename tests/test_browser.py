@@ -15,7 +15,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
+from data_access.db import make_engine
 from data_access.generator import read_parquet
 from data_access.loader import DEMO_DIR
 from data_access.sample_knelpunten import DEMO_PASSWORD
@@ -23,7 +25,7 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-DASH = ["Overzicht", "SPIC-uitnutting", "Aanbieder"]
+DASH = ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Aanbieder"]
 ROLE_PAGES = {
     "demo.beheerder": [
         *DASH,
@@ -41,7 +43,7 @@ ROLE_PAGES = {
         "Trends knelpunten",
     ],
     "demo.contractmanager": [*DASH, "Knelpunt melden", "Kerngroep", "Trends knelpunten"],
-    "demo.adviseur": ["Overzicht", "SPIC-uitnutting", "Trends knelpunten"],
+    "demo.adviseur": ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Trends knelpunten"],
     "demo.aanbieder": [*DASH, "Knelpunt melden", "Mijn meldingen", "Trends knelpunten"],
 }
 
@@ -300,3 +302,29 @@ def test_report_travels_from_provider_to_kerngroep_and_back(browser, server: Ser
     status = provider.locator("[data-testid='stMetric']").filter(has_text="Status")
     assert "In behandeling" in status.inner_text()
     assert_no_exception(provider)
+
+
+def test_segment_page_links_to_the_register_with_the_same_segment(page, server: Server) -> None:
+    login(
+        page,
+        server,
+        "demo.kerngroep",
+        path="segmenten?segment=B+%E2%80%93+enkelvoudig",
+        heading="Segment B en C",
+    )
+    assert "Waar het B-tarief het meest tekortschiet" in page.inner_text("body")
+    page.get_by_role("link", name="Open deze meldingen in het register").click()
+    page.get_by_role("heading", name="Kerngroep: knelpuntenregister").wait_for()
+    wait_for_app(page)
+    assert "/kerngroep" in page.url
+    engine = make_engine(server.database_url)
+    with engine.connect() as conn:
+        expected = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM knelpunt WHERE segment = 'B' AND status IN "
+                "('nieuw', 'in_behandeling', 'geagendeerd', 'besloten')"
+            )
+        ).scalar()
+    engine.dispose()
+    assert f"{expected} meldingen in deze selectie" in page.inner_text("body")
+    assert_no_exception(page)
