@@ -9,6 +9,7 @@ refused with a message instead of overwriting silently.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -181,14 +182,9 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
 # --- writing ----------------------------------------------------------------------------------
 
 
-def next_reference(session: Session, jaar: int, soort: str = "KNP") -> str:
-    """The next KNP-<jaar>-<nnnn>, unique under concurrent submissions on both databases.
-
-    The counter row is created if missing (ignoring a concurrent creation), then incremented
-    in one UPDATE: the row lock (PostgreSQL) or the write lock (SQLite) serialises writers.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _ensure_counter(session: Session, soort: str, jaar: int) -> None:
+    """Create the year's counter row if missing; a concurrent creation is simply ignored."""
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -197,13 +193,43 @@ def next_reference(session: Session, jaar: int, soort: str = "KNP") -> str:
         .values(soort=soort, jaar=jaar, waarde=0)
         .on_conflict_do_nothing(index_elements=["soort", "jaar"])
     )
+
+
+def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str = "KNP") -> str:
+    """Give a report the next KNP-<jaar>-<nnnn>: unique and without gaps under concurrency.
+
+    Call it last before the commit. On PostgreSQL the counter row stays locked from this
+    statement to the commit, so it is one statement: draw the number and write it. On SQLite
+    the whole transaction already holds the write lock.
+    """
+    _ensure_counter(session, soort, jaar)
+    prefix = f"{soort}-{jaar}-"
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(
+            sa.text(
+                """
+                WITH n AS (
+                    UPDATE volgnummer SET waarde = waarde + 1
+                    WHERE soort = :soort AND jaar = :jaar RETURNING waarde
+                )
+                UPDATE knelpunt SET referentie = :prefix || LPAD(n.waarde::TEXT, 4, '0')
+                FROM n WHERE knelpunt.id = :id
+                RETURNING knelpunt.referentie
+                """
+            ),
+            {"soort": soort, "jaar": jaar, "prefix": prefix, "id": knelpunt_id},
+        ).scalar_one()
     waarde = session.execute(
         sa.update(Volgnummer)
         .where(Volgnummer.soort == soort, Volgnummer.jaar == jaar)
         .values(waarde=Volgnummer.waarde + 1)
         .returning(Volgnummer.waarde)
     ).scalar_one()
-    return f"{soort}-{jaar}-{waarde:04d}"
+    referentie = f"{prefix}{waarde:04d}"
+    session.execute(
+        sa.update(Knelpunt).where(Knelpunt.id == knelpunt_id).values(referentie=referentie)
+    )
+    return referentie
 
 
 def _event(
@@ -240,9 +266,10 @@ def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
     aanbieder_id = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else melding.aanbieder_id
     now = utcnow()
     with session_scope(engine) as session:
-        referentie = next_reference(session, now.astimezone(dt.UTC).year)
         knelpunt = Knelpunt(
-            referentie=referentie,
+            # A placeholder until the end: the number is drawn last, so the counter row is
+            # locked only for the final statements and the commit, not the whole transaction.
+            referentie=f"TMP-{uuid.uuid4().hex[:12]}",
             soort=melding.soort,
             titel=melding.titel.strip(),
             omschrijving=melding.omschrijving.strip(),
@@ -260,9 +287,13 @@ def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
         session.add(knelpunt)
         session.flush()
         assert knelpunt.id is not None
-        for code in sorted(set(melding.gemeenten)):
-            session.add(KnelpuntGemeente(knelpunt_id=knelpunt.id, gemeente_code=code))
+        session.add_all(
+            KnelpuntGemeente(knelpunt_id=knelpunt.id, gemeente_code=code)
+            for code in sorted(set(melding.gemeenten))
+        )
         _event(session, knelpunt.id, scope, GebeurtenisSoort.AANGEMAAKT, naar=S.NIEUW.value)
+        session.flush()
+        referentie = assign_reference(session, knelpunt.id, now.year)
         return Ingediend(knelpunt.id, referentie)
 
 
