@@ -294,3 +294,85 @@ def flow_sankey(flows: pd.DataFrame) -> go.Figure:
         )
     )
     return _layout(fig, max(320, 22 * len(nodes)))
+
+
+def tranche_bars(per_maand: pd.DataFrame) -> go.Figure:
+    """Start and completion tranches due per month; the open liability as a line."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=per_maand["maand"],
+        y=per_maand["start_cent"] / 100,
+        name="Starttranches",
+        marker={"color": PALETTE[0]},
+        hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Start</extra>",
+    )
+    fig.add_bar(
+        x=per_maand["maand"],
+        y=per_maand["afronding_cent"] / 100,
+        name="Afrondingstranches",
+        marker={"color": PALETTE[1], "pattern": {"shape": "/"}},
+        hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Afronding</extra>",
+    )
+    fig.add_scatter(
+        x=per_maand["maand"],
+        y=per_maand["openstaand_cent"] / 100,
+        name="Nog te betalen (eind van de maand)",
+        mode="lines+markers",
+        line={"color": "#000000", "dash": "dot"},
+        marker={"symbol": "diamond"},
+        yaxis="y2",
+        hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Openstaand</extra>",
+    )
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"title": "Tranches per maand (euro)", "tickprefix": "€ "},
+        yaxis2={
+            "title": "Openstaand (euro)",
+            "overlaying": "y",
+            "side": "right",
+            "tickprefix": "€ ",
+            "rangemode": "tozero",
+        },
+    )
+    fig.update_xaxes(tickformat="%m-%Y")
+    return _layout(fig, 360)
+
+
+def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: str) -> go.Figure:
+    """Rate against number of cases with 95% and 99.8% limits; outliers get another symbol."""
+    fig = go.Figure()
+    for lo, hi, name, dash in (
+        ("lo95", "hi95", "95%-grenzen", "dash"),
+        ("lo998", "hi998", "99,8%-grenzen", "dot"),
+    ):
+        for column, show in ((lo, True), (hi, False)):
+            fig.add_scatter(
+                x=grid["n"],
+                y=grid[column],
+                mode="lines",
+                name=name,
+                showlegend=show,
+                legendgroup=name,
+                line={"color": "#555555", "dash": dash},
+                hoverinfo="skip",
+            )
+    fig.add_hline(y=regio, line={"color": "#000000"}, annotation_text="regio")
+    for outside, symbol, name, colour in (
+        (False, "circle", "Binnen de grenzen", PALETTE[0]),
+        (True, "x", "Buiten 99,8%", PALETTE[5]),
+    ):
+        rows = points[points["buiten_998"] == outside]
+        fig.add_scatter(
+            x=rows["n"],
+            y=rows["rate"],
+            mode="markers+text" if outside else "markers",
+            text=rows["naam"] if outside else None,
+            textposition="top center",
+            name=name,
+            marker={"symbol": symbol, "size": 11, "color": colour},
+            customdata=rows[["naam"]],
+            hovertemplate="%{customdata[0]}: %{y:.1%} bij %{x} trajecten<extra></extra>",
+        )
+    fig.update_xaxes(title="Aantal beëindigde trajecten", rangemode="tozero")
+    fig.update_yaxes(title=label, tickformat=".0%", rangemode="tozero")
+    return _layout(fig, 420)

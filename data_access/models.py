@@ -338,6 +338,20 @@ class Agendapunt(SQLModel, table=True):
     acties: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class BetaalScenario(SQLModel, table=True):
+    """A what-if rule for outcome-based payment, saved by the kerngroep to compare later."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    naam: str = Field(max_length=80, unique=True)
+    resultaatdeel: Decimal = Field(sa_type=sa.Numeric(5, 4))
+    gewicht_uitval: Decimal = Field(sa_type=sa.Numeric(6, 3))
+    gewicht_doel: Decimal = Field(sa_type=sa.Numeric(6, 3))
+    gewicht_ervaring: Decimal = Field(sa_type=sa.Numeric(6, 3))
+    budgetneutraal: bool = True
+    aangemaakt_door_id: int = Field(foreign_key="gebruiker.id")
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+
+
 class Volgnummer(SQLModel, table=True):
     """Counters for human-readable reference numbers (KNP-2026-0001), one row per kind and year."""
 

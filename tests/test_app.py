@@ -13,12 +13,12 @@ from streamlit.testing.v1 import AppTest
 from dashboard.formatting import aantal
 from data_access.models import KnelpuntCategorie, KnelpuntStatus
 from data_access.sample_knelpunten import DEMO_PASSWORD
-from tests.helpers import sql_scalar
+from tests.helpers import sql_frame, sql_scalar
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
-DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "trends"}
+DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "trends"}
 ROLE_PAGES = {
     "demo.beheerder": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers"},
     "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},
@@ -377,3 +377,37 @@ def test_segment_page_gives_advisers_no_trajectories(
     assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
     assert "seg_spic" not in [s.key for s in at.selectbox]
     assert not at.get("page_link")  # advisers have no register to link to
+
+
+def test_what_if_saves_loads_and_compares_scenarios(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "resultaat.py")).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Volgens scenario"] == metrics["Werkelijk betaald (afronding)"]  # 0% at stake
+    at.slider(key="res_deel_None").set_value(40).run()
+    next(t for t in at.text_input if t.label.startswith("Naam om")).input("Veertig procent")
+    next(b for b in at.button if b.label == "Scenario bewaren").click().run()
+    assert not at.exception and "bewaard" in at.success[0].value
+    at.slider(key="res_deel_None").set_value(80).run()
+    next(t for t in at.text_input if t.label.startswith("Naam om")).input("Tachtig procent")
+    next(b for b in at.button if b.label == "Scenario bewaren").click().run()
+    at.run()
+    ids = {n: i for i, n in sql_frame(engine, "SELECT id, naam FROM betaalscenario").values}
+    at.selectbox(key="res_laden").set_value(ids["Veertig procent"]).run()
+    assert at.slider(key=f"res_deel_{ids['Veertig procent']}").value == 40
+    assert any(s.label == "Scenario A" for s in at.selectbox)  # two saved: comparison shown
+    assert not at.exception
+
+
+def test_advisers_see_results_but_no_what_if(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at.switch_page(str(PAGES_DIR / "resultaat.py")).run()
+    assert not at.exception
+    assert any("kerngroep en de contractmanagers" in i.value for i in at.info)
+    assert len(at.slider) == 0

@@ -25,7 +25,7 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-DASH = ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Aanbieder"]
+DASH = ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Resultaat en betaling", "Aanbieder"]
 ROLE_PAGES = {
     "demo.beheerder": [
         *DASH,
@@ -43,7 +43,13 @@ ROLE_PAGES = {
         "Trends knelpunten",
     ],
     "demo.contractmanager": [*DASH, "Knelpunt melden", "Kerngroep", "Trends knelpunten"],
-    "demo.adviseur": ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Trends knelpunten"],
+    "demo.adviseur": [
+        "Overzicht",
+        "SPIC-uitnutting",
+        "Segment B en C",
+        "Resultaat en betaling",
+        "Trends knelpunten",
+    ],
     "demo.aanbieder": [*DASH, "Knelpunt melden", "Mijn meldingen", "Trends knelpunten"],
 }
 

@@ -158,6 +158,17 @@ def _one_of_each() -> list[SQLModel]:
         ),
         m.Overleg(id=1, datum=dt.date(2026, 11, 23), titel="Kerngroep"),
         m.Agendapunt(id=1, overleg_id=1, knelpunt_id=1, volgorde=1, besluit="b", acties="a"),
+        m.BetaalScenario(
+            id=1,
+            naam="Half op resultaat",
+            resultaatdeel=Decimal("0.5000"),
+            gewicht_uitval=Decimal("2.000"),
+            gewicht_doel=Decimal("1.000"),
+            gewicht_ervaring=Decimal("0.500"),
+            budgetneutraal=False,
+            aangemaakt_door_id=1,
+            aangemaakt=ts,
+        ),
         m.Volgnummer(soort="knelpunt", jaar=2026, waarde=1),
         m.Gegevensversie(id=1, versie=7, gewijzigd=ts),
     ]

@@ -1,0 +1,436 @@
+"""Resultaatbekostiging: tranches, outcome indicators with a funnel plot, what-if payment rules.
+
+Tranches follow the contract rule with the split from the settings (SPIC_START_TRANCHE_SHARE):
+the start tranche is due when a trajectory starts, the completion tranche when it ends (not
+for a pause, end reason 20). What is still due on trajectories that are running is the
+region's liability. Amounts are integer cents with the same half-up rounding as `money`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data_access.access import AccessDenied, Scope
+from data_access.analytics import analytics
+from data_access.filters import Filters, check_filters
+from data_access.models import Rol
+from data_access.queries.common import (
+    TRAJECT_JOINS,
+    anonymise_providers,
+    suppress_small,
+    threshold,
+    traject_where,
+)
+from data_access.queries.uitkomsten import add_rates, indicator_counts
+from data_access.settings import get_settings
+
+Z95 = 1.959964  # two-sided 95%
+Z998 = 3.090232  # two-sided 99.8%
+PAUZE = "20"
+
+
+def _split_sql(share: Decimal) -> str:
+    """The start tranche of `t.tarief_cent` in integer SQL: half up, exactly like money.share_of."""
+    num, den = share.as_integer_ratio()
+    return f"((2 * t.tarief_cent * {num} + {den}) // (2 * {den}))"
+
+
+@dataclass(frozen=True)
+class Tranches:
+    per_maand: pd.DataFrame  # maand, start_cent, afronding_cent, openstaand_cent, betaald_cent
+    per_aanbieder: pd.DataFrame
+    openstaand_cent: int  # liability at the end of the period
+    aandeel_start: Decimal
+
+
+def tranches(
+    engine: Engine, scope: Scope, filters: Filters, share: Decimal | None = None
+) -> Tranches:
+    check_filters(filters, scope)
+    share = get_settings().start_tranche_share if share is None else share
+    where, params = traject_where(filters)
+    start = _split_sql(share)
+    an = analytics(engine)
+    due = f"""
+        SELECT DATE_TRUNC('month', t.startdatum)::DATE AS maand, t.hoofdaannemer_id,
+               {start} AS start_cent, 0 AS afronding_cent
+        FROM {TRAJECT_JOINS} WHERE {where}
+        UNION ALL
+        SELECT DATE_TRUNC('month', t.einddatum)::DATE, t.hoofdaannemer_id,
+               0, t.tarief_cent - {start}
+        FROM {TRAJECT_JOINS}
+        WHERE {where} AND t.einddatum IS NOT NULL AND t.reden_beeindiging <> '{PAUZE}'
+    """
+    per_maand = an.frame(
+        f"""
+        WITH due AS ({due}),
+        maanden AS (
+            SELECT UNNEST(GENERATE_SERIES(DATE_TRUNC('month', ?::DATE),
+                                          DATE_TRUNC('month', ?::DATE),
+                                          INTERVAL 1 MONTH))::DATE AS maand
+        ),
+        paid AS (
+            SELECT DATE_TRUNC('month', b.datum)::DATE AS maand,
+                   SUM(b.bedrag_cent) AS betaald_cent
+            FROM {TRAJECT_JOINS} JOIN betaling b ON b.traject_id = t.id
+            WHERE {where}
+            GROUP BY ALL
+        ),
+        open_at AS (
+            SELECT m.maand, SUM(t.tarief_cent - {start}) AS openstaand_cent
+            FROM maanden m JOIN ({TRAJECT_JOINS}) ON t.startdatum <= LAST_DAY(m.maand)
+             AND (t.einddatum IS NULL OR t.einddatum > LAST_DAY(m.maand))
+            WHERE {where}
+            GROUP BY ALL
+        )
+        SELECT m.maand,
+               COALESCE(SUM(d.start_cent), 0)::BIGINT AS start_cent,
+               COALESCE(SUM(d.afronding_cent), 0)::BIGINT AS afronding_cent,
+               COALESCE(ANY_VALUE(o.openstaand_cent), 0)::BIGINT AS openstaand_cent,
+               COALESCE(ANY_VALUE(p.betaald_cent), 0)::BIGINT AS betaald_cent
+        FROM maanden m
+        LEFT JOIN due d ON d.maand = m.maand
+        LEFT JOIN open_at o ON o.maand = m.maand
+        LEFT JOIN paid p ON p.maand = m.maand
+        GROUP BY m.maand ORDER BY m.maand
+        """,
+        [*params, *params, filters.van, filters.tot, *params, *params],
+    )
+    per_maand["maand"] = pd.to_datetime(per_maand["maand"]).dt.date
+    per_aanbieder = an.frame(
+        f"""
+        WITH due AS ({due})
+        SELECT a.id AS aanbieder_id, a.naam,
+               SUM(d.start_cent)::BIGINT AS start_cent,
+               SUM(d.afronding_cent)::BIGINT AS afronding_cent,
+               COUNT(*) FILTER (WHERE d.start_cent > 0) AS trajecten
+        FROM due d JOIN aanbieder a ON a.id = d.hoofdaannemer_id
+        WHERE d.maand BETWEEN DATE_TRUNC('month', ?::DATE) AND ?
+        GROUP BY ALL
+        ORDER BY SUM(d.start_cent) + SUM(d.afronding_cent) DESC, a.naam
+        """,
+        [*params, *params, filters.van, filters.tot],
+    )
+    liability = an.frame(
+        f"""
+        SELECT COALESCE(SUM(t.tarief_cent - {start}), 0)::BIGINT AS openstaand
+        FROM {TRAJECT_JOINS}
+        WHERE {where} AND t.startdatum <= ? AND (t.einddatum IS NULL OR t.einddatum > ?)
+        """,
+        [*params, filters.tot, filters.tot],
+    )["openstaand"].iloc[0]
+    own = (
+        per_aanbieder["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    )
+    per_aanbieder = suppress_small(
+        per_aanbieder, "trajecten", ["start_cent", "afronding_cent"], scope, exempt=own
+    )
+    per_aanbieder = anonymise_providers(per_aanbieder, scope, "aanbieder_id", "naam")
+    return Tranches(per_maand, per_aanbieder, int(liability), share)
+
+
+# --- outcome indicators and the funnel plot ----------------------------------------------------
+
+
+def control_limits(p: float, n: float, z: float) -> tuple[float, float]:
+    """Binomial control limits around rate p for n cases (normal approximation), clipped."""
+    half = z * math.sqrt(p * (1 - p) / n) if n > 0 else math.inf
+    return max(0.0, p - half), min(1.0, p + half)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    punten: pd.DataFrame  # per provider: n, rate, limits, outside_95, outside_998
+    regio: float  # regional rate
+    indicator: str
+    grens: pd.DataFrame  # n, lo95, hi95, lo998, hi998 for drawing the funnel
+
+
+INDICATORS = {
+    "uitval": ("uitval", "beeindigd"),
+    "doel_volledig": ("doel_volledig", "doel_gemeten"),
+}
+
+
+def funnel(engine: Engine, scope: Scope, filters: Filters, indicator: str = "uitval") -> Funnel:
+    """Each provider's rate against its number of cases, with the region's control limits."""
+    check_filters(filters, scope)
+    numerator, denominator = INDICATORS[indicator]
+    per = indicator_counts(
+        engine,
+        dataclasses.replace(filters, aanbieder_id=None),
+        ("t.hoofdaannemer_id AS aanbieder_id",),
+    )
+    names = analytics(engine).frame("SELECT id AS aanbieder_id, naam FROM aanbieder")
+    per = per.merge(names, on="aanbieder_id")
+    total_n = per[denominator].sum()
+    p = float(per[numerator].sum() / total_n) if total_n else 0.0
+    per = per[per[denominator] > 0].copy()
+    per["n"] = per[denominator]
+    per["rate"] = per[numerator] / per["n"]
+    limits95 = [control_limits(p, n, Z95) for n in per["n"]]
+    limits998 = [control_limits(p, n, Z998) for n in per["n"]]
+    per["lo95"], per["hi95"] = zip(*limits95, strict=True) if len(per) else ([], [])
+    per["lo998"], per["hi998"] = zip(*limits998, strict=True) if len(per) else ([], [])
+    per["buiten_95"] = (per["rate"] < per["lo95"]) | (per["rate"] > per["hi95"])
+    per["buiten_998"] = (per["rate"] < per["lo998"]) | (per["rate"] > per["hi998"])
+    per = per[
+        [
+            "aanbieder_id",
+            "naam",
+            "n",
+            numerator,
+            "rate",
+            "lo95",
+            "hi95",
+            "lo998",
+            "hi998",
+            "buiten_95",
+            "buiten_998",
+        ]
+    ].rename(columns={numerator: "teller"})
+    per = per.sort_values(["buiten_998", "buiten_95", "n"], ascending=[False, False, False])
+    per = per.reset_index(drop=True)
+    if scope.suppress_small_counts:
+        # A provider with fewer than the threshold of cases is left out for these roles,
+        # apart from a provider's own organisation.
+        own = per["aanbieder_id"] == scope.aanbieder_id
+        per = per[(per["n"] >= threshold()) | own].reset_index(drop=True)
+    per = anonymise_providers(per, scope, "aanbieder_id", "naam")
+    top = max(int(per["n"].max()) if len(per) else 10, 10)
+    grid = pd.DataFrame({"n": sorted({*range(5, top + 1, max(1, top // 200)), top})})
+    grid[["lo95", "hi95"]] = [control_limits(p, n, Z95) for n in grid["n"]]
+    grid[["lo998", "hi998"]] = [control_limits(p, n, Z998) for n in grid["n"]]
+    return Funnel(per, p, indicator, grid)
+
+
+def indicators_by(engine: Engine, scope: Scope, filters: Filters, dimension: str) -> pd.DataFrame:
+    """Indicators per segment, profile, municipality or quarter (of the end date)."""
+    check_filters(filters, scope)
+    groups = {
+        "segment": ("s.segment::VARCHAR AS groep",),
+        "profiel": ("s.profiel_nr::VARCHAR || '. ' || s.profiel_naam AS groep",),
+        "gemeente": ("g.naam AS groep",),
+        "kwartaal": (
+            "YEAR(t.einddatum)::VARCHAR || '-K' || QUARTER(t.einddatum)::VARCHAR AS groep",
+        ),
+    }[dimension]
+    frame = add_rates(indicator_counts(engine, filters, groups)).sort_values("groep")
+    frame = frame.reset_index(drop=True)
+    rates = [
+        "uitval_pct",
+        "doel_volledig_pct",
+        "doel_gedeeltelijk_pct",
+        "doel_niet_pct",
+        "ervaring_gemiddeld",
+    ]
+    return suppress_small(frame, "beeindigd", ["uitval", "doel_gemeten", *rates], scope)
+
+
+# --- what-if -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A payment rule to try: part of the completion tranche depends on the outcome."""
+
+    naam: str = ""
+    resultaatdeel: Decimal = Decimal("0")  # share of the completion tranche at stake, 0..1
+    gewicht_uitval: Decimal = Decimal("1")
+    gewicht_doel: Decimal = Decimal("1")
+    gewicht_ervaring: Decimal = Decimal("1")
+    budgetneutraal: bool = True
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.resultaatdeel <= Decimal(1):
+            raise ValueError("Het resultaatdeel moet tussen 0% en 100% liggen.")
+        weights = (self.gewicht_uitval, self.gewicht_doel, self.gewicht_ervaring)
+        if any(w < 0 for w in weights) or sum(weights) == 0:
+            raise ValueError("Geef minstens één indicator een gewicht groter dan nul.")
+
+
+@dataclass(frozen=True)
+class ScenarioResultaat:
+    per_aanbieder: pd.DataFrame  # actual completion tranches, scenario amount, difference
+    totaal_werkelijk_cent: int
+    totaal_scenario_cent: int
+
+
+def scenario_basis(engine: Engine, scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Per provider: completion tranches of trajectories ended in the period, and indicators.
+
+    The expensive part of a what-if; cache it and recompute the cheap part per slider move.
+    """
+    check_filters(filters, scope)
+    share = get_settings().start_tranche_share
+    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None))
+    base = analytics(engine).frame(
+        f"""
+        SELECT t.hoofdaannemer_id AS aanbieder_id, a.naam,
+               SUM(t.tarief_cent - {_split_sql(share)})::BIGINT AS afronding_cent
+        FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
+        WHERE {where} AND t.einddatum BETWEEN ? AND ? AND t.reden_beeindiging <> '{PAUZE}'
+        GROUP BY ALL
+        """,
+        [*params, filters.van, filters.tot],
+    )
+    counts = add_rates(
+        indicator_counts(
+            engine,
+            dataclasses.replace(filters, aanbieder_id=None),
+            ("t.hoofdaannemer_id AS aanbieder_id",),
+        )
+    )
+    return base.merge(counts, on="aanbieder_id", how="left").sort_values("aanbieder_id")
+
+
+def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> ScenarioResultaat:
+    """What each provider would have received under the scenario. Pure and fast.
+
+    Each indicator becomes a score relative to the region (1.0 = regional level): fewer
+    dropouts, more goals fully met and a higher experience score give more than 1. The
+    weighted score multiplies the outcome part of the completion tranche; budget-neutral
+    scales all outcome parts so the region pays the same in total.
+    """
+    frame = basis.copy()
+    d = frame["beeindigd"].fillna(0)
+    region_dropout = frame["uitval"].sum() / d.sum() if d.sum() else 0.0
+    region_goal = (
+        frame["doel_volledig"].sum() / frame["doel_gemeten"].sum()
+        if frame["doel_gemeten"].sum()
+        else 0.0
+    )
+    measured = frame["ervaring_gemeten"].fillna(0)
+    region_exp = (
+        (frame["ervaring_gemiddeld"].fillna(0) * measured).sum() / measured.sum()
+        if measured.sum()
+        else 0.0
+    )
+
+    def relative(value: pd.Series, region: float) -> pd.Series:
+        out = (value.astype(float) / region) if region else pd.Series(1.0, index=value.index)
+        return out.fillna(1.0)  # no measurement: the regional level, no gain or loss
+
+    score_dropout = relative(1 - frame["uitval_pct"].astype(float), 1 - region_dropout)
+    score_goal = relative(frame["doel_volledig_pct"].astype(float), region_goal)
+    score_exp = relative(frame["ervaring_gemiddeld"].astype(float), region_exp)
+    weights = [
+        float(scenario.gewicht_uitval),
+        float(scenario.gewicht_doel),
+        float(scenario.gewicht_ervaring),
+    ]
+    score = (weights[0] * score_dropout + weights[1] * score_goal + weights[2] * score_exp) / sum(
+        weights
+    )
+    afronding = frame["afronding_cent"].astype("int64")
+    outcome_part = (afronding * float(scenario.resultaatdeel)).round()
+    fixed = afronding - outcome_part
+    earned = outcome_part * score
+    if scenario.budgetneutraal and earned.sum() > 0:
+        earned = earned * (outcome_part.sum() / earned.sum())
+    frame["score"] = score
+    frame["werkelijk_cent"] = afronding
+    frame["scenario_cent"] = (fixed + earned.round()).astype("int64")
+    if scenario.resultaatdeel == 0:
+        frame["scenario_cent"] = afronding  # no outcome part: exactly what was paid
+    frame["verschil_cent"] = frame["scenario_cent"] - frame["werkelijk_cent"]
+    frame = frame.sort_values("verschil_cent").reset_index(drop=True)
+    out = frame[
+        [
+            "aanbieder_id",
+            "naam",
+            "beeindigd",
+            "uitval_pct",
+            "doel_volledig_pct",
+            "ervaring_gemiddeld",
+            "score",
+            "werkelijk_cent",
+            "scenario_cent",
+            "verschil_cent",
+        ]
+    ]
+    own = out["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    out = suppress_small(
+        out,
+        "beeindigd",
+        [
+            "uitval_pct",
+            "doel_volledig_pct",
+            "ervaring_gemiddeld",
+            "score",
+            "werkelijk_cent",
+            "scenario_cent",
+            "verschil_cent",
+        ],
+        scope,
+        exempt=own,
+    )
+    out = anonymise_providers(out, scope, "aanbieder_id", "naam")
+    return ScenarioResultaat(
+        out, int(frame["werkelijk_cent"].sum()), int(frame["scenario_cent"].sum())
+    )
+
+
+# --- saved scenarios ---------------------------------------------------------------------------
+
+SCENARIO_ROLES = frozenset({Rol.KERNGROEP, Rol.BEHEERDER})
+WHAT_IF_ROLES = SCENARIO_ROLES | {Rol.CONTRACTMANAGER}
+
+
+def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
+    """Store a scenario under its name; the name must be new. Returns its id."""
+    from data_access.db import session_scope
+    from data_access.knelpunten import ValidationFailed, check_text
+    from data_access.models import BetaalScenario
+
+    if scope.rol not in SCENARIO_ROLES:
+        raise AccessDenied("Alleen de kerngroep bewaart scenario's.")
+    naam = check_text(scenario.naam, "Naam", (3, 80))
+    with session_scope(engine) as session:
+        taken = session.execute(
+            sa.select(BetaalScenario.id).where(BetaalScenario.naam == naam)
+        ).first()
+        if taken:
+            raise ValidationFailed({"naam": [f"Er is al een scenario met de naam '{naam}'."]})
+        row = BetaalScenario(
+            naam=naam,
+            resultaatdeel=scenario.resultaatdeel,
+            gewicht_uitval=scenario.gewicht_uitval,
+            gewicht_doel=scenario.gewicht_doel,
+            gewicht_ervaring=scenario.gewicht_ervaring,
+            budgetneutraal=scenario.budgetneutraal,
+            aangemaakt_door_id=scope.gebruiker_id,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def scenarios(engine: Engine, scope: Scope) -> dict[int, Scenario]:
+    from data_access.models import BetaalScenario
+
+    if scope.rol not in WHAT_IF_ROLES:
+        raise AccessDenied("Scenario's zijn er voor de kerngroep en de contractmanagers.")
+    with Session(engine) as session:
+        rows = session.execute(sa.select(BetaalScenario).order_by(BetaalScenario.naam)).scalars()
+        return {
+            int(r.id): Scenario(
+                naam=r.naam,
+                resultaatdeel=Decimal(r.resultaatdeel),
+                gewicht_uitval=Decimal(r.gewicht_uitval),
+                gewicht_doel=Decimal(r.gewicht_doel),
+                gewicht_ervaring=Decimal(r.gewicht_ervaring),
+                budgetneutraal=r.budgetneutraal,
+            )
+            for r in rows
+            if r.id is not None
+        }

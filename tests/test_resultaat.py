@@ -1,0 +1,228 @@
+"""Resultaatbekostiging: tranches to the cent, indicators, funnel limits, what-if scenarios."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_access.access import AccessDenied
+from data_access.db import migrate
+from data_access.filters import Filters
+from data_access.generator import PLANTED
+from data_access.knelpunten import ValidationFailed
+from data_access.loader import load_tables
+from data_access.money import tranches as money_tranches
+from data_access.queries import resultaat as r
+from tests.conftest import fresh_database
+from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
+
+ALL = Filters()
+
+
+def _tiny_dataset(demo_tables: dict) -> dict[str, pd.DataFrame]:
+    """Three trajectories with hand-checkable tariffs: completed, ended early, still open."""
+    tables = {name: frame.iloc[0:0].copy() for name, frame in demo_tables.items()}
+    for name in (
+        "regio",
+        "gemeente",
+        "redenbeeindiging",
+        "aanbieder",
+        "spic",
+        "spictarief",
+        "gebruiker",
+    ):
+        tables[name] = demo_tables[name]
+    traject = demo_tables["traject"].iloc[:3].copy()
+    traject["id"] = [1, 2, 3]
+    traject["toewijzingnummer"] = ["T1", "T2", "T3"]
+    traject["vorig_traject_id"] = pd.array([pd.NA] * 3, dtype="Int64")
+    traject["tarief_cent"] = [100_001, 333_333, 99_999]
+    traject["startdatum"] = [dt.date(2019, 1, 10), dt.date(2019, 2, 5), dt.date(2019, 3, 1)]
+    traject["geplande_einddatum"] = [dt.date(2020, 1, 10)] * 3
+    traject["einddatum"] = [dt.date(2019, 12, 20), dt.date(2019, 6, 30), None]
+    traject["reden_beeindiging"] = ["31", "32", None]
+    tables["traject"] = traject
+    return tables
+
+
+@pytest.mark.parametrize("share", [Decimal("0.70"), Decimal("0.60"), Decimal("0.655")])
+def test_tranche_arithmetic_is_exact_to_the_cent(
+    tmp_path, demo_tables: dict, share: Decimal
+) -> None:
+    with fresh_database("sqlite", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, _tiny_dataset(demo_tables))
+        scope = user_scope(engine, "demo.kerngroep")
+        period = Filters(van=dt.date(2019, 1, 1), tot=dt.date(2019, 12, 31))
+        got = r.tranches(engine, scope, period, share)
+        expected = {t: money_tranches(t, share) for t in (100_001, 333_333, 99_999)}
+        starts = sum(s for s, _ in expected.values())
+        completions = expected[100_001][1] + expected[333_333][1]  # the open one: not yet
+        assert int(got.per_maand["start_cent"].sum()) == starts
+        assert int(got.per_maand["afronding_cent"].sum()) == completions
+        assert got.openstaand_cent == expected[99_999][1]  # the liability: the open one's rest
+        june = got.per_maand.set_index("maand").loc[dt.date(2019, 6, 1)]
+        # End of June: the early-ended one is done, the other two still run.
+        assert june["afronding_cent"] == expected[333_333][1]
+        assert june["openstaand_cent"] == expected[100_001][1] + expected[99_999][1]
+        for tarief, (start, rest) in expected.items():
+            assert start + rest == tarief
+
+
+def test_tranches_follow_the_setting(monkeypatch: pytest.MonkeyPatch, demo_engine: sa.Engine):
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    monkeypatch.setenv("SPIC_START_TRANCHE_SHARE", "0.60")
+    sixty = r.tranches(demo_engine, scope, ALL)
+    assert sixty.aandeel_start == Decimal("0.60")
+    total_tariff = int(sql_scalar(demo_engine, "SELECT SUM(tarief_cent) FROM traject"))
+    assert int(sixty.per_maand["start_cent"].sum()) == pytest.approx(total_tariff * 0.6, abs=3100)
+    monkeypatch.setenv("SPIC_START_TRANCHE_SHARE", "0.70")
+    seventy = r.tranches(demo_engine, scope, ALL)
+    assert int(seventy.per_maand["start_cent"].sum()) > int(sixty.per_maand["start_cent"].sum())
+    # With the contract's 70/30, what is due equals what the administration paid.
+    assert int(
+        seventy.per_maand["start_cent"].sum() + seventy.per_maand["afronding_cent"].sum()
+    ) == int(sql_scalar(demo_engine, "SELECT SUM(bedrag_cent) FROM betaling"))
+
+
+def test_indicators_equal_a_recomputation(demo_engine: sa.Engine) -> None:
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    rows = sql_frame(
+        demo_engine,
+        """
+        SELECT t.hoofdaannemer_id, t.reden_beeindiging AS reden, u.doelrealisatie AS doel,
+               u.ervaring_score AS ervaring, s.segment
+        FROM traject t JOIN spic s ON s.id = t.spic_id
+        LEFT JOIN uitkomst u ON u.traject_id = t.id
+        WHERE t.einddatum IS NOT NULL AND t.reden_beeindiging NOT IN ('02', '20')
+        """,
+    )
+    by_segment = r.indicators_by(demo_engine, scope, ALL, "segment").set_index("groep")
+    for segment, group in rows.groupby("segment"):
+        got = by_segment.loc[segment]
+        assert got["beeindigd"] == len(group)
+        assert got["uitval_pct"] == pytest.approx(
+            group["reden"].isin(["32", "33", "34", "35"]).mean()
+        )
+        measured = group["doel"].dropna()
+        assert got["doel_volledig_pct"] == pytest.approx((measured == "volledig").mean())
+        scores = group["ervaring"].dropna().astype(float)
+        assert got["ervaring_gemiddeld"] == pytest.approx(scores.mean())
+
+
+def test_control_limits_follow_the_binomial_formula() -> None:
+    # Hand example: regional rate 20%, 100 cases: 0.2 ± 1.96·sqrt(0.2·0.8/100) = 0.2 ± 0.0784.
+    lo, hi = r.control_limits(0.2, 100, r.Z95)
+    assert lo == pytest.approx(0.2 - 1.959964 * 0.04) and hi == pytest.approx(0.2784, abs=1e-4)
+    lo, hi = r.control_limits(0.2, 100, r.Z998)
+    assert (lo, hi) == pytest.approx((0.2 - 3.090232 * 0.04, 0.2 + 3.090232 * 0.04))
+    assert r.control_limits(0.05, 4, r.Z998) == (
+        0.0,
+        pytest.approx(0.05 + 3.090232 * math.sqrt(0.05 * 0.95 / 4)),
+    )  # clipped at zero
+
+
+def test_the_high_dropout_provider_is_outside_and_a_small_one_is_not(demo_engine: sa.Engine):
+    data = r.funnel(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL, "uitval")
+    points = data.punten.set_index("naam")
+    assert points.loc[PLANTED.HOGE_UITVAL, "buiten_998"]
+    regio = sql_frame(
+        demo_engine,
+        "SELECT reden_beeindiging AS r FROM traject WHERE einddatum IS NOT NULL "
+        "AND reden_beeindiging NOT IN ('02', '20')",
+    )
+    assert data.regio == pytest.approx(regio["r"].isin(["32", "33", "34", "35"]).mean())
+    small = points[(points["n"] < 15) & (points["teller"] >= 2)]
+    assert len(small) > 0 and not small["buiten_998"].any()
+    row = points.loc[PLANTED.HOGE_UITVAL]
+    assert (row["lo998"], row["hi998"]) == pytest.approx(
+        r.control_limits(data.regio, row["n"], r.Z998)
+    )
+
+
+def test_funnel_hides_small_providers_and_names_for_advisers(demo_engine: sa.Engine) -> None:
+    data = r.funnel(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL)
+    assert (data.punten["n"] >= 10).all()
+    assert data.punten["aanbieder_id"].isna().all()
+    assert not data.punten["naam"].isin([PLANTED.HOGE_UITVAL]).any()
+
+
+def test_zero_outcome_share_reproduces_actual_payments(demo_engine: sa.Engine) -> None:
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    basis = r.scenario_basis(demo_engine, scope, ALL)
+    zero = r.doorrekenen(basis, r.Scenario(resultaatdeel=Decimal("0")), scope)
+    paid = sql_frame(
+        demo_engine,
+        "SELECT t.hoofdaannemer_id AS id, SUM(b.bedrag_cent) AS afronding FROM betaling b "
+        "JOIN traject t ON t.id = b.traject_id WHERE b.tranche = 'afronding' "
+        "GROUP BY t.hoofdaannemer_id",
+    ).set_index("id")["afronding"]
+    got = zero.per_aanbieder.set_index("aanbieder_id")
+    assert (got["verschil_cent"] == 0).all()
+    assert got["scenario_cent"].to_dict() == {int(k): int(v) for k, v in paid.items()}
+    assert zero.totaal_scenario_cent == zero.totaal_werkelijk_cent == int(paid.sum())
+
+
+def test_budget_neutral_scenario_moves_money_to_better_outcomes(demo_engine: sa.Engine) -> None:
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    basis = r.scenario_basis(demo_engine, scope, ALL)
+    half = r.doorrekenen(basis, r.Scenario(resultaatdeel=Decimal("0.5")), scope)
+    assert abs(half.totaal_scenario_cent - half.totaal_werkelijk_cent) <= len(basis)  # rounding
+    rows = half.per_aanbieder.set_index("naam")
+    assert rows.loc[PLANTED.HOGE_UITVAL, "verschil_cent"] < 0
+    open_ended = r.doorrekenen(
+        basis, r.Scenario(resultaatdeel=Decimal("0.5"), budgetneutraal=False), scope
+    )
+    assert open_ended.totaal_scenario_cent != open_ended.totaal_werkelijk_cent
+    with pytest.raises(ValueError):
+        r.Scenario(resultaatdeel=Decimal("1.5"))
+    with pytest.raises(ValueError):
+        r.Scenario(gewicht_uitval=Decimal(0), gewicht_doel=Decimal(0), gewicht_ervaring=Decimal(0))
+
+
+def test_a_saved_scenario_reloads_identically(demo_engine_rw: sa.Engine) -> None:
+    scope = user_scope(demo_engine_rw, "demo.kerngroep")
+    chosen = r.Scenario(
+        naam="Uitval telt dubbel",
+        resultaatdeel=Decimal("0.35"),
+        gewicht_uitval=Decimal("2"),
+        gewicht_doel=Decimal("1"),
+        gewicht_ervaring=Decimal("0.5"),
+        budgetneutraal=False,
+    )
+    scenario_id = r.save_scenario(demo_engine_rw, scope, chosen)
+    reloaded = r.scenarios(demo_engine_rw, scope)[scenario_id]
+    assert reloaded == chosen
+    basis = r.scenario_basis(demo_engine_rw, scope, ALL)
+    pd.testing.assert_frame_equal(
+        r.doorrekenen(basis, reloaded, scope).per_aanbieder,
+        r.doorrekenen(basis, chosen, scope).per_aanbieder,
+    )
+    with pytest.raises(ValidationFailed):  # names are unique
+        r.save_scenario(demo_engine_rw, scope, chosen)
+    with pytest.raises(ValidationFailed):  # and screened like all free text
+        r.save_scenario(demo_engine_rw, scope, dataclasses.replace(chosen, naam="bel 0612345678"))
+    with pytest.raises(AccessDenied):
+        r.save_scenario(
+            demo_engine_rw,
+            user_scope(demo_engine_rw, "demo.contractmanager"),
+            dataclasses.replace(chosen, naam="Ander scenario"),
+        )
+    with pytest.raises(AccessDenied):
+        r.scenarios(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"))
+
+
+def test_tranches_per_provider_are_suppressed_for_advisers(demo_engine: sa.Engine) -> None:
+    got = r.tranches(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL).per_aanbieder
+    counts = got["trajecten"].dropna()
+    assert ((counts == 0) | (counts >= 10)).all()
+    assert got["aanbieder_id"].isna().all()
+    own = r.tranches(demo_engine, user_scope(demo_engine, "demo.aanbieder"), ALL).per_aanbieder
+    horizon = provider_ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
+    assert own["aanbieder_id"].dropna().tolist() == [horizon]
