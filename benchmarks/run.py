@@ -38,6 +38,8 @@ PAGE_SETUP: dict[str, Callable[[Any], None]] = {
     "overzicht": lambda at: None,
     "uitnutting": lambda at: None,
     "aanbieder": lambda at: at.session_state.__setitem__("dossier", "1"),
+    "segmenten": lambda at: None,
+    "resultaat": lambda at: None,
     "kerngroep": lambda at: None,
     "trends": lambda at: None,
 }
@@ -61,6 +63,7 @@ class PageTiming:
     cold: float
     warm: float
     filter_change: float
+    slider: float | None = None  # the what-if slider on "resultaat"
 
 
 def _database(preset: str, backend: str) -> str:
@@ -109,7 +112,7 @@ def _time_page(url: str, page: str, runs: int) -> PageTiming:
     from data_access.sample_knelpunten import DEMO_PASSWORD
 
     os.environ["DATABASE_URL"] = url
-    colds, warms, filters = [], [], []
+    colds, warms, filters, sliders = [], [], [], []
     for _ in range(runs):
         _reset_process_caches()
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
@@ -130,8 +133,16 @@ def _time_page(url: str, page: str, runs: int) -> PageTiming:
         _filter_segment_b(at)
         filters.append(time.perf_counter() - started)
         assert not at.exception, at.exception
+        if page == "resultaat":
+            started = time.perf_counter()
+            at.slider(key="res_deel_None").set_value(50).run()
+            sliders.append(time.perf_counter() - started)
     return PageTiming(
-        page, statistics.median(colds), statistics.median(warms), statistics.median(filters)
+        page,
+        statistics.median(colds),
+        statistics.median(warms),
+        statistics.median(filters),
+        statistics.median(sliders) if sliders else None,
     )
 
 
@@ -221,6 +232,11 @@ def _table(
     ]
     lines += [
         f"| {t.page} | {t.cold:.3f} | {t.warm:.3f} | {t.filter_change:.3f} |" for t in timings
+    ]
+    lines += [
+        "" if t.slider is None else f"\nWhat-if-schuif op '{t.page}' verschuiven: {t.slider:.3f} s."
+        for t in timings
+        if t.slider is not None
     ]
     lines += [
         "",
