@@ -376,3 +376,89 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
     fig.update_xaxes(title="Aantal beëindigde trajecten", rangemode="tozero")
     fig.update_yaxes(title=label, tickformat=".0%", rangemode="tozero")
     return _layout(fig, 420)
+
+
+ROLE_STYLE = {  # colour and marker symbol: the role is told by shape as well as colour
+    "C-aanbieder": (PALETTE[1], "square"),
+    "B-aanbieder": (PALETTE[0], "circle"),
+    "Geen zorgaanbieder": (PALETTE[2], "diamond"),
+    "Niet gecontracteerd": (PALETTE[3], "triangle-up"),
+}
+LABELLED_NODES = 25
+FORM_DASH = {
+    "per_jeugdige": "solid",
+    "structureel_fte": "dash",
+    "gereserveerde_uren": "dot",
+    "raamovereenkomst": "dashdot",
+}
+
+
+def network_figure(
+    nodes: pd.DataFrame, edges: pd.DataFrame, weight: str, form_labels: dict[str, str]
+) -> go.Figure:
+    """Providers as nodes (size by volume), relations as arrows main -> sub (width by weight)."""
+    pos = {r.aanbieder: (r.x, r.y) for r in nodes.itertuples()}
+    fig = go.Figure()
+    top = float(edges[weight].max()) if len(edges) else 1.0
+    ratio = edges[weight].astype(float) / top if len(edges) else edges[weight]
+    widths = pd.Series(1.0, index=edges.index).where(ratio < 0.1, 3.0).where(ratio < 0.4, 6.0)
+    for form, group in edges.assign(breedte=widths).groupby("vorm", sort=True):
+        first = True
+        for width, part in group.groupby("breedte", sort=True):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            sizes: list[int] = []
+            for row in part.itertuples():
+                (x0, y0), (x1, y1) = pos[row.hoofd], pos[row.onder]
+                # Stop short of the target so the arrow head sits outside its marker.
+                xe, ye = x0 + 0.92 * (x1 - x0), y0 + 0.92 * (y1 - y0)
+                xs += [x0, xe, None]
+                ys += [y0, ye, None]
+                sizes += [0, 9, 0]
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                hoverinfo="skip",
+                line={"width": width, "color": "#777777", "dash": FORM_DASH.get(form, "solid")},
+                marker={
+                    "symbol": "arrow",
+                    "angleref": "previous",
+                    "size": sizes,
+                    "color": "#555555",
+                },
+                name=form_labels.get(form, form),
+                legendgroup=form,
+                showlegend=first,
+            )
+            first = False
+    volume = nodes["kosten_cent"] if weight == "kosten_cent" else nodes["uren"]
+    biggest = float(volume.max()) if len(volume) else 1.0
+    # Names for the largest providers only; every node has its name in the hover.
+    labelled = set(volume.sort_values(ascending=False).head(LABELLED_NODES).index)
+    for role, group in nodes.groupby("rol"):
+        colour, symbol = ROLE_STYLE.get(role, ("#000000", "circle"))
+        vol = volume.loc[group.index].astype(float)
+        fig.add_scatter(
+            x=group["x"],
+            y=group["y"],
+            mode="markers+text",
+            name=role,
+            text=[n if i in labelled else "" for i, n in group["aanbieder"].items()],
+            textposition="top center",
+            textfont={"size": 10},
+            marker={
+                "size": 10 + 30 * (vol / biggest) ** 0.5,
+                "color": colour,
+                "symbol": symbol,
+                "line": {"width": 1, "color": "#333333"},
+            },
+            customdata=list(
+                zip(group["aanbieder"], group["kosten_cent"] / 100, group["uren"], strict=True)
+            ),
+            hovertemplate="%{customdata[0]}<br>Zorg: € %{customdata[1]:,.0f}"
+            "<br>Uren: %{customdata[2]:,.0f}<extra>" + role + "</extra>",
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return _layout(fig, 640)

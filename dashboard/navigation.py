@@ -12,6 +12,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "uitnutting": ("SPIC-uitnutting", ":material/grid_on:", "Dashboards"),
     "segmenten": ("Segment B en C", ":material/compare_arrows:", "Dashboards"),
     "resultaat": ("Resultaat en betaling", ":material/payments:", "Dashboards"),
+    "onderaanneming": ("Onderaanneming", ":material/hub:", "Dashboards"),
     "aanbieder": ("Aanbieder", ":material/business:", "Dashboards"),
     "melden": ("Knelpunt melden", ":material/campaign:", "Knelpunten"),
     "meldingen": ("Mijn meldingen", ":material/inbox:", "Knelpunten"),

@@ -28,6 +28,7 @@ PAGE_ROLES: dict[str, frozenset[Rol]] = {
     "uitnutting": DASHBOARD_ROLLEN,
     "segmenten": DASHBOARD_ROLLEN,
     "resultaat": DASHBOARD_ROLLEN,
+    "onderaanneming": DASHBOARD_ROLLEN,
     # Provider detail: not for advisers, who see aggregates only.
     "aanbieder": frozenset({Rol.BEHEERDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.AANBIEDER}),
     "melden": frozenset({Rol.AANBIEDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER}),

@@ -18,7 +18,7 @@ from tests.helpers import sql_frame, sql_scalar
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
-DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "trends"}
+DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming", "trends"}
 ROLE_PAGES = {
     "demo.beheerder": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers"},
     "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},

@@ -25,7 +25,14 @@ from data_access.sample_knelpunten import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-DASH = ["Overzicht", "SPIC-uitnutting", "Segment B en C", "Resultaat en betaling", "Aanbieder"]
+DASH = [
+    "Overzicht",
+    "SPIC-uitnutting",
+    "Segment B en C",
+    "Resultaat en betaling",
+    "Onderaanneming",
+    "Aanbieder",
+]
 ROLE_PAGES = {
     "demo.beheerder": [
         *DASH,

@@ -195,9 +195,7 @@ def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     return suppress_small(frame, "trajecten", ["tarief_cent", "kosten_cent", "uitnutting"], scope)
 
 
-def _capaciteit(
-    engine: Engine, filters: Filters, scope: Scope
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def capaciteit(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hours used per week against hours reserved, for fte and reserved-hours subcontracts.
 
     Capacity belongs to the contract, not to a municipality or segment: only the period and
@@ -268,7 +266,7 @@ def uitnutting(engine: Engine, scope: Scope, filters: Filters) -> Uitnutting:
     if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
         own = heatmap(engine, dataclasses.replace(filters, aanbieder_id=scope.aanbieder_id))
         eigen = suppress_small(own, "trajecten", value_columns, scope, exempt=own["trajecten"] >= 0)
-    summary, monthly = _capaciteit(engine, filters, scope)
+    summary, monthly = capaciteit(engine, filters, scope)
     return Uitnutting(
         heatmap=suppress_small(cells, "trajecten", value_columns, scope),
         eigen_heatmap=eigen,

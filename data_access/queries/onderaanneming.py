@@ -1,0 +1,199 @@
+"""The subcontracting network: who works under whom, how much, and on what terms.
+
+Aggregated in the analytical layer; graph figures and the layout come from `netwerk`.
+Providers whose detail a user may not see appear under a neutral label, and for advisers
+and providers every relation resting on fewer than the threshold of trajectories is left
+out (apart from a provider's own relations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access import netwerk
+from data_access.access import Scope
+from data_access.analytics import analytics
+from data_access.filters import Filters, check_filters
+from data_access.models import AanbiederSoort, OnderaannemingVorm, Rol
+from data_access.queries.common import (
+    TRAJECT_JOINS,
+    anonymise_providers,
+    threshold,
+    traject_where,
+)
+from data_access.queries.uitnutting import capaciteit
+
+MAX_EDGES = 250
+
+
+@dataclass(frozen=True)
+class NetwerkKeuze:
+    """The page's own controls, on top of the shared filter bar."""
+
+    vorm: OnderaannemingVorm | None = None
+    gewicht: str = "kosten_cent"  # kosten_cent | uren | trajecten
+    minimum: float = 0.0  # in the unit of `gewicht` (euros for kosten_cent)
+    max_relaties: int = MAX_EDGES
+
+
+@dataclass(frozen=True)
+class Netwerk:
+    relaties: pd.DataFrame  # hoofd, onder, vorm, facturatie, kosten_cent, uren, trajecten
+    getoond: pd.DataFrame  # the relations drawn (top by weight)
+    knopen: pd.DataFrame  # aanbieder, rol, kosten_cent, uren, x, y
+    totaal_relaties: int
+    verborgen_relaties: int  # left out for privacy
+    kerncijfers: pd.DataFrame
+    vormen: pd.DataFrame  # kwartaal, vorm, facturatie, kosten_cent, uren
+    capaciteit: pd.DataFrame
+
+
+def _role(row: pd.Series) -> str:
+    if row["soort"] == AanbiederSoort.OVERIG.value:
+        return "Geen zorgaanbieder"
+    if row["gecontracteerd_c"]:
+        return "C-aanbieder"
+    if row["gecontracteerd_b"]:
+        return "B-aanbieder"
+    return "Niet gecontracteerd"
+
+
+def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze) -> Netwerk:
+    check_filters(filters, scope)
+    where, params = traject_where(filters)
+    # The provider filter means: relations in which this provider takes part, either side.
+    if filters.aanbieder_id is not None:
+        where = where.replace(
+            "t.hoofdaannemer_id = ?", "(o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
+        )
+        params = [*params[:-1], filters.aanbieder_id, filters.aanbieder_id]
+    form = "" if keuze.vorm is None else "AND o.vorm = ?"
+    form_params = [] if keuze.vorm is None else [keuze.vorm.value]
+    an = analytics(engine)
+    edges = an.frame(
+        f"""
+        SELECT o.hoofdaannemer_id, o.onderaannemer_id, o.vorm::VARCHAR AS vorm,
+               o.facturatie::VARCHAR AS facturatie,
+               SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren,
+               COUNT(DISTINCT i.traject_id) AS trajecten
+        FROM {TRAJECT_JOINS}
+        JOIN inzet i ON i.traject_id = t.id
+        JOIN onderaanneming o ON o.id = i.onderaanneming_id
+        WHERE {where} AND i.maand BETWEEN ? AND ? {form}
+        GROUP BY ALL
+        """,
+        [*params, filters.van, filters.tot, *form_params],
+    )
+    # Own care counts on the trajectories the main contractor shares with a subcontractor:
+    # that is where the guideline "deliver at least half yourself" applies.
+    providers = an.frame(
+        """
+        WITH gedeeld AS (
+            SELECT DISTINCT traject_id FROM inzet
+            WHERE onderaanneming_id IS NOT NULL AND maand BETWEEN ? AND ?
+        )
+        SELECT a.id, a.naam, a.soort::VARCHAR AS soort, a.gecontracteerd_b, a.gecontracteerd_c,
+               a.residentieel,
+               COALESCE(SUM(i.kosten_cent), 0)::BIGINT AS kosten_cent,
+               COALESCE(SUM(i.uren), 0) AS uren,
+               COALESCE(SUM(i.kosten_cent) FILTER (
+                   WHERE i.aanbieder_id = t.hoofdaannemer_id AND d.traject_id IS NOT NULL
+               ), 0)::BIGINT AS eigen_zorg_cent
+        FROM aanbieder a
+        LEFT JOIN inzet i ON i.aanbieder_id = a.id AND i.maand BETWEEN ? AND ?
+        LEFT JOIN traject t ON t.id = i.traject_id
+        LEFT JOIN gedeeld d ON d.traject_id = i.traject_id
+        GROUP BY ALL
+        """,
+        [filters.van, filters.tot, filters.van, filters.tot],
+    )
+    in_network = set(edges["hoofdaannemer_id"]) | set(edges["onderaannemer_id"])
+    providers = providers[providers["id"].isin(in_network)]
+    providers = providers.sort_values(["kosten_cent", "id"], ascending=[False, True])
+    labelled = anonymise_providers(providers, scope, "id", "naam")
+    label = dict(zip(providers["id"], labelled["naam"], strict=True))
+    if scope.rol == Rol.AANBIEDER:
+        # A provider knows whom it works with: its own partners keep their names.
+        own = scope.aanbieder_id
+        partners = set(edges.loc[edges["hoofdaannemer_id"] == own, "onderaannemer_id"]) | set(
+            edges.loc[edges["onderaannemer_id"] == own, "hoofdaannemer_id"]
+        )
+        names = dict(zip(providers["id"], providers["naam"], strict=True))
+        label.update({i: names[i] for i in partners})
+    providers = providers.assign(
+        aanbieder=[label[i] for i in providers["id"]], rol=providers.apply(_role, axis=1)
+    )
+
+    edges["hoofd"] = edges["hoofdaannemer_id"].map(label)
+    edges["onder"] = edges["onderaannemer_id"].map(label)
+    hidden = 0
+    if scope.suppress_small_counts:
+        own = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+        mine = (edges["hoofdaannemer_id"] == own) | (edges["onderaannemer_id"] == own)
+        keep = (edges["trajecten"] >= threshold()) | mine
+        hidden = int((~keep).sum())
+        edges = edges[keep]
+    edges = edges.drop(columns=["hoofdaannemer_id", "onderaannemer_id"]).reset_index(drop=True)
+    edges = edges.sort_values(["kosten_cent", "hoofd", "onder"], ascending=[False, True, True])
+    edges = edges.reset_index(drop=True)
+
+    weight = keuze.gewicht
+    minimum = keuze.minimum * 100 if weight == "kosten_cent" else keuze.minimum
+    wanted = edges[edges[weight] >= minimum]
+    shown = netwerk.top_edges(wanted, weight, keuze.max_relaties)
+    positions = netwerk.layout(netwerk.graph(shown, weight))
+    nodes = providers[providers["aanbieder"].isin(positions)][
+        ["aanbieder", "rol", "kosten_cent", "uren"]
+    ].copy()
+    nodes["x"] = nodes["aanbieder"].map(lambda n: positions[n][0])
+    nodes["y"] = nodes["aanbieder"].map(lambda n: positions[n][1])
+
+    own_care = providers.set_index("aanbieder")["eigen_zorg_cent"]
+    residential = set(providers.loc[providers["residentieel"], "aanbieder"])
+    figures = netwerk.kerncijfers(edges, own_care, residential)
+    figures = figures.merge(providers[["aanbieder", "rol"]], on="aanbieder", how="left")
+    trajectories = (
+        pd.concat(
+            [
+                edges.groupby("hoofd")["trajecten"].sum(),
+                edges.groupby("onder")["trajecten"].sum(),
+            ]
+        )
+        .groupby(level=0)
+        .sum()
+    )
+    figures["trajecten"] = figures["aanbieder"].map(trajectories).fillna(0).astype("int64")
+    if scope.suppress_small_counts:
+        own_label = label.get(scope.aanbieder_id) if scope.rol == Rol.AANBIEDER else None
+        figures = figures[
+            (figures["trajecten"] >= threshold()) | (figures["aanbieder"] == own_label)
+        ]
+    figures = figures.sort_values(["uit_cent", "in_cent"], ascending=False).reset_index(drop=True)
+
+    vormen = an.frame(
+        f"""
+        SELECT YEAR(i.maand)::VARCHAR || '-K' || QUARTER(i.maand)::VARCHAR AS kwartaal,
+               o.vorm::VARCHAR AS vorm, o.facturatie::VARCHAR AS facturatie,
+               SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren
+        FROM {TRAJECT_JOINS}
+        JOIN inzet i ON i.traject_id = t.id
+        JOIN onderaanneming o ON o.id = i.onderaanneming_id
+        WHERE {where} AND i.maand BETWEEN ? AND ? {form}
+        GROUP BY ALL ORDER BY kwartaal, vorm, facturatie
+        """,
+        [*params, filters.van, filters.tot, *form_params],
+    )
+    summary, _ = capaciteit(engine, filters, scope)
+    return Netwerk(
+        relaties=edges,
+        getoond=shown,
+        knopen=nodes.reset_index(drop=True),
+        totaal_relaties=len(wanted),
+        verborgen_relaties=hidden,
+        kerncijfers=figures,
+        vormen=vormen,
+        capaciteit=summary,
+    )
