@@ -72,13 +72,69 @@ def _python_values(frame: pd.DataFrame, table: sa.Table) -> Iterable[dict[str, o
         yield dict(zip(names, row, strict=True))
 
 
+BULK_ROWS = 20_000  # tables at least this large go through the driver's bulk path
+
+
+def _driver_columns(frame: pd.DataFrame, table: sa.Table) -> list[list[object]]:
+    """Column values as the driver takes them, converted with numpy, not row by row."""
+    columns: list[list[object]] = []
+    for name in frame.columns:
+        col, series = table.c[name], frame[name]
+        if isinstance(col.type, sa.Date):
+            days = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
+            text = np.datetime_as_string(days).astype(object)
+            text[np.isnat(days)] = None
+            values = text.tolist()
+        elif isinstance(col.type, sa.Boolean):
+            values = series.astype(object).where(series.notna(), None).tolist()
+            values = [None if v is None else bool(v) for v in values]
+        elif isinstance(col.type, sa.Integer) and series.hasnans:
+            values = series.astype("Int64").astype(object).where(series.notna(), None).tolist()
+        elif isinstance(col.type, sa.Numeric) or pd.api.types.is_float_dtype(series.dtype):
+            numbers = pd.to_numeric(series)
+            values = numbers.astype(object).where(numbers.notna(), None).tolist()
+        else:
+            values = series.astype(object).where(series.notna(), None).tolist()
+        columns.append(values)
+    return columns
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Large fact tables: COPY on PostgreSQL, executemany on SQLite, in the same transaction."""
+    names = list(frame.columns)
+    rows = list(zip(*_driver_columns(frame, table), strict=True))
+    raw = conn.connection.driver_connection
+    quoted = ", ".join(f'"{n}"' for n in names)
+    if conn.dialect.name == "postgresql":
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(  # type: ignore[union-attr]
+                f'COPY "{table.name}" ({quoted}) FROM STDIN'
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})', rows
+        )
+    finally:
+        cursor.close()
+
+
 def _insert(
     conn: Connection, table: sa.Table, frame: pd.DataFrame, progress: Progress | None
 ) -> None:
     total = len(frame)
+    big = total >= BULK_ROWS and not any(isinstance(c.type, sa.DateTime) for c in table.c)
     for start in range(0, total, CHUNK_ROWS):
         chunk = frame.iloc[start : start + CHUNK_ROWS]
-        conn.execute(table.insert(), list(_python_values(chunk, table)))
+        if big:
+            _bulk_insert(conn, table, chunk)
+        else:
+            conn.execute(table.insert(), list(_python_values(chunk, table)))
         if progress:
             progress(table.name, min(start + CHUNK_ROWS, total), total)
 

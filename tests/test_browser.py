@@ -50,13 +50,7 @@ ROLE_PAGES = {
         "Trends knelpunten",
     ],
     "demo.contractmanager": [*DASH, "Knelpunt melden", "Kerngroep", "Trends knelpunten"],
-    "demo.adviseur": [
-        "Overzicht",
-        "SPIC-uitnutting",
-        "Segment B en C",
-        "Resultaat en betaling",
-        "Trends knelpunten",
-    ],
+    "demo.adviseur": [*DASH[:-1], "Trends knelpunten"],  # no provider dossier
     "demo.aanbieder": [*DASH, "Knelpunt melden", "Mijn meldingen", "Trends knelpunten"],
 }
 
