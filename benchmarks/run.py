@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "benchmarks" / "cache"
+CACHE = Path(os.environ.get("SPIC_BENCH_CACHE", ROOT / "benchmarks" / "cache"))
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -40,6 +40,7 @@ PAGE_SETUP: dict[str, Callable[[Any], None]] = {
     "aanbieder": lambda at: at.session_state.__setitem__("dossier", "1"),
     "segmenten": lambda at: None,
     "resultaat": lambda at: None,
+    "onderaanneming": lambda at: None,
     "kerngroep": lambda at: None,
     "trends": lambda at: None,
 }
@@ -147,14 +148,20 @@ def _time_page(url: str, page: str, runs: int) -> PageTiming:
 
 
 def _snapshot_seconds(url: str) -> float:
+    """Building the analytical snapshot from the database, as after a data load."""
+    import tempfile
+
     from data_access import analytics
     from data_access.db import make_engine
 
     engine = make_engine(url)
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        started = time.perf_counter()
+        analytics.write_snapshot(engine, Path(tmp) / "snapshot")
+        analytics.Analytics(Path(tmp) / "snapshot")
+        elapsed = time.perf_counter() - started
     analytics._open.clear()
-    started = time.perf_counter()
-    analytics.analytics(engine)
-    elapsed = time.perf_counter() - started
+    analytics.analytics(engine)  # the real one, for the page runs
     engine.dispose()
     return elapsed
 

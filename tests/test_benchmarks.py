@@ -1,0 +1,21 @@
+"""The benchmark harness works end to end on the demo data (its speed is not asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+
+
+def test_smoke_run_produces_a_table_for_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
+    assert run.main(["--preset", "demo", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    for page in run.PAGE_SETUP:
+        assert f"| {page} |" in out
+    assert "What-if-schuif" in out and "p95" in out
