@@ -108,3 +108,25 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
             }
         )
         st.dataframe(agenda, hide_index=True, width="stretch")
+
+
+def choose_report(queue: pd.DataFrame, table: pd.DataFrame, key: str, label: str) -> int | None:
+    """The queue as a selectable table plus a select box: a click on a row or a choice."""
+    selection = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    rows = selection.selection.rows
+    choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
+    chosen = st.selectbox(
+        label,
+        list(choices),
+        index=int(rows[0]) if rows else None,
+        format_func=choices.get,
+        placeholder="Kies een melding (of klik op een rij hierboven)",
+    )
+    return None if chosen is None else int(chosen)

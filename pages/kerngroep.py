@@ -9,7 +9,7 @@ from dashboard.auth import require_page
 from dashboard.components import XLSX_MIME, excel_bytes
 from dashboard.db import get_engine
 from dashboard.filters import ALLE, SEGMENT_LABELS
-from dashboard.register import export_register, queue_for_display, show_detail
+from dashboard.register import choose_report, export_register, queue_for_display, show_detail
 from data_access import knelpunten
 from data_access.access import AccessDenied
 from data_access.knelpunten import (
@@ -84,14 +84,6 @@ st.caption(
 if queue.empty:
     st.info("Geen meldingen in deze selectie.")
     st.stop()
-selection = st.dataframe(
-    queue_for_display(queue),
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key="kg_tabel",
-)
 st.download_button(
     "Register downloaden (Excel)",
     data=lambda: excel_bytes(
@@ -104,18 +96,10 @@ st.download_button(
 )
 
 
-rows = selection.selection.rows
+chosen = choose_report(queue, queue_for_display(queue), "kg_tabel", "Melding behandelen")
 choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
-chosen = st.selectbox(
-    "Melding behandelen",
-    list(choices),
-    index=int(rows[0]) if rows else None,
-    format_func=choices.get,
-    placeholder="Kies een melding (of klik op een rij hierboven)",
-)
 if chosen is None:
     st.stop()
-chosen = int(chosen)
 try:
     detail = knelpunten.detail(engine, scope, chosen)
 except AccessDenied as exc:

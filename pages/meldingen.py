@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.auth import require_page
 from dashboard.db import get_engine
-from dashboard.register import queue_for_display, show_detail
+from dashboard.register import choose_report, queue_for_display, show_detail
 from data_access import knelpunten
 from data_access.access import AccessDenied
 from data_access.knelpunten import Conflict, ValidationFailed, WorkflowError
@@ -27,22 +27,11 @@ if queue.empty:
     st.info("Uw organisatie heeft nog geen meldingen gedaan. Gebruik 'Knelpunt melden'.")
     st.stop()
 
-selection = st.dataframe(
+chosen = choose_report(
+    queue,
     queue_for_display(queue).drop(columns=["Toegewezen aan"]),
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key="meldingen_tabel",
-)
-rows = selection.selection.rows
-choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
-chosen = st.selectbox(
+    "meldingen_tabel",
     "Melding bekijken",
-    list(choices),
-    index=int(rows[0]) if rows else None,
-    format_func=choices.get,
-    placeholder="Kies een melding (of klik op een rij hierboven)",
 )
 if chosen is None:
     st.stop()

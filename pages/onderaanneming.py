@@ -9,6 +9,7 @@ from dashboard.components import table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, ja_nee, procent, uren
+from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS
 from data_access.labels import FACTURATIE, VORM, label
 from data_access.models import OnderaannemingVorm
 from data_access.queries.onderaanneming import NetwerkKeuze, netwerk_data
@@ -163,20 +164,8 @@ if not data.capaciteit.empty:
     st.subheader("Benutting van gereserveerde capaciteit")
     table_with_downloads(
         data.capaciteit,
-        labels={
-            "hoofdaannemer": "Hoofdaannemer",
-            "onderaannemer": "Onderaannemer",
-            "vorm": "Vorm",
-            "gereserveerd_per_week": "Gereserveerd (uur/week)",
-            "gebruikt_per_week": "Gebruikt (uur/week)",
-            "benutting": "Benutting",
-        },
-        formatters={
-            "vorm": lambda v, suppressed=False: label(VORM, v),
-            "gereserveerd_per_week": uren,
-            "gebruikt_per_week": uren,
-            "benutting": procent,
-        },
+        labels=CAPACITEIT_LABELS,
+        formatters=CAPACITEIT_FORMAT,
         file_stem="capaciteit_onderaanneming",
         key="net_capaciteit",
     )

@@ -10,6 +10,7 @@ from dashboard.components import link_to_page, table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent
+from dashboard.tables import TRAJECT_FORMAT, TRAJECT_LABELS
 from data_access.labels import CATEGORIE, label
 from data_access.models import Rol
 from data_access.queries.knelpunt_trends import trends
@@ -267,24 +268,8 @@ if drill.beperkt_tot_eigen:
     st.caption("U ziet alleen trajecten van aanbieders waarvan u de gegevens mag inzien.")
 table_with_downloads(
     drill.trajecten,
-    labels={
-        "client_pseudo": "Cliënt (pseudoniem)",
-        "gemeente": "Gemeente",
-        "spic_code": "SPIC",
-        "hoofdaannemer": "Hoofdaannemer",
-        "startdatum": "Start",
-        "einddatum": "Einde",
-        "tarief_cent": "Tarief (€)",
-        "kosten_cent": "Kosten (€)",
-        "uitnutting": "Uitnutting",
-    },
-    formatters={
-        "startdatum": datum,
-        "einddatum": datum,
-        "tarief_cent": euro_cent,
-        "kosten_cent": euro_cent,
-        "uitnutting": procent,
-    },
+    labels=TRAJECT_LABELS,
+    formatters=TRAJECT_FORMAT,
     file_stem="trajecten_spic",
     key="seg_trajecten",
 )

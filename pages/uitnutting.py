@@ -9,8 +9,8 @@ from dashboard.auth import require_page
 from dashboard.components import table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, datum, euro_cent, ja_nee, maand, procent, uren
-from data_access.labels import VORM, label
+from dashboard.formatting import aantal, datum, euro_cent, ja_nee, maand, procent
+from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, TRAJECT_FORMAT, TRAJECT_LABELS
 from data_access.models import Rol
 from data_access.queries.uitnutting import (
     BIN_WIDTH,
@@ -260,22 +260,8 @@ else:
     )
     table_with_downloads(
         capaciteit,
-        labels={
-            "hoofdaannemer": "Hoofdaannemer",
-            "onderaannemer": "Onderaannemer",
-            "vorm": "Vorm",
-            "gereserveerd_per_week": "Gereserveerd (uur/week)",
-            "gebruikt_per_week": "Gebruikt (uur/week)",
-            "benutting": "Benutting",
-            "maanden_onder_80": "Maanden onder 80%",
-        },
-        formatters={
-            "vorm": lambda v, suppressed=False: label(VORM, v),
-            "gereserveerd_per_week": uren,
-            "gebruikt_per_week": uren,
-            "benutting": procent,
-            "maanden_onder_80": aantal,
-        },
+        labels=CAPACITEIT_LABELS,
+        formatters=CAPACITEIT_FORMAT,
         file_stem="capaciteitscontracten",
         key="uitn_capaciteit_tabel",
     )
@@ -324,26 +310,8 @@ if drill.totaal > len(drill.trajecten):
     )
 table_with_downloads(
     drill.trajecten,
-    labels={
-        "client_pseudo": "Cliënt (pseudoniem)",
-        "gemeente": "Gemeente",
-        "spic_code": "SPIC",
-        "hoofdaannemer": "Hoofdaannemer",
-        "startdatum": "Start",
-        "einddatum": "Einde",
-        "tarief_cent": "Tarief (€)",
-        "kosten_cent": "Kosten (€)",
-        "uitnutting": "Uitnutting",
-        "eigen_aandeel": "Aandeel eigen zorg",
-    },
-    formatters={
-        "startdatum": datum,
-        "einddatum": datum,
-        "tarief_cent": euro_cent,
-        "kosten_cent": euro_cent,
-        "uitnutting": procent,
-        "eigen_aandeel": procent,
-    },
+    labels=TRAJECT_LABELS,
+    formatters=TRAJECT_FORMAT,
     file_stem="trajecten_selectie",
     key="uitn_trajecten",
 )
