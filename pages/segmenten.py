@@ -236,6 +236,16 @@ table_with_downloads(
     file_stem="knelpunten_per_segment",
     key="seg_knelpunten",
 )
+table_with_downloads(
+    register.per_maand,
+    labels={"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"},
+    formatters={
+        "categorie": lambda v, suppressed=False: label(CATEGORIE, v),
+        "meldingen": aantal,
+    },
+    file_stem="knelpunten_per_segment_per_maand",
+    key="seg_knelpunten_maand",
+)
 if scope.may_open("kerngroep"):
     link_to_page(
         "kerngroep",
