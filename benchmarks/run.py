@@ -231,7 +231,8 @@ def _table(
             f"Gemeten {dt.date.today():%d-%m-%Y} op {platform.node()} "
             f"({os.cpu_count()} cores, Python {platform.python_version()}); "
             f"mediaan van de runs. Snapshot (Parquet) opbouwen: {snapshot:.2f} s. "
-            f"Piekgeheugen van het proces: {_peak_memory_mb():.0f} MB."
+            f"Piekgeheugen van het benchmarkproces (inclusief genereren en laden van de "
+            f"dataset): {_peak_memory_mb():.0f} MB."
         ),
         "",
         "| pagina | koud (s) | warm (s) | filterwissel (s) |",
