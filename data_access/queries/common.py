@@ -5,32 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-import sqlalchemy as sa
 
 from data_access.access import Scope
 from data_access.filters import Filters
-from data_access.models import Gemeente, Rol, Spic, Traject
+from data_access.models import Rol
 from data_access.settings import get_settings
 
 SUPPRESSED_LABEL = "<10"
-
-
-def traject_base(filters: Filters) -> sa.Select:
-    """Trajectories matching every non-date filter (region, municipality, segment, provider)."""
-    stmt = (
-        sa.select(Traject)
-        .join(Gemeente, Gemeente.cbs_code == Traject.gemeente_code)
-        .join(Spic, Spic.id == Traject.spic_id)
-    )
-    if filters.regio:
-        stmt = stmt.where(Gemeente.regio_code == filters.regio)
-    if filters.gemeente:
-        stmt = stmt.where(Traject.gemeente_code == filters.gemeente)
-    if filters.segment:
-        stmt = stmt.where(Spic.segment == filters.segment)
-    if filters.aanbieder_id is not None:
-        stmt = stmt.where(Traject.hoofdaannemer_id == filters.aanbieder_id)
-    return stmt
 
 
 def traject_where(filters: Filters) -> tuple[str, list[object]]:
@@ -52,6 +33,11 @@ def traject_where(filters: Filters) -> tuple[str, list[object]]:
     return " AND ".join(conditions), params
 
 
+TRAJECT_ONLY = """
+    traject t
+    JOIN gemeente g ON g.cbs_code = t.gemeente_code
+    JOIN spic s ON s.id = t.spic_id
+"""
 TRAJECT_JOINS = """
     traject t
     JOIN gemeente g ON g.cbs_code = t.gemeente_code

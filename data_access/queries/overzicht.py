@@ -9,18 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
+from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import (
-    Betaling,
     Gemeente,
     Knelpunt,
     KnelpuntGemeente,
     KnelpuntStatus,
     Rol,
-    Spic,
-    Traject,
 )
-from data_access.queries.common import suppress_small, suppress_value, traject_base
+from data_access.queries.common import TRAJECT_ONLY, suppress_small, suppress_value, traject_where
 
 OPEN_STATUSSEN = (
     KnelpuntStatus.NIEUW,
@@ -51,33 +49,55 @@ class Overzicht:
 
 
 def _kerncijfers(
-    conn: sa.Connection, filters: Filters, scope: Scope, suppress: bool
+    engine: Engine, conn: sa.Connection, filters: Filters, scope: Scope, suppress: bool
 ) -> Kerncijfers:
-    base = traject_base(filters).subquery()
-    actief = sa.and_(
-        base.c.startdatum <= filters.tot,
-        sa.or_(base.c.einddatum.is_(None), base.c.einddatum > filters.tot),
-    )
-    gestart = base.c.startdatum.between(filters.van, filters.tot)
-    row = conn.execute(
-        sa.select(
-            sa.func.count().filter(actief),
-            sa.func.count().filter(gestart),
-            sa.func.coalesce(sa.func.sum(base.c.tarief_cent).filter(gestart), 0),
-            sa.func.coalesce(sa.func.sum(base.c.tarief_cent).filter(actief), 0),
+    where, params = traject_where(filters)
+    active = "t.startdatum <= ? AND (t.einddatum IS NULL OR t.einddatum > ?)"
+    started = "t.startdatum BETWEEN ? AND ?"
+    row = (
+        analytics(engine)
+        .frame(
+            f"""
+        WITH sel AS (SELECT t.* FROM {TRAJECT_ONLY} WHERE {where}),
+        bet AS (
+            SELECT SUM(b.bedrag_cent) FILTER (WHERE b.datum BETWEEN ? AND ?) AS betaald,
+                   SUM(b.bedrag_cent) FILTER (
+                       WHERE b.datum <= ? AND t.startdatum <= ?
+                         AND (t.einddatum IS NULL OR t.einddatum > ?)
+                   ) AS betaald_actief
+            FROM sel t JOIN betaling b ON b.traject_id = t.id
         )
-    ).one()
-    n_actief, n_gestart, waarde, actief_tarief = (int(v) for v in row)
-    betaald = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Betaling.bedrag_cent), 0))
-        .join(base, base.c.id == Betaling.traject_id)
-        .where(Betaling.datum.between(filters.van, filters.tot))
-    ).scalar()
-    betaald_actief = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Betaling.bedrag_cent), 0))
-        .join(base, base.c.id == Betaling.traject_id)
-        .where(actief, Betaling.datum <= filters.tot)
-    ).scalar()
+        SELECT COUNT(*) FILTER (WHERE {active}) AS actief,
+               COUNT(*) FILTER (WHERE {started}) AS gestart,
+               COALESCE(SUM(t.tarief_cent) FILTER (WHERE {started}), 0) AS waarde,
+               COALESCE(SUM(t.tarief_cent) FILTER (WHERE {active}), 0) AS actief_tarief,
+               COALESCE(ANY_VALUE(bet.betaald), 0) AS betaald,
+               COALESCE(ANY_VALUE(bet.betaald_actief), 0) AS betaald_actief
+        FROM sel t, bet
+        """,
+            [
+                *params,
+                filters.van,
+                filters.tot,
+                filters.tot,
+                filters.tot,
+                filters.tot,
+                filters.tot,
+                filters.tot,
+                filters.van,
+                filters.tot,
+                filters.van,
+                filters.tot,
+                filters.tot,
+                filters.tot,
+            ],
+        )
+        .iloc[0]
+    )
+    n_actief, n_gestart, waarde, actief_tarief, betaald, betaald_actief = (
+        int(row[c])
+        for c in ("actief", "gestart", "waarde", "actief_tarief", "betaald", "betaald_actief")
+    )
     knelpunten = _open_knelpunten(conn, filters, scope)
     hide = suppress and scope.suppress_small_counts
     actieve = suppress_value(n_actief, hide)
@@ -86,10 +106,8 @@ def _kerncijfers(
         actieve_trajecten=actieve,
         gestarte_trajecten=gestarte,
         spic_waarde_cent=waarde if gestarte is not None else None,
-        betaald_cent=int(betaald or 0) if gestarte is not None else None,
-        nog_te_betalen_cent=(actief_tarief - int(betaald_actief or 0))
-        if actieve is not None
-        else None,
+        betaald_cent=betaald if gestarte is not None else None,
+        nog_te_betalen_cent=(actief_tarief - betaald_actief) if actieve is not None else None,
         open_knelpunten=suppress_value(knelpunten, hide),
     )
 
@@ -126,7 +144,7 @@ def _open_knelpunten(conn: sa.Connection, filters: Filters, scope: Scope) -> int
 def overzicht(engine: Engine, scope: Scope, filters: Filters) -> Overzicht:
     check_filters(filters, scope)
     with engine.connect() as conn:
-        regio = _kerncijfers(conn, filters, scope, suppress=True)
+        regio = _kerncijfers(engine, conn, filters, scope, suppress=True)
         eigen = None
         if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
             own = Filters(
@@ -137,9 +155,9 @@ def overzicht(engine: Engine, scope: Scope, filters: Filters) -> Overzicht:
                 filters.segment,
                 scope.aanbieder_id,
             )
-            eigen = _kerncijfers(conn, own, scope, suppress=False)
-        per_gemeente = _per_gemeente(conn, filters)
-        per_kwartaal = _starts_per_kwartaal(conn, filters)
+            eigen = _kerncijfers(engine, conn, own, scope, suppress=False)
+    per_gemeente = _per_gemeente(engine, filters)
+    per_kwartaal = _starts_per_kwartaal(engine, filters)
     return Overzicht(
         regio=regio,
         eigen_organisatie=eigen,
@@ -148,38 +166,32 @@ def overzicht(engine: Engine, scope: Scope, filters: Filters) -> Overzicht:
     )
 
 
-def _per_gemeente(conn: sa.Connection, filters: Filters) -> pd.DataFrame:
-    gestart = Traject.startdatum.between(filters.van, filters.tot)
-    stmt = (
-        traject_base(filters)
-        .with_only_columns(
-            Gemeente.naam.label("gemeente"),
-            sa.func.count().filter(gestart).label("gestart"),
-            sa.func.coalesce(sa.func.sum(Traject.tarief_cent).filter(gestart), 0).label(
-                "spic_waarde_cent"
-            ),
-        )
-        .group_by(Gemeente.naam)
-        .order_by(Gemeente.naam)
-    )
-    return pd.DataFrame(
-        conn.execute(stmt).all(), columns=["gemeente", "gestart", "spic_waarde_cent"]
+def _per_gemeente(engine: Engine, filters: Filters) -> pd.DataFrame:
+    where, params = traject_where(filters)
+    return analytics(engine).frame(
+        f"""
+        SELECT g.naam AS gemeente,
+               COUNT(*) FILTER (WHERE t.startdatum BETWEEN ? AND ?) AS gestart,
+               COALESCE(SUM(t.tarief_cent) FILTER (WHERE t.startdatum BETWEEN ? AND ?), 0)
+                   ::BIGINT AS spic_waarde_cent
+        FROM {TRAJECT_ONLY}
+        WHERE {where}
+        GROUP BY g.naam ORDER BY g.naam
+        """,
+        [filters.van, filters.tot, filters.van, filters.tot, *params],
     )
 
 
-def _starts_per_kwartaal(conn: sa.Connection, filters: Filters) -> pd.DataFrame:
-    """Started trajectories per quarter and segment (dates bucketed in Python: portable SQL)."""
-    stmt = (
-        traject_base(filters)
-        .with_only_columns(Traject.startdatum, Spic.segment, sa.func.count().label("gestart"))
-        .where(Traject.startdatum.between(filters.van, filters.tot))
-        .group_by(Traject.startdatum, Spic.segment)
+def _starts_per_kwartaal(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Started trajectories per quarter and segment."""
+    where, params = traject_where(filters)
+    return analytics(engine).frame(
+        f"""
+        SELECT YEAR(t.startdatum)::VARCHAR || '-K' || QUARTER(t.startdatum)::VARCHAR AS kwartaal,
+               s.segment::VARCHAR AS segment, COUNT(*) AS gestart
+        FROM {TRAJECT_ONLY}
+        WHERE {where} AND t.startdatum BETWEEN ? AND ?
+        GROUP BY ALL ORDER BY kwartaal, segment
+        """,
+        [*params, filters.van, filters.tot],
     )
-    rows = pd.DataFrame(conn.execute(stmt).all(), columns=["startdatum", "segment", "gestart"])
-    if rows.empty:
-        return pd.DataFrame(columns=["kwartaal", "segment", "gestart"])
-    dates = pd.to_datetime(rows["startdatum"])
-    rows["kwartaal"] = dates.dt.year.astype(str) + "-K" + dates.dt.quarter.astype(str)
-    rows["segment"] = rows["segment"].map(lambda s: getattr(s, "value", s))
-    out = rows.groupby(["kwartaal", "segment"], as_index=False)["gestart"].sum()
-    return out.sort_values(["kwartaal", "segment"]).reset_index(drop=True)
