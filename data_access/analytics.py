@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -79,7 +80,51 @@ def _column(values: Sequence[Any], target: pa.DataType) -> pa.Array:
     return pa.array(values).cast(target)
 
 
+def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
+    """PostgreSQL: COPY the table out as CSV and stream it through Arrow into Parquet.
+
+    Several times faster than fetching rows into Python, and memory stays at one batch.
+    """
+    schema = _schema(table)
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    csv_path = path.with_suffix(".csv")
+    raw = conn.connection.driver_connection
+    query = f'COPY (SELECT {columns} FROM "{table.name}" ORDER BY {order}) TO STDOUT (FORMAT csv)'
+    with (
+        raw.cursor() as cursor,  # type: ignore[union-attr]
+        csv_path.open("wb") as out,
+        cursor.copy(query) as copy,
+    ):
+        for chunk in copy:
+            out.write(chunk)
+    rows = 0
+    try:
+        reader = pa_csv.open_csv(
+            csv_path,
+            read_options=pa_csv.ReadOptions(column_names=schema.names, block_size=1 << 24),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=schema,
+                true_values=["t"],
+                false_values=["f"],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,  # "" is an empty text, an empty field NULL
+            ),
+        )
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+            if rows == 0:
+                writer.write_table(schema.empty_table())
+    finally:
+        csv_path.unlink(missing_ok=True)
+    return rows
+
+
 def _export_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
+    if conn.dialect.name == "postgresql":
+        return _export_table_copy(conn, table, path)
     schema = _schema(table)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
