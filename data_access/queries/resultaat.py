@@ -399,7 +399,9 @@ def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
             sa.select(BetaalScenario.id).where(BetaalScenario.naam == naam)
         ).first()
         if taken:
-            raise ValidationFailed({"naam": [f"Er is al een scenario met de naam '{naam}'."]})
+            raise ValidationFailed(
+                {"naam": ["Er is al een scenario met deze naam; kies een andere."]}
+            )
         row = BetaalScenario(
             naam=naam,
             resultaatdeel=scenario.resultaatdeel,
