@@ -5,9 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dashboard.formatting import aantal, datum, euro_cent, procent, uren
-from data_access.labels import VORM, label
+from data_access.labels import CATEGORIE, VORM, label
 
 Formatters = dict[str, Callable[..., str]]
+
+
+def coded(mapping: dict) -> Callable[..., str]:
+    """A table formatter that shows a coded value by its Dutch name."""
+
+    def show(value: object, suppressed: bool = False) -> str:
+        return label(mapping, value)
+
+    return show
+
+
+def segment_of_report(value: object, suppressed: bool = False) -> str:
+    return value if isinstance(value, str) else "beide/onbekend"
+
 
 TRAJECT_LABELS = {
     "client_pseudo": "Cliënt (pseudoniem)",
@@ -40,9 +54,26 @@ CAPACITEIT_LABELS = {
     "maanden_onder_80": "Maanden onder 80%",
 }
 CAPACITEIT_FORMAT: Formatters = {
-    "vorm": lambda v, suppressed=False: label(VORM, v),
+    "vorm": coded(VORM),
     "gereserveerd_per_week": uren,
     "gebruikt_per_week": uren,
     "benutting": procent,
     "maanden_onder_80": aantal,
 }
+
+KNELPUNTEN_PER_CATEGORIE_LABELS = {
+    "categorie": "Categorie",
+    "segment": "Segment",
+    "meldingen": "Meldingen",
+    "open": "Open",
+    "gesloten": "Afgesloten",
+}
+KNELPUNTEN_PER_CATEGORIE_FORMAT: Formatters = {
+    "categorie": coded(CATEGORIE),
+    "segment": segment_of_report,
+    "meldingen": aantal,
+    "open": aantal,
+    "gesloten": aantal,
+}
+KNELPUNTEN_PER_MAAND_LABELS = {"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"}
+KNELPUNTEN_PER_MAAND_FORMAT: Formatters = {"categorie": coded(CATEGORIE), "meldingen": aantal}

@@ -7,6 +7,7 @@ from dashboard.components import XLSX_MIME, excel_bytes, table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent
+from dashboard.tables import coded
 from data_access.filters import filter_options
 from data_access.labels import (
     AANBIEDER_SOORT,
@@ -117,9 +118,9 @@ SUB_LABELS = {
     "uren": "Uren",
 }
 SUB_FORMAT = {
-    "partner_soort": lambda v, suppressed=False: label(AANBIEDER_SOORT, v),
-    "vorm": lambda v, suppressed=False: label(VORM, v),
-    "facturatie": lambda v, suppressed=False: label(FACTURATIE, v),
+    "partner_soort": coded(AANBIEDER_SOORT),
+    "vorm": coded(VORM),
+    "facturatie": coded(FACTURATIE),
     "trajecten": aantal,
     "kosten_cent": euro_cent,
     "uren": aantal,
@@ -134,9 +135,9 @@ KNELPUNT_LABELS = {
     "aangemaakt": "Gemeld op",
 }
 KNELPUNT_FORMAT = {
-    "soort": lambda v, suppressed=False: label(KNELPUNT_SOORT, v),
-    "categorie": lambda v, suppressed=False: label(CATEGORIE, v),
-    "status": lambda v, suppressed=False: label(STATUS, v),
+    "soort": coded(KNELPUNT_SOORT),
+    "categorie": coded(CATEGORIE),
+    "status": coded(STATUS),
     "aangemaakt": datum,
 }
 

@@ -9,8 +9,8 @@ from dashboard.components import table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, ja_nee, procent, uren
-from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS
-from data_access.labels import FACTURATIE, VORM, label
+from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, coded
+from data_access.labels import FACTURATIE, VORM
 from data_access.models import OnderaannemingVorm
 from data_access.queries.onderaanneming import NetwerkKeuze, netwerk_data
 
@@ -93,8 +93,8 @@ relation_labels = {
     "uren": "Uren",
 }
 relation_format = {
-    "vorm": lambda v, suppressed=False: label(VORM, v),
-    "facturatie": lambda v, suppressed=False: label(FACTURATIE, v),
+    "vorm": coded(VORM),
+    "facturatie": coded(FACTURATIE),
     "trajecten": aantal,
     "kosten_cent": euro_cent,
     "uren": uren,
@@ -211,8 +211,8 @@ table_with_downloads(
         "uren": "Uren",
     },
     formatters={
-        "vorm": lambda v, suppressed=False: label(VORM, v),
-        "facturatie": lambda v, suppressed=False: label(FACTURATIE, v),
+        "vorm": coded(VORM),
+        "facturatie": coded(FACTURATIE),
         "kosten_cent": euro_cent,
         "uren": uren,
     },

@@ -10,8 +10,14 @@ from dashboard.components import link_to_page, table_with_downloads
 from dashboard.db import cached_query, get_engine
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent
-from dashboard.tables import TRAJECT_FORMAT, TRAJECT_LABELS
-from data_access.labels import CATEGORIE, label
+from dashboard.tables import (
+    KNELPUNTEN_PER_CATEGORIE_FORMAT,
+    KNELPUNTEN_PER_CATEGORIE_LABELS,
+    KNELPUNTEN_PER_MAAND_FORMAT,
+    KNELPUNTEN_PER_MAAND_LABELS,
+    TRAJECT_FORMAT,
+    TRAJECT_LABELS,
+)
 from data_access.models import Rol
 from data_access.queries.knelpunt_trends import trends
 from data_access.queries.segmenten import segmenten
@@ -219,30 +225,15 @@ st.caption(
 )
 table_with_downloads(
     register.per_categorie,
-    labels={
-        "categorie": "Categorie",
-        "segment": "Segment",
-        "meldingen": "Meldingen",
-        "open": "Open",
-        "gesloten": "Afgesloten",
-    },
-    formatters={
-        "categorie": lambda v, suppressed=False: label(CATEGORIE, v),
-        "segment": lambda v, suppressed=False: v if isinstance(v, str) else "beide/onbekend",
-        "meldingen": aantal,
-        "open": aantal,
-        "gesloten": aantal,
-    },
+    labels=KNELPUNTEN_PER_CATEGORIE_LABELS,
+    formatters=KNELPUNTEN_PER_CATEGORIE_FORMAT,
     file_stem="knelpunten_per_segment",
     key="seg_knelpunten",
 )
 table_with_downloads(
     register.per_maand,
-    labels={"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"},
-    formatters={
-        "categorie": lambda v, suppressed=False: label(CATEGORIE, v),
-        "meldingen": aantal,
-    },
+    labels=KNELPUNTEN_PER_MAAND_LABELS,
+    formatters=KNELPUNTEN_PER_MAAND_FORMAT,
     file_stem="knelpunten_per_segment_per_maand",
     key="seg_knelpunten_maand",
 )

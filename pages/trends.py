@@ -8,6 +8,13 @@ from dashboard.components import PALETTE, table_with_downloads
 from dashboard.db import get_engine
 from dashboard.filters import SEGMENT_LABELS
 from dashboard.formatting import PLOTLY_SEPARATORS, aantal, cijfer
+from dashboard.tables import (
+    KNELPUNTEN_PER_CATEGORIE_FORMAT,
+    KNELPUNTEN_PER_CATEGORIE_LABELS,
+    KNELPUNTEN_PER_MAAND_FORMAT,
+    KNELPUNTEN_PER_MAAND_LABELS,
+    coded,
+)
 from data_access.labels import CATEGORIE, label
 from data_access.models import Segment
 from data_access.queries.knelpunt_trends import trends
@@ -29,10 +36,6 @@ st.caption(
     f"{aantal(data.open, suppressed=True)} open. '<10' betekent minder dan 10 (privacy). "
     "Een segmentkeuze hier geldt ook in de kerngroepqueue via de link."
 )
-
-
-def categorie_label(value: object, suppressed: bool = False) -> str:
-    return label(CATEGORIE, value)
 
 
 st.header("Meldingen per maand en categorie")
@@ -65,8 +68,8 @@ else:
     )
 table_with_downloads(
     data.per_maand,
-    labels={"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"},
-    formatters={"categorie": categorie_label, "meldingen": aantal},
+    labels=KNELPUNTEN_PER_MAAND_LABELS,
+    formatters=KNELPUNTEN_PER_MAAND_FORMAT,
     file_stem="knelpunten_per_maand",
     key="trends_maand_tabel",
 )
@@ -74,20 +77,8 @@ table_with_downloads(
 st.header("Open en afgesloten per categorie en segment")
 table_with_downloads(
     data.per_categorie,
-    labels={
-        "categorie": "Categorie",
-        "segment": "Segment",
-        "meldingen": "Meldingen",
-        "open": "Open",
-        "gesloten": "Afgesloten",
-    },
-    formatters={
-        "categorie": categorie_label,
-        "segment": lambda v, suppressed=False: v if isinstance(v, str) else "beide/onbekend",
-        "meldingen": aantal,
-        "open": aantal,
-        "gesloten": aantal,
-    },
+    labels=KNELPUNTEN_PER_CATEGORIE_LABELS,
+    formatters=KNELPUNTEN_PER_CATEGORIE_FORMAT,
     file_stem="knelpunten_per_categorie",
     key="trends_categorie",
 )
@@ -97,7 +88,7 @@ st.caption("Mediaan aantal dagen van melding tot het eerste besluit van de kerng
 table_with_downloads(
     data.doorlooptijd,
     labels={"categorie": "Categorie", "besloten": "Besloten", "mediaan_dagen": "Mediaan (dagen)"},
-    formatters={"categorie": categorie_label, "besloten": aantal, "mediaan_dagen": cijfer},
+    formatters={"categorie": coded(CATEGORIE), "besloten": aantal, "mediaan_dagen": cijfer},
     file_stem="knelpunten_doorlooptijd",
     key="trends_doorlooptijd",
 )
