@@ -5,11 +5,14 @@ User-typed text is shown with st.text or inside dataframes, never as markdown or
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.formatting import datum
-from data_access.knelpunten import Detail
+from data_access.access import AccessDenied
+from data_access.knelpunten import Conflict, Detail, ValidationFailed, WorkflowError
 from data_access.labels import CATEGORIE, GEBEURTENIS, KNELPUNT_SOORT, STATUS, URGENTIE, label
 
 QUEUE_LABELS = {
@@ -130,3 +133,23 @@ def choose_report(queue: pd.DataFrame, table: pd.DataFrame, key: str, label: str
         placeholder="Kies een melding (of klik op een rij hierboven)",
     )
     return None if chosen is None else int(chosen)
+
+
+def show_notice(key: str) -> None:
+    """The success message a change left for the run after it."""
+    notice = st.session_state.pop(key, None)
+    if notice:
+        st.success(notice)
+
+
+def carry_out(action: Callable[[], None], success: str, notice_key: str) -> None:
+    """Carry out one change; show the Dutch reason when it is refused, nothing half-done."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        st.error("\n\n".join(m for ms in exc.errors.values() for m in ms))
+    except (Conflict, WorkflowError, AccessDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state[notice_key] = success
+        st.rerun()

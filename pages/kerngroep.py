@@ -9,16 +9,20 @@ from dashboard.auth import require_page
 from dashboard.components import XLSX_MIME, excel_bytes
 from dashboard.db import get_engine
 from dashboard.filters import ALLE, SEGMENT_LABELS
-from dashboard.register import choose_report, export_register, queue_for_display, show_detail
+from dashboard.register import (
+    carry_out,
+    choose_report,
+    export_register,
+    queue_for_display,
+    show_detail,
+    show_notice,
+)
 from data_access import knelpunten
 from data_access.access import AccessDenied
 from data_access.knelpunten import (
     BEHANDELAARS,
     TRANSITIONS,
-    Conflict,
     RegisterFilter,
-    ValidationFailed,
-    WorkflowError,
 )
 from data_access.labels import CATEGORIE, STATUS, URGENTIE
 from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
@@ -28,9 +32,7 @@ identity, scope = require_page(engine, "kerngroep")
 manages = scope.rol in BEHANDELAARS
 
 st.title("Kerngroep: knelpuntenregister")
-notice = st.session_state.pop("kerngroep_melding", None)
-if notice:
-    st.success(notice)
+show_notice("kerngroep_melding")
 
 # A link from a dashboard (Segment B en C) names its segment in `uit_segment`: a parameter the
 # page switch keeps, unlike one bound to a widget of the page being left (measured, 1.67).
@@ -111,16 +113,7 @@ status = KnelpuntStatus(k["status"])
 
 
 def run(action: Callable[[], None], success: str) -> None:
-    """Carry out one change; show the Dutch reason when it is refused, nothing half-done."""
-    try:
-        action()
-    except ValidationFailed as exc:
-        st.error("\n\n".join(m for ms in exc.errors.values() for m in ms))
-    except (Conflict, WorkflowError, AccessDenied) as exc:
-        st.error(str(exc))
-    else:
-        st.session_state["kerngroep_melding"] = success
-        st.rerun()
+    carry_out(action, success, "kerngroep_melding")
 
 
 left, right = st.columns([3, 2])

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.auth import require_page
 from dashboard.db import get_engine
-from dashboard.register import choose_report, queue_for_display, show_detail
+from dashboard.register import choose_report, queue_for_display, show_detail, show_notice
 from data_access import knelpunten
 from data_access.access import AccessDenied
 from data_access.knelpunten import Conflict, ValidationFailed, WorkflowError
@@ -18,9 +18,7 @@ st.caption(
     "De meldingen van uw organisatie, met hun status en de openbare geschiedenis: "
     "besluiten en opmerkingen van de kerngroep."
 )
-notice = st.session_state.pop("meldingen_melding", None)
-if notice:
-    st.success(notice)
+show_notice("meldingen_melding")
 
 queue = knelpunten.register(engine, scope)  # always current: the register is read live
 if queue.empty:

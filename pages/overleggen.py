@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard.auth import require_page
 from dashboard.db import get_engine
 from dashboard.formatting import datum
+from dashboard.register import carry_out, show_notice
 from data_access import knelpunten, overleg
-from data_access.access import AccessDenied
-from data_access.knelpunten import Conflict, RegisterFilter, ValidationFailed, WorkflowError
+from data_access.knelpunten import RegisterFilter
 from data_access.labels import STATUS, label
 from data_access.models import KnelpuntStatus
 
@@ -20,21 +20,11 @@ engine = get_engine()
 identity, scope = require_page(engine, "overleggen")
 
 st.title("Kerngroepoverleg")
-notice = st.session_state.pop("overleg_melding", None)
-if notice:
-    st.success(notice)
+show_notice("overleg_melding")
 
 
 def run(action: Callable[[], None], success: str) -> None:
-    try:
-        action()
-    except ValidationFailed as exc:
-        st.error("\n\n".join(m for ms in exc.errors.values() for m in ms))
-    except (Conflict, WorkflowError, AccessDenied) as exc:
-        st.error(str(exc))
-    else:
-        st.session_state["overleg_melding"] = success
-        st.rerun()
+    carry_out(action, success, "overleg_melding")
 
 
 with st.expander("Nieuw overleg plannen"), st.form("nieuw_overleg", clear_on_submit=True):
