@@ -33,8 +33,7 @@ segment = st.segmented_control(
 data = trends(engine, scope, Segment(segment) if segment else None)  # live: the register
 st.caption(
     f"Meldingen in het register: {aantal(data.totaal, suppressed=True)}, waarvan "
-    f"{aantal(data.open, suppressed=True)} open. '<10' betekent minder dan 10 (privacy). "
-    "Een segmentkeuze hier geldt ook in de kerngroepqueue via de link."
+    f"{aantal(data.open, suppressed=True)} open. '<10' betekent minder dan 10 (privacy)."
 )
 
 
