@@ -146,3 +146,17 @@ def test_a_provider_sees_its_own_relations_and_only_large_anonymous_others(
     names = set(adviser.relaties["hoofd"]) | set(adviser.kerncijfers["aanbieder"])
     assert all(n.startswith("Aanbieder ") for n in names)
     assert (adviser.kerncijfers["trajecten"] >= 10).all()
+
+
+def test_provider_filter_keeps_relations_on_either_side(demo_engine: sa.Engine) -> None:
+    from tests.helpers import provider_ids
+
+    zonnebloem = provider_ids(demo_engine)["Praktijk De Zonnebloem"]
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    data = netwerk_data(demo_engine, scope, Filters(aanbieder_id=zonnebloem), NetwerkKeuze())
+    edges = data.relaties
+    assert len(edges) > 0
+    assert (
+        (edges["hoofd"] == "Praktijk De Zonnebloem") | (edges["onder"] == "Praktijk De Zonnebloem")
+    ).all()
+    assert set(edges["hoofd"]) == {PLANTED.AFHANKELIJK_HOOFDAANNEMER}  # it works as a subcontractor

@@ -8,6 +8,7 @@ out (apart from a provider's own relations).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -63,13 +64,11 @@ def _role(row: pd.Series) -> str:
 
 def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze) -> Netwerk:
     check_filters(filters, scope)
-    where, params = traject_where(filters)
+    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None))
     # The provider filter means: relations in which this provider takes part, either side.
     if filters.aanbieder_id is not None:
-        where = where.replace(
-            "t.hoofdaannemer_id = ?", "(o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
-        )
-        params = [*params[:-1], filters.aanbieder_id, filters.aanbieder_id]
+        where += " AND (o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
+        params = [*params, filters.aanbieder_id, filters.aanbieder_id]
     form = "" if keuze.vorm is None else "AND o.vorm = ?"
     form_params = [] if keuze.vorm is None else [keuze.vorm.value]
     an = analytics(engine)
