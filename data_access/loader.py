@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
@@ -15,6 +18,7 @@ import data_access.models  # noqa: F401  (registers tables)
 from data_access.auth import hash_password
 from data_access.db import bump_data_version, migrate, session_scope
 from data_access.generator import generate, read_parquet, write_parquet
+from data_access.reference import DEFAULT_PRODUCTKOPPELING_SQL
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from data_access.settings import SAMPLE_DATA_DIR
 
@@ -99,22 +103,56 @@ def _driver_columns(frame: pd.DataFrame, table: sa.Table) -> list[list[object]]:
     return columns
 
 
+def _copy_table(frame: pd.DataFrame, table: sa.Table) -> pa.Table:
+    """The frame as Arrow columns PostgreSQL's COPY … CSV reads back exactly."""
+    arrays = []
+    for name in frame.columns:
+        col, series = table.c[name], frame[name]
+        if isinstance(col.type, sa.Date):
+            days = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
+            arrays.append(pa.array(days, from_pandas=True))
+        elif isinstance(col.type, sa.Integer) and pd.api.types.is_float_dtype(series.dtype):
+            arrays.append(pa.array(series.astype("Int64"), from_pandas=True))
+        elif isinstance(col.type, sa.Boolean):
+            arrays.append(pa.array(series.astype("boolean"), from_pandas=True))
+        elif isinstance(col.type, sa.Numeric) and pd.api.types.is_float_dtype(series.dtype):
+            # Shortest round-trip text, not Arrow's float formatting, so 6.57 stays 6.57.
+            text = (
+                series.astype(object)
+                .where(series.notna(), None)
+                .map(lambda v: None if v is None else repr(float(v)))
+            )
+            arrays.append(pa.array(text, type=pa.string()))
+        else:
+            arrays.append(pa.array(series, from_pandas=True))
+    return pa.table(arrays, names=list(frame.columns))
+
+
 def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Large fact tables: COPY on PostgreSQL, executemany on SQLite, in the same transaction."""
+    """Large tables: COPY (CSV) on PostgreSQL, executemany on SQLite, in the same transaction.
+
+    Strings are always quoted in the CSV and NULL is the unquoted empty field, so an empty
+    string and a missing value stay different.
+    """
     names = list(frame.columns)
-    rows = list(zip(*_driver_columns(frame, table), strict=True))
     raw = conn.connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        pa_csv.write_csv(
+            _copy_table(frame, table),
+            buffer,
+            pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         with (
             raw.cursor() as cursor,
             cursor.copy(  # type: ignore[union-attr]
-                f'COPY "{table.name}" ({quoted}) FROM STDIN'
+                f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT csv)'
             ) as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write(buffer.getbuffer())
         return
+    rows = list(zip(*_driver_columns(frame, table), strict=True))
     cursor = raw.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(
@@ -124,7 +162,7 @@ def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None
         cursor.close()
 
 
-def _insert(
+def insert_frame(
     conn: Connection, table: sa.Table, frame: pd.DataFrame, progress: Progress | None
 ) -> None:
     total = len(frame)
@@ -192,7 +230,11 @@ def load_tables(
                 frame = frame.copy()
                 demo_hash = hash_password(DEMO_PASSWORD)
                 frame["wachtwoord_hash"] = [demo_hash if d else None for d in frame["is_demo"]]
-            _insert(conn, meta[name], frame, progress)
+            insert_frame(conn, meta[name], frame, progress)
+        if "productkoppeling" in tables:
+            insert_frame(conn, meta["productkoppeling"], tables["productkoppeling"], progress)
+        else:
+            conn.execute(sa.text(DEFAULT_PRODUCTKOPPELING_SQL))
         _reset_sequences(conn)
     with session_scope(engine) as session:
         bump_data_version(session)

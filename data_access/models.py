@@ -183,6 +183,17 @@ class SpicTarief(SQLModel, table=True):
     tarief_cent: int = Field(sa_type=sa.BigInteger)
 
 
+class ProductKoppeling(SQLModel, table=True):
+    """Which SPIC an iJw product (JZ020 category + regional product code) stands for.
+
+    The beheerder keeps this table; allocation messages (JW301) name products, not SPICs.
+    """
+
+    productcategorie: str = Field(primary_key=True, max_length=2)
+    productcode: str = Field(primary_key=True, max_length=5)
+    spic_id: int = Field(foreign_key="spic.id", index=True)
+
+
 # --- facts ------------------------------------------------------------------------------------
 
 
@@ -205,6 +216,9 @@ class Traject(SQLModel, table=True):
 
 
 class Onderaanneming(SQLModel, table=True):
+    # Natural key for imports: one contract per pair of providers and start date.
+    __table_args__ = (sa.UniqueConstraint("hoofdaannemer_id", "onderaannemer_id", "startdatum"),)
+
     id: int | None = Field(default=None, primary_key=True)
     hoofdaannemer_id: int = Field(foreign_key="aanbieder.id", index=True)
     onderaannemer_id: int = Field(foreign_key="aanbieder.id", index=True)
@@ -218,6 +232,9 @@ class Onderaanneming(SQLModel, table=True):
 
 
 class Inzet(SQLModel, table=True):
+    # Natural key for imports: one row per trajectory, provider and month.
+    __table_args__ = (sa.UniqueConstraint("traject_id", "aanbieder_id", "maand"),)
+
     id: int | None = Field(default=None, primary_key=True)
     traject_id: int = Field(foreign_key="traject.id", index=True)
     aanbieder_id: int = Field(foreign_key="aanbieder.id", index=True)
@@ -228,6 +245,9 @@ class Inzet(SQLModel, table=True):
 
 
 class Betaling(SQLModel, table=True):
+    # Natural key for imports: each tranche of a trajectory is paid once.
+    __table_args__ = (sa.UniqueConstraint("traject_id", "tranche"),)
+
     id: int | None = Field(default=None, primary_key=True)
     traject_id: int = Field(foreign_key="traject.id", index=True)
     tranche: Tranche = Field(sa_type=enum_type(Tranche, "tranche"))
@@ -350,6 +370,20 @@ class BetaalScenario(SQLModel, table=True):
     budgetneutraal: bool = True
     aangemaakt_door_id: int = Field(foreign_key="gebruiker.id")
     aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+
+
+class Gegevensimport(SQLModel, table=True):
+    """One imported file: who, when, what and how many rows it added or changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tijdstip: dt.datetime = Field(default_factory=utcnow, sa_type=_ts(), index=True)
+    gebruiker_id: int | None = Field(default=None, foreign_key="gebruiker.id")
+    uitgevoerd_door: str = Field(max_length=120)
+    soort: str = Field(max_length=30)
+    bestandsnaam: str = Field(max_length=255)
+    rijen: int
+    nieuw: int
+    gewijzigd: int
 
 
 class Volgnummer(SQLModel, table=True):

@@ -7,6 +7,8 @@ message that says what to remove; nothing is stored until it is gone.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -57,3 +59,16 @@ def screen(text: str, field: str) -> list[str]:
             "account."
         )
     return problems
+
+
+MIN_SECRET_LENGTH = 16
+
+
+def pseudonym(bsn: str, secret: str) -> str:
+    """A keyed pseudonym (HMAC-SHA256) for a client: stable for one secret, not reversible.
+
+    Without the secret nobody can recompute it from a BSN, not even by trying all BSNs.
+    """
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError("pseudonym secret too short")
+    return hmac.new(secret.encode("utf-8"), bsn.encode("ascii"), hashlib.sha256).hexdigest()

@@ -77,3 +77,16 @@ def spic_tarieven() -> pd.DataFrame:
     df["spic_id"] = df["spic_code"].map(ids)
     df["tarief_cent"] = [int(Decimal(t) * 100) for t in df["tarief"]]
     return df[["spic_id", "jaar", "tarief_cent"]]
+
+
+# iJw allocations name a product (JZ020 category + a regional product code of five characters),
+# not a SPIC. Until the beheerder maps the region's own codes, each SPIC gets the code
+# segment + profile + "I" + intensity ("B03I2"), under category 43 (verblijf incl. behandeling)
+# when it includes residential care and 45 (jeugdhulp ambulant) otherwise.
+DEFAULT_PRODUCTKOPPELING_SQL = (
+    "INSERT INTO productkoppeling (productcategorie, productcode, spic_id) "
+    "SELECT CASE WHEN verblijf THEN '43' ELSE '45' END, "
+    "segment || CASE WHEN profiel_nr < 10 THEN '0' ELSE '' END "
+    "|| CAST(profiel_nr AS VARCHAR(2)) || 'I' || CAST(intensiteit_nr AS VARCHAR(1)), id "
+    "FROM spic"
+)

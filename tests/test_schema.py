@@ -170,6 +170,18 @@ def _one_of_each() -> list[SQLModel]:
             aangemaakt=ts,
         ),
         m.Volgnummer(soort="knelpunt", jaar=2026, waarde=1),
+        m.ProductKoppeling(productcategorie="45", productcode="B03I2", spic_id=1),
+        m.Gegevensimport(
+            id=1,
+            tijdstip=ts,
+            gebruiker_id=1,
+            uitgevoerd_door="Beheerder",
+            soort="Trajecten",
+            bestandsnaam="trajecten.csv",
+            rijen=3,
+            nieuw=2,
+            gewijzigd=1,
+        ),
         m.Gegevensversie(id=1, versie=7, gewijzigd=ts),
     ]
 

@@ -1,0 +1,186 @@
+"""Import a region's own data: CSV/Excel files per template and iJw messages (JW301, JW307).
+
+An import runs in two steps. First every file is read and checked on its own (types, code
+lists, dates in order, duplicates); no transaction is open yet. Then, in one transaction, each
+file is staged, its references checked against the database and the files before it, and
+upserted on its natural key. Any error anywhere rolls the whole import back: nothing is written
+while a single error remains. A successful import bumps the data version, so dashboards and
+the analytical snapshot refresh without a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_access.access import AccessDenied, Scope
+from data_access.db import bump_data_version, session_scope
+from data_access.imports import ijw
+from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
+from data_access.imports.spec import PER_KEY, SOORTEN, STOPS, Soort
+from data_access.imports.validation import Fouten, convert, detect, opzoek
+from data_access.imports.writing import write
+from data_access.models import Gegevensimport, Rol
+from data_access.settings import get_settings
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done)
+ORDER = {s.key: i for i, s in enumerate((*SOORTEN[:4], STOPS, *SOORTEN[4:]))}
+
+__all__ = [
+    "Bestand",
+    "BestandOnleesbaar",
+    "ImportGeweigerd",
+    "Uitvoerder",
+    "Verslag",
+    "importeer",
+    "importlog",
+    "uitvoerder_voor",
+]
+
+
+@dataclass(frozen=True)
+class Bestand:
+    naam: str
+    inhoud: bytes
+
+
+@dataclass(frozen=True)
+class Uitvoerder:
+    """Who runs an import: a beheerder in the app, or the command line on the server."""
+
+    naam: str
+    gebruiker_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Verslag:
+    bron: str
+    soort: str
+    rijen: int
+    nieuw: int
+    gewijzigd: int
+
+
+class ImportGeweigerd(Exception):
+    """The import was refused; `fouten` is the Dutch error table, and nothing was written."""
+
+    def __init__(self, fouten: pd.DataFrame, aantal: int) -> None:
+        super().__init__(f"De import is geweigerd: {aantal} fout(en). Er is niets opgeslagen.")
+        self.fouten = fouten
+        self.aantal = aantal
+
+
+def uitvoerder_voor(scope: Scope, naam: str) -> Uitvoerder:
+    if scope.rol != Rol.BEHEERDER:
+        raise AccessDenied("Alleen een beheerder mag gegevens importeren.")
+    return Uitvoerder(naam, scope.gebruiker_id)
+
+
+def importeer(
+    engine: Engine,
+    uitvoerder: Uitvoerder,
+    bestanden: Sequence[Bestand],
+    *,
+    soort: str | None = None,
+    progress: Progress | None = None,
+) -> list[Verslag]:
+    """Import the files as one transaction; raises ImportGeweigerd with the error table."""
+    if soort is not None and soort not in PER_KEY:
+        raise ValueError(f"unknown import kind {soort!r}")
+    report = progress or (lambda _what, _done: None)
+    fouten = Fouten()
+    with engine.connect() as conn:
+        lookups = opzoek(conn)
+    secret = get_settings().pseudonym_secret
+    checked: list[tuple[int, Tabel, Soort, pd.DataFrame]] = []
+    for number, bestand in enumerate(bestanden):
+        report(f"{bestand.naam} lezen en controleren", 0.4 * number / len(bestanden))
+        try:
+            if bestand.naam.lower().endswith(".xml"):
+                tabel, found = ijw.read_message(
+                    bestand.inhoud, bestand.naam, secret, lookups, fouten
+                )
+                tables: list[tuple[Tabel, Soort | None]] = [(tabel, found)]
+            else:
+                tables = [
+                    (t, detect(t, fouten, soort)) for t in read_file(bestand.naam, bestand.inhoud)
+                ]
+        except BestandOnleesbaar as exc:
+            fouten.add_file(bestand.naam, str(exc).split(": ", 1)[-1])
+            continue
+        for tabel, kind in tables:
+            if kind is not None:
+                checked.append((number, tabel, kind, convert(tabel, kind, lookups, fouten)))
+    if fouten:
+        raise ImportGeweigerd(fouten.tabel(), fouten.aantal)
+    checked.sort(key=lambda item: (ORDER[item[2].key], item[0]))
+    total_rows = sum(len(frame) for *_, frame in checked) or 1
+    verslagen: list[Verslag] = []
+    done = 0
+    with session_scope(engine) as session:
+        conn = session.connection()
+        for _, tabel, kind, frame in checked:
+
+            def staged(bron: str, rows: int, _total: int, start: int = done) -> None:
+                report(f"{bron} schrijven", 0.4 + 0.6 * (start + rows) / total_rows)
+
+            counts = write(conn, kind, frame, tabel.bron, fouten, staged)
+            done += len(frame)
+            if counts is not None:
+                verslagen.append(
+                    Verslag(tabel.bron, kind.titel, len(frame), counts.nieuw, counts.gewijzigd)
+                )
+        if fouten:
+            raise ImportGeweigerd(fouten.tabel(), fouten.aantal)  # rolls everything back
+        for verslag in verslagen:
+            session.add(
+                Gegevensimport(
+                    gebruiker_id=uitvoerder.gebruiker_id,
+                    uitgevoerd_door=uitvoerder.naam[:120],
+                    soort=verslag.soort[:30],
+                    bestandsnaam=verslag.bron[:255],
+                    rijen=verslag.rijen,
+                    nieuw=verslag.nieuw,
+                    gewijzigd=verslag.gewijzigd,
+                )
+            )
+        if any(v.nieuw or v.gewijzigd for v in verslagen):
+            bump_data_version(session)
+    report("Klaar", 1.0)
+    return verslagen
+
+
+def importlog(engine: Engine, scope: Scope, limit: int = 200) -> pd.DataFrame:
+    """The most recent imports, newest first (beheerder only)."""
+    if scope.rol != Rol.BEHEERDER:
+        raise AccessDenied("Alleen een beheerder mag het importlogboek inzien.")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Gegevensimport.tijdstip,
+                Gegevensimport.uitgevoerd_door,
+                Gegevensimport.soort,
+                Gegevensimport.bestandsnaam,
+                Gegevensimport.rijen,
+                Gegevensimport.nieuw,
+                Gegevensimport.gewijzigd,
+            )
+            .order_by(Gegevensimport.id.desc())
+            .limit(limit)
+        ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "tijdstip",
+            "uitgevoerd_door",
+            "soort",
+            "bestandsnaam",
+            "rijen",
+            "nieuw",
+            "gewijzigd",
+        ],
+    )
