@@ -20,6 +20,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "overleggen": ("Kerngroepoverleg", ":material/groups:", "Knelpunten"),
     "trends": ("Trends knelpunten", ":material/trending_up:", "Knelpunten"),
     "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
+    "importeren": ("Gegevens importeren", ":material/upload_file:", "Beheer"),
 }
 
 

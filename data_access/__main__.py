@@ -6,12 +6,16 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from tqdm import tqdm
 
 from data_access.auth import UserAdminError, create_user, set_active
 from data_access.db import DatabaseUnavailable, check_connection, make_engine, migrate
 from data_access.generator import PRESETS, generate, write_parquet
+from data_access.imports import Bestand, ImportGeweigerd, Uitvoerder, importeer
+from data_access.imports.spec import PER_KEY, SOORTEN
+from data_access.imports.templates import csv_bytes, export, template
 from data_access.loader import (
     DatabaseNotEmpty,
     ensure_dataset,
@@ -78,6 +82,53 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    check_connection(engine)
+    migrate(engine)
+    files = [Bestand(path.name, path.read_bytes()) for path in args.files]
+    bar = tqdm(total=100, desc="importeren", unit="%", leave=False)
+
+    def progress(what: str, done: float) -> None:
+        bar.set_description(what[:60])
+        bar.n = round(done * 100)
+        bar.refresh()
+
+    try:
+        verslagen = importeer(
+            engine,
+            Uitvoerder(f"CLI ({getpass.getuser()})"),
+            files,
+            soort=args.soort,
+            progress=progress,
+        )
+    except ImportGeweigerd as exc:
+        bar.close()
+        print(f"Fout: {exc}", file=sys.stderr)
+        if args.fouten:
+            args.fouten.write_bytes(csv_bytes(exc.fouten))
+            print(f"De fouttabel staat in {args.fouten}.", file=sys.stderr)
+        print(exc.fouten.head(50).to_string(index=False), file=sys.stderr)
+        return 1
+    bar.close()
+    for v in verslagen:
+        print(f"{v.bron}: {v.soort}, {v.rijen} rijen, {v.nieuw} nieuw, {v.gewijzigd} gewijzigd")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    soort = PER_KEY[args.soort]
+    data = (
+        template(soort, args.format)
+        if args.command == "template"
+        else export(make_engine(), soort, args.format)
+    )
+    out = args.out or Path(f"{soort.key}.{args.format}")
+    out.write_bytes(data)
+    print(f"Geschreven naar {out}")
+    return 0
+
+
 def cmd_user_create(args: argparse.Namespace) -> int:
     password = None
     if not args.sso:
@@ -108,7 +159,7 @@ def cmd_user_active(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m data_access",
-        description="SPIC-monitor beheer: schema, voorbeelddata en gebruikers. "
+        description="SPIC-monitor beheer: schema, voorbeelddata, import en gebruikers. "
         "De database komt uit DATABASE_URL (standaard een SQLite-bestand in data/).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="voorbeelddata genereren als Parquet")
     gen.add_argument("--preset", choices=sorted(PRESETS), default="demo")
     gen.add_argument("--seed", type=int, default=2018)
-    gen.add_argument("--out", type=lambda p: __import__("pathlib").Path(p), default=None)
+    gen.add_argument("--out", type=Path, default=None)
     gen.set_defaults(func=cmd_generate)
     load = sub.add_parser("load", help="een preset laden (genereert en cachet hem zo nodig)")
     load.add_argument("--preset", choices=sorted(PRESETS), default="demo")
@@ -126,6 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--replace", action="store_true", help="bestaande gegevens vervangen")
     load.set_defaults(func=cmd_load)
     sub.add_parser("counts", help="aantal rijen per tabel").set_defaults(func=cmd_counts)
+    kinds = [s.key for s in SOORTEN]
+    imp = sub.add_parser(
+        "import",
+        help="CSV-, Excel- of iJw-bestanden (JW301/JW307, .xml) importeren: alles of niets",
+    )
+    imp.add_argument("files", nargs="+", type=Path, help="bestanden (.csv, .xlsx, .xml)")
+    imp.add_argument("--soort", choices=kinds, default=None, help="soort (anders herkend)")
+    imp.add_argument("--fouten", type=Path, default=None, help="fouttabel als CSV opslaan")
+    imp.set_defaults(func=cmd_import)
+    for name, what in (("template", "een leeg sjabloon"), ("export", "de huidige gegevens")):
+        p = sub.add_parser(name, help=f"{what} in sjabloonvorm schrijven")
+        p.add_argument("soort", choices=kinds)
+        p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+        p.add_argument("--out", type=Path, default=None)
+        p.set_defaults(func=cmd_template)
     user = sub.add_parser("user", help="gebruikers beheren")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     create = user_sub.add_parser("create", help="gebruiker aanmaken (vraagt om een wachtwoord)")

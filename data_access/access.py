@@ -37,6 +37,7 @@ PAGE_ROLES: dict[str, frozenset[Rol]] = {
     "overleggen": frozenset({Rol.KERNGROEP, Rol.BEHEERDER}),
     "trends": DASHBOARD_ROLLEN,
     "gebruikers": frozenset({Rol.BEHEERDER}),
+    "importeren": frozenset({Rol.BEHEERDER}),
 }
 
 

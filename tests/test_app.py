@@ -20,7 +20,8 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming", "trends"}
 ROLE_PAGES = {
-    "demo.beheerder": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers"},
+    "demo.beheerder": DASHBOARDS
+    | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers", "importeren"},
     "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},
     "demo.contractmanager": DASHBOARDS | {"aanbieder", "melden", "kerngroep"},
     "demo.adviseur": DASHBOARDS,

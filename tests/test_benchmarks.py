@@ -19,3 +19,16 @@ def test_smoke_run_produces_a_table_for_every_page(
     for page in run.PAGE_SETUP:
         assert f"| {page} |" in out
     assert "What-if-schuif" in out and "p95" in out
+
+
+def test_import_smoke_run_imports_and_reimports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import imports
+
+    monkeypatch.setattr(imports, "CACHE", tmp_path)
+    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
+    assert imports.main(["--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "| eerste keer | 5000 | 5000 | 0 |" in out
+    assert "| zelfde bestand opnieuw | 5000 | 0 | 0 |" in out

@@ -41,6 +41,7 @@ ROLE_PAGES = {
         "Kerngroepoverleg",
         "Trends knelpunten",
         "Gebruikers",
+        "Gegevens importeren",
     ],
     "demo.kerngroep": [
         *DASH,
@@ -335,3 +336,50 @@ def test_segment_page_links_to_the_register_with_the_same_segment(page, server: 
     engine.dispose()
     assert f"{expected} meldingen in deze selectie" in page.inner_text("body")
     assert_no_exception(page)
+
+
+def test_beheerder_imports_a_file_and_sees_errors_then_the_log(page, server: Server) -> None:
+    login(page, server, "demo.beheerder", path="importeren", heading="Gegevens importeren")
+    upload = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    upload.set_input_files(
+        files=[
+            {
+                "name": "betalingen.csv",
+                "mimeType": "text/csv",
+                "buffer": b"toewijzingnummer;tranche;bedrag;datum\n"
+                b"TW000000002;resultaat;-5,00;15-03-2020\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Importeren").click()
+    page.get_by_text("De import is geweigerd").wait_for(timeout=60_000)
+    assert_no_exception(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Fouten als CSV").click()
+    errors = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert "betalingen.csv;2;bedrag;-5,00;Mag niet negatief zijn." in errors
+
+    # Leaving the page empties the upload list; come back with the corrected file.
+    open_page(page, "Gebruikers", "Gebruikers")
+    open_page(page, "Gegevens importeren", "Gegevens importeren")
+    upload.set_input_files(
+        files=[
+            {
+                "name": "betalingen.csv",
+                "mimeType": "text/csv",
+                "buffer": b"toewijzingnummer;tranche;bedrag;datum\n"
+                b"TW000000002;resultaat;50,00;15-03-2020\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Importeren").click()
+    page.get_by_text("Import voltooid: 1 rijen toegevoegd").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert_no_exception(page)
+    engine = sa.create_engine(server.database_url)
+    with engine.connect() as conn:
+        logged = conn.execute(
+            sa.text("SELECT uitgevoerd_door, bestandsnaam, nieuw FROM gegevensimport")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in logged] == [("Beheerder (demo)", "betalingen.csv", 1)]

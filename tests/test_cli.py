@@ -56,3 +56,25 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("init", "generate", "load", "counts", "user"):
         assert command in out
+
+
+def test_template_export_and_import(
+    sqlite_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["load", "--preset", "demo"])
+    template = tmp_path / "leeg.xlsx"
+    assert main(["template", "inzet", "--format", "xlsx", "--out", str(template)]) == 0
+    assert template.read_bytes()[:2] == b"PK"
+    exported = tmp_path / "betalingen.csv"
+    assert main(["export", "betalingen", "--out", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(exported)]) == 0
+    with sa.create_engine(sqlite_env).connect() as conn:
+        paid = conn.execute(sa.text("SELECT COUNT(*) FROM betaling")).scalar()
+    assert f"Betalingen, {paid} rijen, 0 nieuw, 0 gewijzigd" in capsys.readouterr().out
+    bad = tmp_path / "fout.csv"
+    bad.write_text("toewijzingnummer;tranche;bedrag;datum\nTW000000001;start;-1;15-03-2019\n")
+    errors = tmp_path / "fouten.csv"
+    assert main(["import", str(bad), "--fouten", str(errors)]) == 1
+    assert "Er is niets opgeslagen" in capsys.readouterr().err
+    assert "fout.csv;2;bedrag;-1;Mag niet negatief zijn." in errors.read_text(encoding="utf-8-sig")

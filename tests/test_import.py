@@ -448,3 +448,13 @@ def test_bad_ijw_messages_are_refused_with_a_reason(
 def test_secret_is_required_to_be_long_enough() -> None:
     with pytest.raises(ValueError):
         pseudonym(BSN, "kort")
+
+
+def test_readme_documents_every_template_column() -> None:
+    from data_access.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for soort in SOORTEN:
+        section = readme.split(f"### {soort.titel} (`{soort.key}`)", 1)[1].split("\n### ", 1)[0]
+        documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+        assert documented == list(soort.namen), soort.key

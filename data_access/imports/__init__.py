@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.access import AccessDenied, Scope
 from data_access.db import bump_data_version, session_scope
-from data_access.imports import ijw
+from data_access.imports import ijw, templates
 from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
 from data_access.imports.spec import PER_KEY, SOORTEN, STOPS, Soort
 from data_access.imports.validation import Fouten, convert, detect, opzoek
@@ -36,8 +36,10 @@ __all__ = [
     "ImportGeweigerd",
     "Uitvoerder",
     "Verslag",
+    "exporteer",
     "importeer",
     "importlog",
+    "productkoppelingen",
     "uitvoerder_voor",
 ]
 
@@ -75,8 +77,7 @@ class ImportGeweigerd(Exception):
 
 
 def uitvoerder_voor(scope: Scope, naam: str) -> Uitvoerder:
-    if scope.rol != Rol.BEHEERDER:
-        raise AccessDenied("Alleen een beheerder mag gegevens importeren.")
+    _require_beheerder(scope)
     return Uitvoerder(naam, scope.gebruiker_id)
 
 
@@ -154,10 +155,26 @@ def importeer(
     return verslagen
 
 
+def _require_beheerder(scope: Scope) -> None:
+    if scope.rol != Rol.BEHEERDER:
+        raise AccessDenied("Alleen een beheerder mag gegevens importeren of exporteren.")
+
+
+def exporteer(engine: Engine, scope: Scope, soort: str, fmt: str) -> bytes:
+    """Today's data of one kind, in its template's form (beheerder only)."""
+    _require_beheerder(scope)
+    return templates.export(engine, PER_KEY[soort], fmt)
+
+
+def productkoppelingen(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The product code → SPIC table that JW301 allocations are read with."""
+    _require_beheerder(scope)
+    return templates.export_frame(engine, PER_KEY["productcodes"])
+
+
 def importlog(engine: Engine, scope: Scope, limit: int = 200) -> pd.DataFrame:
     """The most recent imports, newest first (beheerder only)."""
-    if scope.rol != Rol.BEHEERDER:
-        raise AccessDenied("Alleen een beheerder mag het importlogboek inzien.")
+    _require_beheerder(scope)
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(

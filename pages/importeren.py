@@ -1,0 +1,170 @@
+"""Beheer → Gegevens importeren: templates, upload with validation, product codes, import log."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import require_page
+from dashboard.components import XLSX_MIME
+from dashboard.db import get_engine
+from dashboard.formatting import aantal, datum
+from data_access.imports import (
+    Bestand,
+    ImportGeweigerd,
+    exporteer,
+    importeer,
+    importlog,
+    productkoppelingen,
+    uitvoerder_voor,
+)
+from data_access.imports.spec import SOORTEN
+from data_access.imports.templates import csv_bytes, template, xlsx_bytes
+
+engine = get_engine()
+identity, scope = require_page(engine, "importeren")
+
+st.title("Gegevens importeren")
+st.write(
+    "Lees trajecten, inzet, betalingen, uitkomsten, onderaannemingen en tarieven in uit CSV- of "
+    "Excelbestanden volgens de sjablonen, of iJw-berichten (toewijzing JW301 en stop JW307, "
+    "release 3.x) als XML. Een import is alles of niets: bij één fout wordt niets opgeslagen. "
+    "Dezelfde rij opnieuw inlezen verandert niets."
+)
+
+with st.expander("Sjablonen en huidige gegevens downloaden", icon=":material/download:"):
+    for soort in SOORTEN:
+        st.markdown(f"**{soort.titel}**")
+        st.caption(soort.uitleg)
+        left, middle, right = st.columns(3)
+        left.download_button(
+            "Sjabloon CSV",
+            data=template(soort, "csv"),
+            file_name=f"sjabloon_{soort.key}.csv",
+            mime="text/csv",
+            key=f"tpl_csv_{soort.key}",
+            on_click="ignore",
+        )
+        middle.download_button(
+            "Sjabloon Excel",
+            data=template(soort, "xlsx"),
+            file_name=f"sjabloon_{soort.key}.xlsx",
+            mime=XLSX_MIME,
+            key=f"tpl_xlsx_{soort.key}",
+            on_click="ignore",
+        )
+        right.download_button(
+            "Huidige gegevens (CSV)",
+            # Built on click: an export of all deliveries is large.
+            data=lambda key=soort.key: exporteer(engine, scope, key, "csv"),
+            file_name=f"{soort.key}.csv",
+            mime="text/csv",
+            key=f"exp_csv_{soort.key}",
+            on_click="ignore",
+        )
+
+st.subheader("Bestanden inlezen")
+with st.form("importeren", clear_on_submit=False):
+    uploads = st.file_uploader(
+        "Bestanden (CSV, Excel of iJw-XML)",
+        type=["csv", "xlsx", "xml"],
+        accept_multiple_files=True,
+        help="Meerdere bestanden worden samen in één keer ingelezen; een werkmap mag een blad "
+        "per soort bevatten.",
+    )
+    keuzes = {"": "Automatisch herkennen (aan bladnaam, bestandsnaam of kolommen)"}
+    keuzes |= {s.key: s.titel for s in SOORTEN}
+    soort_key = st.selectbox(
+        "Soort gegevens", list(keuzes), format_func=keuzes.__getitem__, key="import_soort"
+    )
+    submitted = st.form_submit_button("Importeren", type="primary", icon=":material/upload:")
+
+if submitted:
+    if not uploads:
+        st.error("Kies eerst een of meer bestanden.")
+    else:
+        bar = st.progress(0.0, text="Voorbereiden…")
+        files = [Bestand(u.name, u.getvalue()) for u in uploads]
+        try:
+            verslagen = importeer(
+                engine,
+                uitvoerder_voor(scope, identity.weergavenaam),
+                files,
+                soort=soort_key or None,
+                progress=lambda what, done: bar.progress(min(done, 1.0), text=what),
+            )
+        except ImportGeweigerd as exc:
+            bar.empty()
+            st.error(
+                f"De import is geweigerd: {aantal(exc.aantal)} fout(en). Er is niets opgeslagen. "
+                "Verbeter de bestanden en lees ze opnieuw in.",
+                icon=":material/error:",
+            )
+            st.dataframe(exc.fouten, hide_index=True, width="stretch")
+            left, right = st.columns(2)
+            left.download_button(
+                "Fouten als CSV",
+                data=csv_bytes(exc.fouten),
+                file_name="importfouten.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+            right.download_button(
+                "Fouten als Excel",
+                data=xlsx_bytes({"Fouten": exc.fouten}),
+                file_name="importfouten.xlsx",
+                mime=XLSX_MIME,
+                on_click="ignore",
+                icon=":material/download:",
+            )
+        else:
+            bar.empty()
+            nieuw = sum(v.nieuw for v in verslagen)
+            gewijzigd = sum(v.gewijzigd for v in verslagen)
+            st.success(
+                f"Import voltooid: {aantal(nieuw)} rijen toegevoegd, "
+                f"{aantal(gewijzigd)} gewijzigd. De dashboards tonen de nieuwe gegevens.",
+                icon=":material/check_circle:",
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Bestand": [v.bron for v in verslagen],
+                        "Soort": [v.soort for v in verslagen],
+                        "Rijen": [aantal(v.rijen) for v in verslagen],
+                        "Nieuw": [aantal(v.nieuw) for v in verslagen],
+                        "Gewijzigd": [aantal(v.gewijzigd) for v in verslagen],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+
+st.subheader("Productcodes → SPIC")
+koppeling = productkoppelingen(engine, scope)
+st.caption(
+    f"{aantal(len(koppeling))} koppelingen. Een toewijzingsbericht (JW301) noemt een product "
+    "(categorie + code); deze tabel zegt welke SPIC dat is. Wijzig haar door het sjabloon "
+    "'Productcodes → SPIC' in te lezen."
+)
+st.dataframe(koppeling, hide_index=True, width="stretch", height=240)
+
+st.subheader("Importlogboek")
+log = importlog(engine, scope)
+if log.empty:
+    st.info("Er is nog niets geïmporteerd.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Tijdstip": [datum(v) for v in log["tijdstip"]],
+                "Door": log["uitgevoerd_door"],
+                "Soort": log["soort"],
+                "Bestand": log["bestandsnaam"],
+                "Rijen": [aantal(v) for v in log["rijen"]],
+                "Nieuw": [aantal(v) for v in log["nieuw"]],
+                "Gewijzigd": [aantal(v) for v in log["gewijzigd"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
