@@ -219,32 +219,114 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# (warm, cold) seconds per page, process memory, and how much faster than the peer.
+TARGETS = {
+    "regio": {"warm": 0.5, "cold": 2.0},
+    "landelijk": {"warm": 1.0, "cold": 5.0, "memory_mb": 2048, "peer_ratio": 10.0},
+    "demo": {"warm": 0.5, "cold": 2.0},
+}
+SUBMISSION_P95 = 0.2
+
+
+def _child_env(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+
+
+def _pages_in_child(url: str, pages: list[str], runs: int) -> tuple[list[PageTiming], float]:
+    """Page timings in a fresh process: its peak memory is that of serving the pages."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.run",
+                "--child-url",
+                url,
+                "--child-json",
+                out.name,
+                "--runs",
+                str(runs),
+                "--pages",
+                *pages,
+            ],
+            check=True,
+            cwd=ROOT,
+            env=_child_env(url),
+        )
+        data = json.loads(Path(out.name).read_text())
+    return [PageTiming(**t) for t in data["timings"]], float(data["peak_mb"])
+
+
+def _peer(url: str, page: str, runs: int) -> tuple[float, float]:
+    """Median seconds and peak memory (MB) of the naive pandas build of one page."""
+    import subprocess
+
+    from benchmarks.peer import PEERS
+
+    if page not in PEERS:
+        return float("nan"), float("nan")
+    seconds, memory = [], []
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-m", "benchmarks.peer", "--url", url, "--page", page],
+            check=True,
+            cwd=ROOT,
+            env=_child_env(url),
+            capture_output=True,
+            text=True,
+        )
+        took, peak = result.stdout.split()
+        seconds.append(float(took))
+        memory.append(float(peak))
+    return statistics.median(seconds), max(memory)
+
+
+def _seconds(value: float) -> str:
+    return "–" if value != value else f"{value:.3f}"  # NaN: not measured
+
+
 def _table(
     preset: str,
     backend: str,
     timings: list[PageTiming],
     snapshot: float,
     submissions: tuple[float, float],
+    app_memory: float,
+    peers: dict[str, tuple[float, float]],
+    browser: dict[str, tuple[float, float]] | None,
+    runs: int,
 ) -> str:
     lines = [
         f"### `{preset}` op {backend}",
         "",
         (
             f"Gemeten {dt.date.today():%d-%m-%Y} op {platform.node()} "
-            f"({os.cpu_count()} cores, Python {platform.python_version()}); "
-            f"mediaan van de runs. Snapshot (Parquet) opbouwen: {snapshot:.2f} s. "
-            f"Piekgeheugen van het benchmarkproces (inclusief genereren en laden van de "
-            f"dataset): {_peak_memory_mb():.0f} MB."
+            f"({os.cpu_count()} cores, Python {platform.python_version()}); mediaan van "
+            f"{runs} runs. Snapshot (Parquet) opbouwen: {snapshot:.2f} s. Piekgeheugen van het "
+            f"proces dat de pagina's draait: {app_memory:.0f} MB."
         ),
         "",
-        "| pagina | koud (s) | warm (s) | filterwissel (s) |",
-        "|---|---:|---:|---:|",
+        (
+            "| pagina | koud (s) | warm (s) | filterwissel (s) | naïef pandas (s) | "
+            "naïef ÷ koud | naïef ÷ warm | naïef geheugen (MB) |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    for t in timings:
+        peer, peer_mb = peers.get(t.page, (float("nan"), float("nan")))
+        ratio_cold = f"{peer / t.cold:.0f}×" if peer == peer else "n.v.t."
+        ratio_warm = f"{peer / t.warm:.0f}×" if peer == peer else "n.v.t."
+        memory = "–" if peer_mb != peer_mb else f"{peer_mb:.0f}"
+        lines.append(
+            f"| {t.page} | {t.cold:.3f} | {t.warm:.3f} | {t.filter_change:.3f} | "
+            f"{_seconds(peer)} | {ratio_cold} | {ratio_warm} | {memory} |"
+        )
     lines += [
-        f"| {t.page} | {t.cold:.3f} | {t.warm:.3f} | {t.filter_change:.3f} |" for t in timings
-    ]
-    lines += [
-        "" if t.slider is None else f"\nWhat-if-schuif op '{t.page}' verschuiven: {t.slider:.3f} s."
+        f"\nWhat-if-schuif op '{t.page}' verschuiven: {t.slider:.3f} s."
         for t in timings
         if t.slider is not None
     ]
@@ -255,7 +337,56 @@ def _table(
             f"{submissions[0]:.3f} s, p95 {submissions[1]:.3f} s per melding."
         ),
     ]
+    if browser:
+        lines += ["", "In de browser (chromium, van klik in het menu tot het script klaar is):", ""]
+        lines += ["| pagina | eerste bezoek (s) | opnieuw (s) |", "|---|---:|---:|"]
+        lines += [f"| {k} | {c:.3f} | {w:.3f} |" for k, (c, w) in browser.items()]
+    lines += ["", "Doelen:", ""] + [
+        f"- {text}: {'gehaald' if ok else 'NIET gehaald'}"
+        for text, ok in _targets(preset, timings, submissions, app_memory, peers)
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _targets(
+    preset: str,
+    timings: list[PageTiming],
+    submissions: tuple[float, float],
+    app_memory: float,
+    peers: dict[str, tuple[float, float]],
+) -> list[tuple[str, bool]]:
+    goal = TARGETS[preset]
+    warm = max(t.warm for t in timings)
+    cold = max(t.cold for t in timings)
+    checks = [
+        (f"elke pagina warm onder {goal['warm']} s (hoogste {warm:.3f} s)", warm < goal["warm"]),
+        (f"elke pagina koud onder {goal['cold']} s (hoogste {cold:.3f} s)", cold < goal["cold"]),
+        (
+            f"melden p95 onder {SUBMISSION_P95} s ({submissions[1]:.3f} s)",
+            submissions[1] < SUBMISSION_P95,
+        ),
+    ]
+    if "memory_mb" in goal:
+        checks.append(
+            (
+                f"geheugen onder {goal['memory_mb']:.0f} MB ({app_memory:.0f} MB)",
+                app_memory < goal["memory_mb"],
+            )
+        )
+    if "peer_ratio" in goal:
+        ratios = [peers[t.page][0] / t.cold for t in timings if t.page in peers]
+        if ratios:
+            worst = min(ratios)
+            checks.append(
+                (
+                    (
+                        f"minstens {goal['peer_ratio']:.0f}× sneller dan naïef, koud (laagste "
+                        f"{worst:.0f}×)"
+                    ),
+                    worst >= goal["peer_ratio"],
+                )
+            )
+    return checks
 
 
 def _write_readme(section: str, key: str) -> None:
@@ -271,25 +402,88 @@ def _write_readme(section: str, key: str) -> None:
     README.write_text(head + BEGIN + body + END + tail, encoding="utf-8")
 
 
+def _child(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    timings = [_time_page(args.child_url, page, args.runs) for page in args.pages]
+    Path(args.child_json).write_text(
+        json.dumps({"timings": [asdict(t) for t in timings], "peak_mb": _peak_memory_mb()})
+    )
+    return 0
+
+
+def _all(runs: dict[str, int]) -> int:
+    """Every preset on every database, each in its own process, into the README."""
+    import subprocess
+
+    for preset in ("regio", "landelijk"):
+        for backend in ("sqlite", "postgresql"):
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.run",
+                    "--preset",
+                    preset,
+                    "--backend",
+                    backend,
+                    "--runs",
+                    str(runs[preset]),
+                    "--write-readme",
+                ],
+                check=True,
+                cwd=ROOT,
+            )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="regio en landelijk, beide databases")
     parser.add_argument("--preset", default="regio", choices=["demo", "regio", "landelijk"])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--pages", nargs="*", default=list(PAGE_SETUP))
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--smoke", action="store_true", help="one run, no README update")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--child-url", help=argparse.SUPPRESS)
+    parser.add_argument("--child-json", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     CACHE.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SPIC_DATA_DIR", str(CACHE / "data"))
-    runs = 1 if args.smoke else args.runs
+    if args.child_url:
+        args.runs = args.runs or 1
+        return _child(args)
+    if args.all:
+        return _all({"regio": args.runs or 5, "landelijk": args.runs or 3})
+    runs = 1 if args.smoke else (args.runs or (3 if args.preset == "landelijk" else 5))
 
     url = _database(args.preset, args.backend)
     snapshot = _snapshot_seconds(url)
-    timings = [_time_page(url, page, runs) for page in args.pages]
+    timings, app_memory = _pages_in_child(url, args.pages, runs)
+    # The peer reads millions of rows per run; at national scale one run per page is plenty.
+    peer_runs = 1 if args.smoke or args.preset == "landelijk" else min(runs, 3)
+    peers = {page: _peer(url, page, peer_runs) for page in args.pages}
+    peers = {k: v for k, v in peers.items() if v[0] == v[0]}
     submissions = _submission_latency(url, per_writer=1 if args.smoke else 10)
-    section = _table(args.preset, args.backend, timings, snapshot, submissions)
+    browser = None
+    if args.preset == "regio" and not args.smoke:
+        from benchmarks.browser import browser_timings
+
+        browser = browser_timings(url, runs=3)
+    section = _table(
+        args.preset,
+        args.backend,
+        timings,
+        snapshot,
+        submissions,
+        app_memory,
+        peers,
+        browser,
+        runs,
+    )
     print(section)
     if args.write_readme and not args.smoke:
         _write_readme(section, f"{args.preset}-{args.backend}")

@@ -19,6 +19,7 @@ def test_smoke_run_produces_a_table_for_every_page(
     for page in run.PAGE_SETUP:
         assert f"| {page} |" in out
     assert "What-if-schuif" in out and "p95" in out
+    assert "naïef ÷ koud" in out and "Doelen:" in out and "gehaald" in out
 
 
 def test_import_smoke_run_imports_and_reimports(
