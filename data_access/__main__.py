@@ -11,6 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data_access.auth import UserAdminError, create_user, set_active
+from data_access.backup import BackupError, backup, restore
 from data_access.db import DatabaseUnavailable, check_connection, make_engine, migrate
 from data_access.generator import PRESETS, generate, write_parquet
 from data_access.imports import Bestand, ImportGeweigerd, Uitvoerder, importeer
@@ -129,6 +130,24 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    backup(make_engine(), args.pad)
+    print(f"Back-up geschreven naar {args.pad}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    if not args.ja:
+        print(
+            "Herstellen vervangt alle huidige gegevens door die uit de back-up. Bevestig met --ja.",
+            file=sys.stderr,
+        )
+        return 2
+    restore(make_engine(), args.pad)
+    print(f"Database hersteld uit {args.pad}.")
+    return 0
+
+
 def cmd_user_create(args: argparse.Namespace) -> int:
     password = None
     if not args.sso:
@@ -177,6 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--replace", action="store_true", help="bestaande gegevens vervangen")
     load.set_defaults(func=cmd_load)
     sub.add_parser("counts", help="aantal rijen per tabel").set_defaults(func=cmd_counts)
+    bkp = sub.add_parser("backup", help="consistente back-up van de SQLite-database (online)")
+    bkp.add_argument("pad", type=Path, help="nieuw bestand voor de back-up")
+    bkp.set_defaults(func=cmd_backup)
+    rst = sub.add_parser("restore", help="SQLite-database herstellen uit een back-up")
+    rst.add_argument("pad", type=Path)
+    rst.add_argument("--ja", action="store_true", help="bevestigen: huidige gegevens vervangen")
+    rst.set_defaults(func=cmd_restore)
     kinds = [s.key for s in SOORTEN]
     imp = sub.add_parser(
         "import",
@@ -215,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (DatabaseUnavailable, DatabaseNotEmpty, UserAdminError) as exc:
+    except (DatabaseUnavailable, DatabaseNotEmpty, UserAdminError, BackupError) as exc:
         print(f"Fout: {exc}", file=sys.stderr)
         return 1
 
