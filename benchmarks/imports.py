@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from benchmarks.run import CACHE, PG_DEFAULT, ROOT, _write_readme
+from benchmarks.run import CACHE, PG_DEFAULT, ROOT, _peak_memory_mb, _write_readme
 
 
 def _database(preset: str, backend: str) -> str:
@@ -111,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         timings.append((attempt, elapsed, verslag))
         print(f"{attempt}: {elapsed:.1f} s, {verslag}", file=sys.stderr)
     engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_memory_mb()
     (_, first, v1), (_, second, v2) = timings
     section = "\n".join(
         [

@@ -13,7 +13,6 @@ prints `seconds peak_mb` for one page, measured in this fresh process.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from collections.abc import Callable
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from benchmarks.run import _peak_memory_mb
 
 
 def _read(engine: Engine, sql: str) -> pd.DataFrame:
@@ -128,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     PEERS[args.page](engine)
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{elapsed:.3f} {peak:.0f}")
+    print(f"{elapsed:.3f} {_peak_memory_mb():.0f}")
     return 0
 
 

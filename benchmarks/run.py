@@ -216,6 +216,14 @@ def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tu
 
 
 def _peak_memory_mb() -> float:
+    """Peak resident memory of this process since it started.
+
+    VmHWM, not getrusage: ru_maxrss survives exec, so a child started by a big parent would
+    report the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

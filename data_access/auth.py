@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -160,6 +161,21 @@ def create_user(
         raise UserAdminError("Een gebruiker met rol aanbieder hoort bij een aanbieder.")
     if rol != Rol.AANBIEDER and aanbieder_id is not None:
         raise UserAdminError("Alleen gebruikers met rol aanbieder horen bij een aanbieder.")
+    for value, what, longest in (
+        (gebruikersnaam, "De gebruikersnaam", 80),
+        (weergavenaam, "De weergavenaam", 120),
+        (email or "x", "Het e-mailadres", 200),
+    ):
+        if not value.strip():
+            raise UserAdminError(f"{what} is verplicht.")
+        if len(value) > longest:
+            raise UserAdminError(f"{what} is te lang (maximaal {longest} tekens).")
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            raise UserAdminError(f"{what} bevat onzichtbare of ongeldige tekens.")
+    if wachtwoord is not None and ("\x00" in wachtwoord or len(wachtwoord) > 1024):
+        raise UserAdminError(
+            "Een wachtwoord mag geen NUL-teken bevatten en is hooguit 1024 tekens."
+        )
     if wachtwoord is None and email is None:
         raise UserAdminError("Geef een wachtwoord of een e-mailadres (voor inloggen via SSO).")
     if wachtwoord is not None and len(wachtwoord) < MIN_PASSWORD_LENGTH:

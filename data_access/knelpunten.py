@@ -9,6 +9,7 @@ refused with a message instead of overwriting silently.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -148,10 +149,12 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
     if not melding.gemeenten:
         add("gemeenten", ["Kies minstens één gemeente."])
     else:
+        # Only well-formed codes go to the database (a NUL byte would break PostgreSQL).
+        wellformed = [c for c in melding.gemeenten if re.fullmatch(r"GM\d{4}", c)]
         with engine.connect() as conn:
             known = set(
                 conn.execute(
-                    sa.select(Gemeente.cbs_code).where(Gemeente.cbs_code.in_(melding.gemeenten))
+                    sa.select(Gemeente.cbs_code).where(Gemeente.cbs_code.in_(wellformed))
                 ).scalars()
             )
         unknown = sorted(set(melding.gemeenten) - known)

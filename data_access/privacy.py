@@ -38,6 +38,9 @@ def _has_bsn(text: str) -> bool:
 def screen(text: str, field: str) -> list[str]:
     """Dutch messages for everything in `text` that must go before it can be stored."""
     problems: list[str] = []
+    if any(unicodedata.category(c) == "Cs" for c in text):
+        # Half a character pair (from a broken copy): no database can store it.
+        problems.append(f"{field} bevat ongeldige tekens. Typ de tekst opnieuw.")
     if any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROL for c in text):
         problems.append(
             f"{field} bevat onzichtbare stuurtekens (bijvoorbeeld uit een gekopieerd document). "

@@ -6,8 +6,9 @@ import streamlit as st
 from dashboard.auth import require_page
 from dashboard.db import get_engine
 from dashboard.formatting import datum
-from data_access.auth import UserAdminError, create_user, list_users, set_active
+from data_access.auth import UserAdminError, list_users
 from data_access.filters import filter_options
+from data_access.gebruikers import aanmaken, activeren
 from data_access.models import Rol
 
 engine = get_engine()
@@ -44,8 +45,9 @@ with left, st.form("nieuwe_gebruiker", clear_on_submit=True):
     wachtwoord = st.text_input("Wachtwoord (minstens 12 tekens, leeg bij SSO)", type="password")
     if st.form_submit_button("Toevoegen", type="primary"):
         try:
-            create_user(
+            aanmaken(
                 engine,
+                scope,
                 gebruikersnaam=naam.strip(),
                 weergavenaam=weergave.strip(),
                 rol=Rol(rol),
@@ -66,6 +68,6 @@ with right, st.form("deactiveren"):
         if wie == identity.gebruikersnaam and actief == "gedeactiveerd":
             st.error("U kunt uw eigen account niet deactiveren.")
         else:
-            set_active(engine, wie, actief == "actief")
+            activeren(engine, scope, wie, actief == "actief")
             st.success("Opgeslagen.")
             st.rerun()

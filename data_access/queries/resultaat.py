@@ -268,7 +268,9 @@ def scenario_basis(engine: Engine, scope: Scope, filters: Filters) -> pd.DataFra
     """Per provider: completion tranches of trajectories ended in the period, and indicators.
 
     The expensive part of a what-if; cache it and recompute the cheap part per slider move.
+    It names every provider, so only the roles of the what-if may have it.
     """
+    _require_what_if(scope)
     check_filters(filters, scope)
     share = get_settings().start_tranche_share
     where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None))
@@ -300,6 +302,7 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
     weighted score multiplies the outcome part of the completion tranche; budget-neutral
     scales all outcome parts so the region pays the same in total.
     """
+    _require_what_if(scope)
     frame = basis.copy()
     d = frame["beeindigd"].fillna(0)
     region_dropout = frame["uitval"].sum() / d.sum() if d.sum() else 0.0
@@ -385,6 +388,11 @@ SCENARIO_ROLES = frozenset({Rol.KERNGROEP, Rol.BEHEERDER})
 WHAT_IF_ROLES = SCENARIO_ROLES | {Rol.CONTRACTMANAGER}
 
 
+def _require_what_if(scope: Scope) -> None:
+    if scope.rol not in WHAT_IF_ROLES:
+        raise AccessDenied("Scenario's zijn er voor de kerngroep en de contractmanagers.")
+
+
 def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
     """Store a scenario under its name; the name must be new. Returns its id."""
     from data_access.db import session_scope
@@ -420,8 +428,7 @@ def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
 def scenarios(engine: Engine, scope: Scope) -> dict[int, Scenario]:
     from data_access.models import BetaalScenario
 
-    if scope.rol not in WHAT_IF_ROLES:
-        raise AccessDenied("Scenario's zijn er voor de kerngroep en de contractmanagers.")
+    _require_what_if(scope)
     with Session(engine) as session:
         rows = session.execute(sa.select(BetaalScenario).order_by(BetaalScenario.naam)).scalars()
         return {

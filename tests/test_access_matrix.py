@@ -1,0 +1,329 @@
+"""The access matrix: every read and write function of data_access, called as every role.
+
+DESIGN.md §2 decides who may do what. Each row below names a call and the roles that may make
+it; every other role must get AccessDenied (hiding a menu item is not access control). Two
+provider accounts take part: `aanbieder` (Horizon, whose data the calls are about) and
+`aanbieder2` (another organisation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from data_access import imports, knelpunten, overleg
+from data_access.access import AccessDenied, Scope
+from data_access.auth import list_users
+from data_access.filters import Filters, check_filters, filter_options
+from data_access.gebruikers import aanmaken, activeren
+from data_access.generator import PLANTED
+from data_access.models import KnelpuntStatus, Rol
+from data_access.queries import resultaat
+from data_access.queries.aanbieder import dossier
+from data_access.queries.knelpunt_trends import trends
+from data_access.queries.onderaanneming import NetwerkKeuze, netwerk_data
+from data_access.queries.overzicht import overzicht
+from data_access.queries.segmenten import segmenten
+from data_access.queries.uitnutting import Selectie, capaciteit, trajecten, uitnutting
+from tests.helpers import provider_ids, sql_scalar, user_scope
+from tests.test_knelpunten import GOOD
+
+ACCOUNTS = {
+    "beheerder": "demo.beheerder",
+    "kerngroep": "demo.kerngroep",
+    "contractmanager": "demo.contractmanager",
+    "adviseur": "demo.adviseur",
+    "aanbieder": "demo.aanbieder",
+    "aanbieder2": "demo.aanbieder2",
+}
+ALL = frozenset(ACCOUNTS)
+DETAIL = frozenset({"beheerder", "kerngroep", "contractmanager", "aanbieder"})  # Horizon's
+BEHANDELAARS = frozenset({"beheerder", "kerngroep"})
+VOLGERS = BEHANDELAARS | {"contractmanager"}
+BEHEER = frozenset({"beheerder"})
+
+
+@dataclasses.dataclass
+class World:
+    engine: sa.Engine
+    horizon: int
+    outside: int  # a provider outside the contract manager's portfolio
+    report: int  # a new report of Horizon
+    scope: Scope
+
+    def version(self) -> int:
+        return int(
+            sql_scalar(self.engine, "SELECT versie FROM knelpunt WHERE id = :i", i=self.report)
+        )
+
+    def melding(self) -> knelpunten.Melding:
+        on_behalf = None if self.scope.rol == Rol.AANBIEDER else self.horizon
+        return dataclasses.replace(GOOD, aanbieder_id=on_behalf)
+
+
+YEAR = Filters(van=dt.date(2019, 1, 1), tot=dt.date(2019, 12, 31))
+SCENARIO = resultaat.Scenario(
+    "Matrix",
+    resultaat.Decimal("0.3"),
+    resultaat.Decimal(1),
+    resultaat.Decimal(1),
+    resultaat.Decimal(1),
+    True,
+)
+
+Call = Callable[[World], Any]
+READS: dict[str, tuple[Call, frozenset[str]]] = {
+    "overzicht": (lambda w: overzicht(w.engine, w.scope, YEAR), ALL),
+    "overzicht van Horizon": (
+        lambda w: overzicht(w.engine, w.scope, dataclasses.replace(YEAR, aanbieder_id=w.horizon)),
+        DETAIL,
+    ),
+    "uitnutting": (lambda w: uitnutting(w.engine, w.scope, YEAR), ALL),
+    "trajecten achter een cel": (
+        lambda w: trajecten(w.engine, w.scope, YEAR, Selectie(hoofdaannemer_id=w.horizon)),
+        ALL - {"adviseur"},  # aggregates only; providers get only their own rows
+    ),
+    "dossier Horizon": (lambda w: dossier(w.engine, w.scope, YEAR, w.horizon), DETAIL),
+    "dossier buiten portefeuille": (
+        lambda w: dossier(w.engine, w.scope, YEAR, w.outside),
+        BEHANDELAARS,
+    ),
+    "segmenten": (lambda w: segmenten(w.engine, w.scope, YEAR), ALL),
+    "tranches": (lambda w: resultaat.tranches(w.engine, w.scope, YEAR), ALL),
+    "trechter": (lambda w: resultaat.funnel(w.engine, w.scope, YEAR), ALL),
+    "indicatoren": (lambda w: resultaat.indicators_by(w.engine, w.scope, YEAR, "segment"), ALL),
+    "wat-als basis": (lambda w: resultaat.scenario_basis(w.engine, w.scope, YEAR), VOLGERS),
+    "scenario's": (lambda w: resultaat.scenarios(w.engine, w.scope), VOLGERS),
+    "netwerk": (lambda w: netwerk_data(w.engine, w.scope, YEAR, NetwerkKeuze()), ALL),
+    "trends knelpunten": (lambda w: trends(w.engine, w.scope), ALL),
+    # Advisers see aggregates only: the trends, not individual reports.
+    "register": (lambda w: knelpunten.register(w.engine, w.scope), ALL - {"adviseur"}),
+    "melding van Horizon": (
+        lambda w: knelpunten.detail(w.engine, w.scope, w.report),
+        BEHANDELAARS | {"contractmanager", "aanbieder"},
+    ),
+    "filteropties": (lambda w: filter_options(w.engine, w.scope), ALL),
+    "gebruikers": (lambda w: list_users(w.engine, w.scope), BEHEER),
+    "importlogboek": (lambda w: imports.importlog(w.engine, w.scope), BEHEER),
+    "export trajecten": (
+        lambda w: imports.exporteer(w.engine, w.scope, "trajecten", "csv"),
+        BEHEER,
+    ),
+    "productcodes": (lambda w: imports.productkoppelingen(w.engine, w.scope), BEHEER),
+    "overleggen": (lambda w: overleg.overleggen(w.engine, w.scope), BEHANDELAARS),
+    "agenda": (lambda w: overleg.agenda(w.engine, w.scope, 1), BEHANDELAARS),
+    "agenda als Word": (lambda w: overleg.agenda_docx(w.engine, w.scope, 1), BEHANDELAARS),
+    "besluitenlijst als Word": (
+        lambda w: overleg.decisions_docx(w.engine, w.scope, 1),
+        BEHANDELAARS,
+    ),
+    "wat-als doorrekenen": (
+        lambda w: resultaat.doorrekenen(
+            resultaat.scenario_basis(w.engine, Scope(Rol.KERNGROEP, 0), YEAR), SCENARIO, w.scope
+        ),
+        VOLGERS,
+    ),
+    "filter op Horizon": (
+        lambda w: check_filters(dataclasses.replace(YEAR, aanbieder_id=w.horizon), w.scope),
+        DETAIL,
+    ),
+    "capaciteit": (lambda w: capaciteit(w.engine, YEAR, w.scope), ALL),
+}
+WRITES: dict[str, tuple[Call, frozenset[str]]] = {
+    "melden": (lambda w: knelpunten.submit(w.engine, w.scope, w.melding()), ALL - {"adviseur"}),
+    "status wijzigen": (
+        lambda w: knelpunten.change_status(
+            w.engine, w.scope, w.report, w.version(), KnelpuntStatus.IN_BEHANDELING
+        ),
+        BEHANDELAARS,
+    ),
+    "toewijzen": (
+        lambda w: knelpunten.assign(w.engine, w.scope, w.report, w.version(), None),
+        BEHANDELAARS,
+    ),
+    "actie vastleggen": (
+        lambda w: knelpunten.set_action(
+            w.engine, w.scope, w.report, w.version(), "Gemeente A", dt.date(2027, 1, 1)
+        ),
+        VOLGERS,
+    ),
+    "opmerking": (
+        lambda w: knelpunten.comment(w.engine, w.scope, w.report, "Een opmerking erbij.", False),
+        VOLGERS | {"aanbieder"},  # a provider's remark is an addition to its own report
+    ),
+    "aanvullen": (
+        lambda w: knelpunten.add_information(w.engine, w.scope, w.report, "Nog een aanvulling."),
+        frozenset({"aanbieder"}),
+    ),
+    "intrekken": (
+        lambda w: knelpunten.withdraw(w.engine, w.scope, w.report, w.version()),
+        frozenset({"aanbieder"}),
+    ),
+    "samenvoegen": (
+        lambda w: knelpunten.merge(
+            w.engine, w.scope, w.report, w.version(), 3, "Dezelfde vraag als de eerdere melding."
+        ),
+        BEHANDELAARS,
+    ),
+    "herindelen": (
+        lambda w: knelpunten.edit(
+            w.engine,
+            w.scope,
+            w.report,
+            w.version(),
+            categorie=GOOD.categorie,
+            urgentie=GOOD.urgentie,
+            segment=None,
+        ),
+        BEHANDELAARS,
+    ),
+    "besluit vastleggen": (
+        lambda w: overleg.record_decision(
+            w.engine,
+            w.scope,
+            5,
+            int(sql_scalar(w.engine, "SELECT versie FROM knelpunt WHERE id = 3")),
+            "De regio zoekt samen met de aanbieders een tussenoplossing.",
+            None,
+        ),
+        BEHANDELAARS,
+    ),
+    "agendapunt verplaatsen": (
+        lambda w: overleg.move_item(w.engine, w.scope, 6, True),
+        BEHANDELAARS,
+    ),
+    "agendapunt schrappen": (lambda w: overleg.remove_item(w.engine, w.scope, 6), BEHANDELAARS),
+    "overleg plannen": (
+        lambda w: overleg.create(w.engine, w.scope, dt.date(2027, 1, 15), "Kerngroep januari"),
+        BEHANDELAARS,
+    ),
+    "op de agenda": (lambda w: overleg.add_item(w.engine, w.scope, 1, w.report), BEHANDELAARS),
+    "scenario bewaren": (
+        lambda w: resultaat.save_scenario(w.engine, w.scope, SCENARIO),
+        BEHANDELAARS,
+    ),
+    "importeren": (lambda w: imports.uitvoerder_voor(w.scope, "x"), BEHEER),
+    "gebruiker aanmaken": (
+        lambda w: aanmaken(
+            w.engine,
+            w.scope,
+            gebruikersnaam=f"nieuw.{w.scope.rol.value}",
+            weergavenaam="Nieuw",
+            rol=Rol.ADVISEUR,
+            wachtwoord="een-lang-wachtwoord",
+        ),
+        BEHEER,
+    ),
+    "gebruiker deactiveren": (
+        lambda w: activeren(w.engine, w.scope, "demo.adviseur", False),
+        BEHEER,
+    ),
+}
+
+
+def _world(engine: sa.Engine, account: str) -> World:
+    ids = provider_ids(engine)
+    report = knelpunten.submit(engine, user_scope(engine, "demo.aanbieder"), GOOD).id
+    return World(
+        engine,
+        ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER],
+        ids[PLANTED.SPORTCLUB],
+        report,
+        user_scope(engine, ACCOUNTS[account]),
+    )
+
+
+def _check(world: World, name: str, call: Call, allowed: frozenset[str], account: str) -> None:
+    if account in allowed:
+        call(world)  # must not raise AccessDenied (nor anything else)
+    else:
+        with pytest.raises(AccessDenied):
+            call(world)
+
+
+@pytest.mark.parametrize("account", list(ACCOUNTS))
+def test_every_read_function_as_every_role(demo_engine: sa.Engine, account: str) -> None:
+    world = _world_readonly(demo_engine, account)
+    for name, (call, allowed) in READS.items():
+        try:
+            _check(world, name, call, allowed, account)
+        except BaseException as exc:
+            raise AssertionError(f"{name} as {account}: {exc!r}") from exc
+
+
+@pytest.mark.parametrize("account", list(ACCOUNTS))
+def test_every_write_function_as_every_role(demo_engine_rw: sa.Engine, account: str) -> None:
+    for name, (call, allowed) in WRITES.items():
+        world = _world(demo_engine_rw, account)  # a fresh new report for every write
+        try:
+            _check(world, name, call, allowed, account)
+        except BaseException as exc:
+            raise AssertionError(f"{name} as {account}: {exc!r}") from exc
+
+
+def _world_readonly(engine: sa.Engine, account: str) -> World:
+    """The shared demo database is read-only: use an existing report of Horizon."""
+    ids = provider_ids(engine)
+    report = sql_scalar(
+        engine,
+        "SELECT MIN(id) FROM knelpunt WHERE aanbieder_id = :a",
+        a=ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER],
+    )
+    assert report is not None
+    return World(
+        engine,
+        ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER],
+        ids[PLANTED.SPORTCLUB],
+        int(report),
+        user_scope(engine, ACCOUNTS[account]),
+    )
+
+
+def test_the_matrix_covers_every_public_function_that_takes_a_scope() -> None:
+    """A new function with a scope argument must get a row here."""
+    import inspect
+
+    import data_access.queries.aanbieder as q_aanbieder
+    import data_access.queries.knelpunt_trends as q_trends
+    import data_access.queries.onderaanneming as q_netwerk
+    import data_access.queries.overzicht as q_overzicht
+    import data_access.queries.segmenten as q_segmenten
+    import data_access.queries.uitnutting as q_uitnutting
+    from data_access import auth, filters, gebruikers
+
+    covered = " ".join(inspect.getsource(c) for c, _ in [*READS.values(), *WRITES.values()])
+    modules = [
+        knelpunten,
+        overleg,
+        imports,
+        resultaat,
+        q_aanbieder,
+        q_trends,
+        q_netwerk,
+        q_overzicht,
+        q_segmenten,
+        q_uitnutting,
+        auth,
+        filters,
+        gebruikers,
+    ]
+    missing = []
+    for module in modules:
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != module.__name__:
+                continue
+            if "scope" in inspect.signature(fn).parameters and f"{name}(" not in covered:
+                missing.append(f"{module.__name__}.{name}")
+    # Session-level steps inside a write: they take the scope from the write that calls them.
+    # validate() is the first step of submit() and refuses nothing on its own.
+    passed_on = {
+        "data_access.knelpunten.load_for_change",
+        "data_access.knelpunten.transition",
+        "data_access.knelpunten.validate",
+    }
+    assert sorted(set(missing) - passed_on) == []
