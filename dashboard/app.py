@@ -30,7 +30,9 @@ st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:",
 
 
 engine = get_engine()
-identity = current_identity(engine)
+# An outage can strike at any statement of a run (the identity lookup, the page's queries);
+# each gets the same Dutch message instead of a traceback, and the next run tries again.
+DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 def _login_at(url_path: str) -> st.Page:
@@ -47,40 +49,45 @@ def _login_at(url_path: str) -> st.Page:
     )
 
 
-if identity is None:
-    # An anonymous session gets only the login form, at every page address: a shared link to
-    # a page asks for a login first and, once logged in, opens that page with its filters.
-    logins = [_login_at("inloggen"), *(_login_at(key) for key in PAGES)]
-    st.navigation(logins, position="hidden").run()
-    st.stop()
+def main() -> None:
+    identity = current_identity(engine)
+    if identity is None:
+        # An anonymous session gets only the login form, at every page address: a shared link
+        # to a page asks for a login first and, once logged in, opens that page with its
+        # filters.
+        logins = [_login_at("inloggen"), *(_login_at(key) for key in PAGES)]
+        st.navigation(logins, position="hidden").run()
+        st.stop()
 
-scope = scope_for(engine, identity)
-sections: dict[str, list[st.Page]] = {}
-for key, (title, icon, section) in PAGES.items():
-    if scope.may_open(key):
-        sections.setdefault(section, []).append(
-            st.Page(
-                page_path(key),
-                title=title,
-                icon=icon,
-                url_path=key,
-                default=key == "overzicht",
+    scope = scope_for(engine, identity)
+    sections: dict[str, list[st.Page]] = {}
+    for key, (title, icon, section) in PAGES.items():
+        if scope.may_open(key):
+            sections.setdefault(section, []).append(
+                st.Page(
+                    page_path(key),
+                    title=title,
+                    icon=icon,
+                    url_path=key,
+                    default=key == "overzicht",
+                )
             )
-        )
-page = st.navigation(sections)
-st.session_state[PAGE_KEY] = page.url_path
+    page = st.navigation(sections)
+    st.session_state[PAGE_KEY] = page.url_path
 
-with st.sidebar:
-    st.markdown("**SPIC-monitor**")
-    st.text(f"{identity.weergavenaam}\n{label(ROL, identity.rol)}")
-    if st.button("Uitloggen", icon=":material/logout:"):
-        logout("U bent uitgelogd.")
-        st.rerun()
+    with st.sidebar:
+        st.markdown("**SPIC-monitor**")
+        st.text(f"{identity.weergavenaam}\n{label(ROL, identity.rol)}")
+        if st.button("Uitloggen", icon=":material/logout:"):
+            logout("U bent uitgelogd.")
+            st.rerun()
 
-if demo_accounts_active(engine):
-    demo_banner()
+    if demo_accounts_active(engine):
+        demo_banner()
+    page.run()
+
 
 try:
-    page.run()
-except sa.exc.OperationalError as exc:
+    main()
+except DATABASE_ERRORS as exc:
     show_database_error(str(exc.orig) if exc.orig else str(exc))
