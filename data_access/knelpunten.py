@@ -185,13 +185,13 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _ensure_counter(session: Session, soort: str, jaar: int) -> None:
+def _ensure_counter(conn: sa.Connection, soort: str, jaar: int) -> None:
     """Create the year's counter row if missing; a concurrent creation is simply ignored."""
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(
+    conn.execute(
         insert(Volgnummer)
         .values(soort=soort, jaar=jaar, waarde=0)
         .on_conflict_do_nothing(index_elements=["soort", "jaar"])
@@ -205,10 +205,13 @@ def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str =
     statement to the commit, so it is one statement: draw the number and write it. On SQLite
     the whole transaction already holds the write lock.
     """
-    _ensure_counter(session, soort, jaar)
+    # Core statements on the session's connection: the ORM's bulk-update machinery cost more
+    # than the statements themselves, and every millisecond here is held under the lock.
+    conn = session.connection()
+    _ensure_counter(conn, soort, jaar)
     prefix = f"{soort}-{jaar}-"
-    if session.get_bind().dialect.name == "postgresql":
-        return session.execute(
+    if conn.dialect.name == "postgresql":
+        return conn.execute(
             sa.text(
                 """
                 WITH n AS (
@@ -222,14 +225,14 @@ def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str =
             ),
             {"soort": soort, "jaar": jaar, "prefix": prefix, "id": knelpunt_id},
         ).scalar_one()
-    waarde = session.execute(
+    waarde = conn.execute(
         sa.update(Volgnummer)
         .where(Volgnummer.soort == soort, Volgnummer.jaar == jaar)
         .values(waarde=Volgnummer.waarde + 1)
         .returning(Volgnummer.waarde)
     ).scalar_one()
     referentie = f"{prefix}{waarde:04d}"
-    session.execute(
+    conn.execute(
         sa.update(Knelpunt).where(Knelpunt.id == knelpunt_id).values(referentie=referentie)
     )
     return referentie
