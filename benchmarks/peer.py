@@ -78,15 +78,34 @@ def segmenten(engine: Engine) -> object:
 
 
 def resultaat(engine: Engine) -> object:
+    """Tranches due and paid per month, the open liability at each month end, the funnel per
+    provider and the indicators per segment, profile, municipality and quarter."""
     t = _trajecten(engine)
     paid = _read(engine, "SELECT traject_id, tranche, bedrag_cent, datum FROM betaling")
     outcome = _read(engine, "SELECT traject_id, uitval, doelrealisatie FROM uitkomst")
-    paid = paid.merge(t[["id", "hoofdaannemer_id"]], left_on="traject_id", right_on="id")
+    t["start_cent"] = (t["tarief_cent"] * 7 + 5) // 10
+    t["start"] = pd.to_datetime(t["startdatum"])
+    t["einde"] = pd.to_datetime(t["einddatum"])
+    due_start = t.groupby([t["start"].dt.to_period("M"), "hoofdaannemer_id"])["start_cent"].sum()
+    ended = t[t["einde"].notna()]
+    due_end = (
+        (ended["tarief_cent"] - ended["start_cent"]).groupby(ended["einde"].dt.to_period("M")).sum()
+    )
     paid["maand"] = pd.to_datetime(paid["datum"]).dt.to_period("M")
-    tranches = paid.groupby(["maand", "hoofdaannemer_id", "tranche"])["bedrag_cent"].sum()
-    ended = t[t["einddatum"].notna()].merge(outcome, left_on="id", right_on="traject_id")
-    dropout = ended.groupby("hoofdaannemer_id")["uitval"].agg(["mean", "size"])
-    return tranches, dropout
+    per_month_paid = paid.groupby("maand")["bedrag_cent"].sum()
+    open_at = {}
+    for month in pd.period_range("2018-01", "2020-12", freq="M"):
+        end = month.to_timestamp(how="end")
+        still = (t["start"] <= end) & (t["einde"].isna() | (t["einde"] > end))
+        open_at[month] = (t.loc[still, "tarief_cent"] - t.loc[still, "start_cent"]).sum()
+    ended = ended.merge(outcome, left_on="id", right_on="traject_id", how="left")
+    ended["kwartaal"] = ended["einde"].dt.to_period("Q")
+    indicators = {
+        dim: ended.groupby(dim).agg(beeindigd=("id", "size"), uitval=("uitval", "sum"))
+        for dim in ("segment", "profiel_nr", "gemeente_code", "kwartaal")
+    }
+    funnel = ended.groupby("hoofdaannemer_id")["uitval"].agg(["mean", "size"])
+    return due_start, due_end, per_month_paid, open_at, indicators, funnel
 
 
 def onderaanneming(engine: Engine) -> object:

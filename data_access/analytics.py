@@ -13,6 +13,7 @@ import hashlib
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ _BATCH_ROWS = 250_000
 # DuckDB's own limits, so the dashboard process stays bounded on national data.
 _DUCKDB_MEMORY_LIMIT = "1GB"
 _DUCKDB_THREADS = 2
+# Query results kept per open snapshot: at most this many, each at most this many rows.
+_RESULTS_KEPT = 128
+_RESULT_MAX_ROWS = 50_000
 # Snapshots kept open per process: the current one per database, a few databases at most.
 _MAX_OPEN = 4
 
@@ -232,6 +236,8 @@ class Analytics:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._results: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
         self._con = _connect()
         _views(self._con, directory, SNAPSHOT_TABLES)
         kosten = directory / f"{DERIVED}.parquet"
@@ -241,12 +247,29 @@ class Analytics:
         self._con.execute(f"CREATE VIEW {DERIVED} AS SELECT * FROM read_parquet('{path}')")
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run one query; a cursor per call keeps concurrent Streamlit sessions apart."""
+        """Run one query; a cursor per call keeps concurrent Streamlit sessions apart.
+
+        A snapshot never changes, so a result can be reused for as long as the snapshot is
+        open: pages that need the same figures (the funnel and the what-if both count outcomes
+        per provider) compute them once. Small results only, and a bounded number.
+        """
+        key = (sql, repr(params))
+        with self._lock:
+            hit = self._results.get(key)
+            if hit is not None:
+                self._results.move_to_end(key)
+                return hit.copy()
         cursor = self._con.cursor()
         try:
-            return cursor.execute(sql, params or []).df()
+            result = cursor.execute(sql, params or []).df()
         finally:
             cursor.close()
+        if len(result) <= _RESULT_MAX_ROWS:
+            with self._lock:
+                self._results[key] = result.copy()
+                while len(self._results) > _RESULTS_KEPT:
+                    self._results.popitem(last=False)
+        return result
 
 
 _open: dict[str, tuple[str, Analytics]] = {}

@@ -20,7 +20,7 @@ from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import AanbiederSoort, OnderaannemingVorm, Rol
 from data_access.queries.common import (
-    TRAJECT_JOINS,
+    TRAJECT_ONLY,
     anonymise_providers,
     threshold,
     traject_where,
@@ -78,34 +78,47 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
                o.facturatie::VARCHAR AS facturatie,
                SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren,
                COUNT(DISTINCT i.traject_id) AS trajecten
-        FROM {TRAJECT_JOINS}
+        FROM {TRAJECT_ONLY}
         JOIN inzet i ON i.traject_id = t.id
         JOIN onderaanneming o ON o.id = i.onderaanneming_id
-        WHERE {where} AND i.maand BETWEEN ? AND ? {form}
+        WHERE {where} AND i.maand BETWEEN ? AND ? AND i.onderaanneming_id IS NOT NULL {form}
         GROUP BY ALL
         """,
         [*params, filters.van, filters.tot, *form_params],
     )
     # Own care counts on the trajectories the main contractor shares with a subcontractor:
     # that is where the guideline "deliver at least half yourself" applies.
+    # Per trajectory first, without joins: a main contractor's own care is the delivery without
+    # a subcontract (a subcontractor's delivery always has one), and a trajectory is shared
+    # when any of its delivery in the period went through a subcontract.
     providers = an.frame(
         """
-        WITH gedeeld AS (
-            SELECT DISTINCT traject_id FROM inzet
-            WHERE onderaanneming_id IS NOT NULL AND maand BETWEEN ? AND ?
+        WITH per_traject AS (
+            SELECT traject_id,
+                   SUM(kosten_cent) FILTER (WHERE onderaanneming_id IS NULL) AS eigen_cent,
+                   BOOL_OR(onderaanneming_id IS NOT NULL) AS gedeeld
+            FROM inzet WHERE maand BETWEEN ? AND ?
+            GROUP BY traject_id
+        ),
+        eigen AS (
+            SELECT t.hoofdaannemer_id AS id, SUM(p.eigen_cent) AS eigen_zorg_cent
+            FROM per_traject p JOIN traject t ON t.id = p.traject_id
+            WHERE p.gedeeld
+            GROUP BY ALL
+        ),
+        totaal AS (
+            SELECT aanbieder_id AS id, SUM(kosten_cent) AS kosten_cent, SUM(uren) AS uren
+            FROM inzet WHERE maand BETWEEN ? AND ?
+            GROUP BY ALL
         )
         SELECT a.id, a.naam, a.soort::VARCHAR AS soort, a.gecontracteerd_b, a.gecontracteerd_c,
                a.residentieel,
-               COALESCE(SUM(i.kosten_cent), 0)::BIGINT AS kosten_cent,
-               COALESCE(SUM(i.uren), 0) AS uren,
-               COALESCE(SUM(i.kosten_cent) FILTER (
-                   WHERE i.aanbieder_id = t.hoofdaannemer_id AND d.traject_id IS NOT NULL
-               ), 0)::BIGINT AS eigen_zorg_cent
+               COALESCE(x.kosten_cent, 0)::BIGINT AS kosten_cent,
+               COALESCE(x.uren, 0) AS uren,
+               COALESCE(e.eigen_zorg_cent, 0)::BIGINT AS eigen_zorg_cent
         FROM aanbieder a
-        LEFT JOIN inzet i ON i.aanbieder_id = a.id AND i.maand BETWEEN ? AND ?
-        LEFT JOIN traject t ON t.id = i.traject_id
-        LEFT JOIN gedeeld d ON d.traject_id = i.traject_id
-        GROUP BY ALL
+        LEFT JOIN totaal x ON x.id = a.id
+        LEFT JOIN eigen e ON e.id = a.id
         """,
         [filters.van, filters.tot, filters.van, filters.tot],
     )
@@ -177,10 +190,10 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
         SELECT YEAR(i.maand)::VARCHAR || '-K' || QUARTER(i.maand)::VARCHAR AS kwartaal,
                o.vorm::VARCHAR AS vorm, o.facturatie::VARCHAR AS facturatie,
                SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren
-        FROM {TRAJECT_JOINS}
+        FROM {TRAJECT_ONLY}
         JOIN inzet i ON i.traject_id = t.id
         JOIN onderaanneming o ON o.id = i.onderaanneming_id
-        WHERE {where} AND i.maand BETWEEN ? AND ? {form}
+        WHERE {where} AND i.maand BETWEEN ? AND ? AND i.onderaanneming_id IS NOT NULL {form}
         GROUP BY ALL ORDER BY kwartaal, vorm, facturatie
         """,
         [*params, filters.van, filters.tot, *form_params],

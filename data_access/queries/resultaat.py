@@ -23,7 +23,7 @@ from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import Rol
 from data_access.queries.common import (
-    TRAJECT_JOINS,
+    TRAJECT_ONLY,
     anonymise_providers,
     suppress_small,
     threshold,
@@ -59,70 +59,94 @@ def tranches(
     where, params = traject_where(filters)
     start = _split_sql(share)
     an = analytics(engine)
-    due = f"""
-        SELECT DATE_TRUNC('month', t.startdatum)::DATE AS maand, t.hoofdaannemer_id,
-               {start} AS start_cent, 0 AS afronding_cent
-        FROM {TRAJECT_JOINS} WHERE {where}
-        UNION ALL
-        SELECT DATE_TRUNC('month', t.einddatum)::DATE, t.hoofdaannemer_id,
-               0, t.tarief_cent - {start}
-        FROM {TRAJECT_JOINS}
-        WHERE {where} AND t.einddatum IS NOT NULL AND t.reden_beeindiging <> '{PAUZE}'
-    """
+    # Tranches due: the start tranche in the month a trajectory starts, the completion tranche
+    # in the month it ends (a pause is not an end). One pass, per month and provider.
+    due = an.frame(
+        f"""
+        WITH due AS (
+            SELECT DATE_TRUNC('month', t.startdatum)::DATE AS maand, t.hoofdaannemer_id,
+                   {start} AS start_cent, 0 AS afronding_cent, 1 AS gestart
+            FROM {TRAJECT_ONLY} WHERE {where}
+            UNION ALL
+            SELECT DATE_TRUNC('month', t.einddatum)::DATE, t.hoofdaannemer_id,
+                   0, t.tarief_cent - {start}, 0
+            FROM {TRAJECT_ONLY}
+            WHERE {where} AND t.einddatum IS NOT NULL AND t.reden_beeindiging <> '{PAUZE}'
+        )
+        SELECT maand, hoofdaannemer_id, SUM(start_cent)::BIGINT AS start_cent,
+               SUM(afronding_cent)::BIGINT AS afronding_cent, SUM(gestart)::BIGINT AS trajecten
+        FROM due
+        WHERE maand BETWEEN DATE_TRUNC('month', ?::DATE) AND ?
+        GROUP BY ALL
+        """,
+        [*params, *params, filters.van, filters.tot],
+    )
+    # Open at a month end: everything started by then minus everything ended by then. A
+    # running sum over monthly changes, instead of testing every trajectory against every month.
     per_maand = an.frame(
         f"""
-        WITH due AS ({due}),
-        maanden AS (
+        WITH maanden AS (
             SELECT UNNEST(GENERATE_SERIES(DATE_TRUNC('month', ?::DATE),
                                           DATE_TRUNC('month', ?::DATE),
                                           INTERVAL 1 MONTH))::DATE AS maand
         ),
+        wijziging AS (
+            SELECT DATE_TRUNC('month', t.startdatum)::DATE AS maand,
+                   SUM(t.tarief_cent - {start}) AS delta
+            FROM {TRAJECT_ONLY} WHERE {where} GROUP BY ALL
+            UNION ALL
+            SELECT DATE_TRUNC('month', t.einddatum)::DATE, -SUM(t.tarief_cent - {start})
+            FROM {TRAJECT_ONLY} WHERE {where} AND t.einddatum IS NOT NULL GROUP BY ALL
+        ),
+        stand AS (
+            SELECT maand, SUM(SUM(delta)) OVER (ORDER BY maand) AS openstaand_cent
+            FROM wijziging GROUP BY maand
+        ),
         paid AS (
             SELECT DATE_TRUNC('month', b.datum)::DATE AS maand,
                    SUM(b.bedrag_cent) AS betaald_cent
-            FROM {TRAJECT_JOINS} JOIN betaling b ON b.traject_id = t.id
-            WHERE {where}
-            GROUP BY ALL
-        ),
-        open_at AS (
-            SELECT m.maand, SUM(t.tarief_cent - {start}) AS openstaand_cent
-            FROM maanden m JOIN ({TRAJECT_JOINS}) ON t.startdatum <= LAST_DAY(m.maand)
-             AND (t.einddatum IS NULL OR t.einddatum > LAST_DAY(m.maand))
+            FROM {TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id
             WHERE {where}
             GROUP BY ALL
         )
         SELECT m.maand,
-               COALESCE(SUM(d.start_cent), 0)::BIGINT AS start_cent,
-               COALESCE(SUM(d.afronding_cent), 0)::BIGINT AS afronding_cent,
-               COALESCE(ANY_VALUE(o.openstaand_cent), 0)::BIGINT AS openstaand_cent,
-               COALESCE(ANY_VALUE(p.betaald_cent), 0)::BIGINT AS betaald_cent
+               COALESCE(s.openstaand_cent, 0)::BIGINT AS openstaand_cent,
+               COALESCE(p.betaald_cent, 0)::BIGINT AS betaald_cent
         FROM maanden m
-        LEFT JOIN due d ON d.maand = m.maand
-        LEFT JOIN open_at o ON o.maand = m.maand
+        ASOF LEFT JOIN stand s ON m.maand >= s.maand
         LEFT JOIN paid p ON p.maand = m.maand
-        GROUP BY m.maand ORDER BY m.maand
+        ORDER BY m.maand
         """,
-        [*params, *params, filters.van, filters.tot, *params, *params],
+        [filters.van, filters.tot, *params, *params, *params],
     )
+    months = due.groupby("maand")[["start_cent", "afronding_cent"]].sum()
     per_maand["maand"] = pd.to_datetime(per_maand["maand"]).dt.date
-    per_aanbieder = an.frame(
-        f"""
-        WITH due AS ({due})
-        SELECT a.id AS aanbieder_id, a.naam,
-               SUM(d.start_cent)::BIGINT AS start_cent,
-               SUM(d.afronding_cent)::BIGINT AS afronding_cent,
-               COUNT(*) FILTER (WHERE d.start_cent > 0) AS trajecten
-        FROM due d JOIN aanbieder a ON a.id = d.hoofdaannemer_id
-        WHERE d.maand BETWEEN DATE_TRUNC('month', ?::DATE) AND ?
-        GROUP BY ALL
-        ORDER BY SUM(d.start_cent) + SUM(d.afronding_cent) DESC, a.naam
-        """,
-        [*params, *params, filters.van, filters.tot],
+    months.index = pd.to_datetime(months.index).date
+    per_maand = per_maand.join(months, on="maand")
+    per_maand[["start_cent", "afronding_cent"]] = (
+        per_maand[["start_cent", "afronding_cent"]].fillna(0).astype("int64")
     )
+    per_maand = per_maand[
+        ["maand", "start_cent", "afronding_cent", "openstaand_cent", "betaald_cent"]
+    ]
+    names = an.frame("SELECT id AS aanbieder_id, naam FROM aanbieder")
+    per_aanbieder = (
+        due.groupby("hoofdaannemer_id")[["start_cent", "afronding_cent", "trajecten"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"hoofdaannemer_id": "aanbieder_id"})
+        .merge(names, on="aanbieder_id")
+    )
+    per_aanbieder = per_aanbieder.assign(
+        _totaal=per_aanbieder["start_cent"] + per_aanbieder["afronding_cent"]
+    ).sort_values(["_totaal", "naam"], ascending=[False, True])
+    per_aanbieder = per_aanbieder[
+        ["aanbieder_id", "naam", "start_cent", "afronding_cent", "trajecten"]
+    ].reset_index(drop=True)
     liability = an.frame(
         f"""
         SELECT COALESCE(SUM(t.tarief_cent - {start}), 0)::BIGINT AS openstaand
-        FROM {TRAJECT_JOINS}
+        FROM {TRAJECT_ONLY}
         WHERE {where} AND t.startdatum <= ? AND (t.einddatum IS NULL OR t.einddatum > ?)
         """,
         [*params, filters.tot, filters.tot],
@@ -278,7 +302,7 @@ def scenario_basis(engine: Engine, scope: Scope, filters: Filters) -> pd.DataFra
         f"""
         SELECT t.hoofdaannemer_id AS aanbieder_id, a.naam,
                SUM(t.tarief_cent - {_split_sql(share)})::BIGINT AS afronding_cent
-        FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
+        FROM {TRAJECT_ONLY} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
         WHERE {where} AND t.einddatum BETWEEN ? AND ? AND t.reden_beeindiging <> '{PAUZE}'
         GROUP BY ALL
         """,

@@ -18,6 +18,7 @@ from data_access.filters import Filters, check_filters
 from data_access.models import Rol, Segment
 from data_access.queries.common import (
     TRAJECT_JOINS,
+    TRAJECT_ONLY,
     anonymise_providers,
     suppress_small,
     suppress_value,
@@ -199,7 +200,7 @@ def _stromen(
             SELECT {van} AS van_code, {naar} AS naar_code, v.profiel_nr AS van_profiel,
                    COUNT(*) AS aantal,
                    MEDIAN(DATEDIFF('day', t0.startdatum, t.startdatum)) AS mediaan_dagen
-            FROM {TRAJECT_JOINS}
+            FROM {TRAJECT_ONLY}
             JOIN traject t0 ON t0.id = t.vorig_traject_id
             JOIN spic v ON v.id = t0.spic_id
             WHERE {where} AND t.startdatum BETWEEN ? AND ?
@@ -235,7 +236,7 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
         f"""
         WITH hoofd AS (
             SELECT t.hoofdaannemer_id AS aanbieder_id, SUM(b.bedrag_cent) AS als_hoofd_cent
-            FROM {TRAJECT_JOINS} JOIN betaling b ON b.traject_id = t.id
+            FROM {TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id
             WHERE {where} AND b.datum BETWEEN ? AND ?
             GROUP BY ALL
         ), onder AS (
@@ -243,8 +244,9 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
                    SUM(i.kosten_cent) FILTER (WHERE s.segment = 'C') AS onder_c_cent,
                    SUM(i.kosten_cent) FILTER (WHERE s.segment = 'B') AS onder_b_cent,
                    COUNT(DISTINCT t.id) FILTER (WHERE s.segment = 'C') AS c_trajecten
-            FROM {TRAJECT_JOINS} JOIN inzet i ON i.traject_id = t.id
+            FROM {TRAJECT_ONLY} JOIN inzet i ON i.traject_id = t.id
             WHERE {where} AND i.maand BETWEEN ? AND ? AND i.aanbieder_id <> t.hoofdaannemer_id
+              AND i.onderaanneming_id IS NOT NULL  -- only subcontracted delivery; prunes the scan
             GROUP BY ALL
         )
         SELECT a.id AS aanbieder_id, a.naam,
@@ -274,10 +276,10 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
         .frame(
             f"""
         SELECT COUNT(DISTINCT t.id) AS n
-        FROM {TRAJECT_JOINS} JOIN inzet i ON i.traject_id = t.id
+        FROM {TRAJECT_ONLY} JOIN inzet i ON i.traject_id = t.id
         JOIN aanbieder a ON a.id = i.aanbieder_id
         WHERE {where} AND i.maand BETWEEN ? AND ? AND s.segment = 'C'
-          AND i.aanbieder_id <> t.hoofdaannemer_id
+          AND i.aanbieder_id <> t.hoofdaannemer_id AND i.onderaanneming_id IS NOT NULL
           AND a.gecontracteerd_b AND NOT a.gecontracteerd_c
         """,
             [*params, filters.van, filters.tot],

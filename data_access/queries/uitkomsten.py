@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.analytics import analytics
 from data_access.filters import Filters
-from data_access.queries.common import TRAJECT_JOINS, traject_where
+from data_access.queries.common import TRAJECT_ONLY, traject_where
 
 NIET_MEETELLEND = ("02", "20")
 
@@ -51,7 +51,7 @@ def indicator_counts(
                COUNT(*) FILTER (WHERE u.doelrealisatie = 'niet') AS doel_niet,
                COUNT(u.ervaring_score) AS ervaring_gemeten,
                AVG(u.ervaring_score) AS ervaring_gemiddeld
-        FROM {TRAJECT_JOINS}
+        FROM {TRAJECT_ONLY}
         JOIN redenbeeindiging r ON r.code = t.reden_beeindiging
         LEFT JOIN uitkomst u ON u.traject_id = t.id
         WHERE {where} AND t.einddatum BETWEEN ? AND ? AND t.reden_beeindiging NOT IN ({skip})
