@@ -281,6 +281,66 @@ def _event(
     )
 
 
+_SUBMIT_POSTGRESQL = sa.text(
+    """
+    WITH n AS (
+        UPDATE volgnummer SET waarde = waarde + 1
+        WHERE soort = 'KNP' AND jaar = :jaar RETURNING waarde
+    ), k AS (
+        INSERT INTO knelpunt (referentie, soort, titel, omschrijving, categorie, segment,
+                              profiel_nr, aantal_gezinnen, urgentie, status, ingediend_door_id,
+                              aanbieder_id, aangemaakt, gewijzigd, versie)
+        SELECT :prefix || LPAD(n.waarde::TEXT, 4, '0'), :soort, :titel, :omschrijving,
+               :categorie, :segment, :profiel_nr, :aantal_gezinnen, :urgentie, 'nieuw',
+               :gebruiker_id, :aanbieder_id, :nu, :nu, 1
+        FROM n
+        RETURNING id, referentie
+    ), g AS (
+        INSERT INTO knelpuntgemeente (knelpunt_id, gemeente_code)
+        SELECT k.id, code FROM k, UNNEST(CAST(:gemeenten AS VARCHAR[])) AS code
+    ), e AS (
+        INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort, naar, intern)
+        SELECT k.id, :nu, :gebruiker_id, 'aangemaakt', 'nieuw', FALSE FROM k
+    )
+    SELECT id, referentie FROM k
+    """
+)
+
+
+def _submit_postgresql(
+    engine: Engine, scope: Scope, melding: Melding, aanbieder_id: int | None, now: dt.datetime
+) -> Ingediend:
+    """The whole report in one statement: number, report, municipalities and history.
+
+    The counter row is locked from this statement to the commit, and twenty submitters
+    queue on it; one round trip instead of five keeps that queue short. A failure anywhere
+    rolls the number back too, so numbers stay without gaps.
+    """
+    with session_scope(engine) as session:
+        conn = session.connection()
+        _ensure_counter(conn, "KNP", now.year)
+        row = conn.execute(
+            _SUBMIT_POSTGRESQL,
+            {
+                "jaar": now.year,
+                "prefix": f"KNP-{now.year}-",
+                "soort": melding.soort.value,
+                "titel": melding.titel.strip(),
+                "omschrijving": melding.omschrijving.strip(),
+                "categorie": melding.categorie.value if melding.categorie else None,
+                "segment": melding.segment.value if melding.segment else None,
+                "profiel_nr": melding.profiel_nr,
+                "aantal_gezinnen": melding.aantal_gezinnen,
+                "urgentie": melding.urgentie.value,
+                "gebruiker_id": scope.gebruiker_id,
+                "aanbieder_id": aanbieder_id,
+                "nu": now,
+                "gemeenten": sorted(set(melding.gemeenten)),
+            },
+        ).one()
+        return Ingediend(int(row.id), str(row.referentie))
+
+
 def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
     if scope.rol not in MELDERS:
         raise AccessDenied("Uw rol kan geen knelpunten melden.")
@@ -289,6 +349,8 @@ def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
         raise ValidationFailed(errors)
     aanbieder_id = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else melding.aanbieder_id
     now = utcnow()
+    if engine.dialect.name == "postgresql":
+        return _submit_postgresql(engine, scope, melding, aanbieder_id, now)
     # Core statements, not ORM objects: twenty people submitting at once queue on one
     # interpreter, and the unit of work cost more than the inserts themselves.
     with session_scope(engine) as session:
