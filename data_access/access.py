@@ -71,6 +71,11 @@ class Scope:
     def may_open(self, page: str) -> bool:
         return self.rol in PAGE_ROLES.get(page, frozenset())
 
+    def require_role(self, roles: frozenset[Rol] | set[Rol], message: str) -> None:
+        """Refuse with `message` (Dutch) unless the user has one of `roles`."""
+        if self.rol not in roles:
+            raise AccessDenied(message)
+
     def require_provider(self, aanbieder_id: int) -> None:
         if not self.may_see_provider(aanbieder_id):
             raise AccessDenied("U heeft geen toegang tot de gegevens van deze aanbieder.")

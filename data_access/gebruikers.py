@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from data_access.access import AccessDenied, Scope
+from data_access.access import Scope
 from data_access.auth import Identity, create_user, set_active
 from data_access.models import Rol
 
 
 def _require_beheerder(scope: Scope) -> None:
-    if scope.rol != Rol.BEHEERDER:
-        raise AccessDenied("Alleen een beheerder beheert gebruikers.")
+    scope.require_role({Rol.BEHEERDER}, "Alleen een beheerder beheert gebruikers.")
 
 
 def aanmaken(engine: Engine, scope: Scope, **gegevens: object) -> Identity:

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data_access.access import AccessDenied, Scope
+from data_access.access import Scope
 from data_access.db import bump_data_version, session_scope
 from data_access.imports import ijw, templates
 from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
@@ -156,8 +156,9 @@ def importeer(
 
 
 def _require_beheerder(scope: Scope) -> None:
-    if scope.rol != Rol.BEHEERDER:
-        raise AccessDenied("Alleen een beheerder mag gegevens importeren of exporteren.")
+    scope.require_role(
+        {Rol.BEHEERDER}, "Alleen een beheerder mag gegevens importeren of exporteren."
+    )
 
 
 def exporteer(engine: Engine, scope: Scope, soort: str, fmt: str) -> bytes:

@@ -413,8 +413,9 @@ WHAT_IF_ROLES = SCENARIO_ROLES | {Rol.CONTRACTMANAGER}
 
 
 def _require_what_if(scope: Scope) -> None:
-    if scope.rol not in WHAT_IF_ROLES:
-        raise AccessDenied("Scenario's zijn er voor de kerngroep en de contractmanagers.")
+    scope.require_role(
+        WHAT_IF_ROLES, "Scenario's zijn er voor de kerngroep en de contractmanagers."
+    )
 
 
 def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
