@@ -81,3 +81,35 @@ def test_many_writers_at_once_lose_nothing(demo_engine_rw: sa.Engine) -> None:
     assert set(moved["versie"]) == {3}
     all_refs = sql_frame(engine, "SELECT referentie FROM knelpunt")["referentie"]
     assert all_refs.is_unique
+
+
+def test_sqlite_writers_take_turns_in_the_order_they_came() -> None:
+    """The writer lock is first come, first served: nobody is overtaken while queued."""
+    import threading
+    import time
+
+    from data_access.db import FairLock
+
+    lock = FairLock()
+    order: list[int] = []
+    lock.acquire()
+    threads = []
+    for n in range(8):
+
+        def writer(n: int = n) -> None:
+            with lock:
+                order.append(n)
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        threads.append(thread)
+        deadline = time.monotonic() + 5
+        while lock.waiting < n + 1:  # this writer is queued before the next one comes
+            assert time.monotonic() < deadline, "writer never queued"
+            time.sleep(0.001)
+    lock.release()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == list(range(8))
+    lock.acquire()  # free again once the queue has drained
+    lock.release()
