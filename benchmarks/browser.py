@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,44 +32,65 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard" / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--global.developmentMode",
-            "false",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    return process, base
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise RuntimeError("Streamlit server did not start")
+class StreamlitServer:
+    """`streamlit run` of the app on a free port against `database_url`, until `stop()`.
+
+    The browser tests use it too: one way to start the app for a browser. Its output goes to
+    a file, not a pipe nobody reads (a full pipe would stall the server), and is shown when
+    the server does not come up.
+    """
+
+    def __init__(self, database_url: str, timeout: float = 120) -> None:
+        self.database_url = database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboard" / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                "--global.developmentMode",
+                "false",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit stopped:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self._log.close()
 
 
 def _finished(page) -> None:
@@ -101,10 +123,10 @@ def browser_timings(url: str, runs: int) -> dict[str, tuple[float, float]]:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )
         for _ in range(runs):
-            process, base = _start_server(url)
+            server = StreamlitServer(url)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(base)
+                page.goto(server.url)
                 page.get_by_label("Gebruikersnaam").fill("demo.kerngroep")
                 page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
                 page.get_by_role("button", name="Inloggen").click()
@@ -116,7 +138,6 @@ def browser_timings(url: str, runs: int) -> dict[str, tuple[float, float]]:
                     warms[key].append(_visit(page, key))
                 page.close()
             finally:
-                process.terminate()
-                process.wait(timeout=30)
+                server.stop()
         browser.close()
     return {k: (statistics.median(colds[k]), statistics.median(warms[k])) for k in BROWSER_PAGES}

@@ -445,11 +445,6 @@ def _bump(session: Session, knelpunt: Knelpunt, versie: int, **values: object) -
     session.refresh(knelpunt)
 
 
-def _require(scope: Scope, roles: frozenset[Rol], what: str) -> None:
-    if scope.rol not in roles:
-        raise AccessDenied(f"Uw rol mag {what} niet.")
-
-
 def change_status(
     engine: Engine,
     scope: Scope,
@@ -458,7 +453,7 @@ def change_status(
     naar: KnelpuntStatus,
     reden: str | None = None,
 ) -> None:
-    _require(scope, BEHANDELAARS, "de status van een melding wijzigen")
+    scope.require_role(BEHANDELAARS, "Uw rol mag de status van een melding wijzigen niet.")
     if naar == S.SAMENGEVOEGD:
         raise WorkflowError("Samenvoegen gaat via 'Samenvoegen met een andere melding'.")
     if naar == S.INGETROKKEN:
@@ -499,7 +494,7 @@ def transition(
 
 def withdraw(engine: Engine, scope: Scope, knelpunt_id: int, versie: int) -> None:
     """The reporting organisation takes back a report that nobody has picked up yet."""
-    _require(scope, frozenset({Rol.AANBIEDER}), "een melding intrekken")
+    scope.require_role(frozenset({Rol.AANBIEDER}), "Uw rol mag een melding intrekken niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         if knelpunt.status != S.NIEUW:
@@ -513,7 +508,7 @@ def merge(
     engine: Engine, scope: Scope, knelpunt_id: int, versie: int, into_id: int, reden: str
 ) -> None:
     """Mark a duplicate: it closes as 'samengevoegd' and points at the report it joins."""
-    _require(scope, BEHANDELAARS, "meldingen samenvoegen")
+    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen samenvoegen niet.")
     tekst = check_text(reden, "Reden")
     if into_id == knelpunt_id:
         raise WorkflowError("Een melding kan niet met zichzelf worden samengevoegd.")
@@ -554,7 +549,7 @@ def assign(
     engine: Engine, scope: Scope, knelpunt_id: int, versie: int, gebruiker_id: int | None
 ) -> None:
     """Give the follow-up to a contract manager (or take it away with None)."""
-    _require(scope, BEHANDELAARS, "meldingen toewijzen")
+    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen toewijzen niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         new = session.get(Gebruiker, gebruiker_id) if gebruiker_id is not None else None
@@ -586,7 +581,7 @@ def set_action(
     actiehouder: str | None,
     deadline: dt.date | None,
 ) -> None:
-    _require(scope, VOLGERS, "acties vastleggen")
+    scope.require_role(VOLGERS, "Uw rol mag acties vastleggen niet.")
     holder = (actiehouder or "").strip() or None
     if holder is not None:
         if len(holder) > ACTIEHOUDER_LENGTE:
@@ -622,7 +617,7 @@ def edit(
     segment: Segment | None,
 ) -> None:
     """The kerngroep re-classifies a report; the reporter's own text is never rewritten."""
-    _require(scope, BEHANDELAARS, "meldingen bewerken")
+    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen bewerken niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         before = {
@@ -651,7 +646,7 @@ def comment(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str, intern: 
     """A remark in the history. Internal ones are never shown to providers."""
     if scope.rol == Rol.AANBIEDER:
         return add_information(engine, scope, knelpunt_id, tekst)
-    _require(scope, VOLGERS, "opmerkingen plaatsen")
+    scope.require_role(VOLGERS, "Uw rol mag opmerkingen plaatsen niet.")
     body = check_text(tekst, "Opmerking")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, None)
@@ -664,7 +659,7 @@ def comment(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str, intern: 
 
 def add_information(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str) -> None:
     """The reporting organisation adds information to its own open report."""
-    _require(scope, frozenset({Rol.AANBIEDER}), "aanvullingen plaatsen")
+    scope.require_role(frozenset({Rol.AANBIEDER}), "Uw rol mag aanvullingen plaatsen niet.")
     body = check_text(tekst, "Aanvulling")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, None)

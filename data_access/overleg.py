@@ -17,7 +17,7 @@ from docx.shared import Pt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from data_access.access import AccessDenied, Scope
+from data_access.access import Scope
 from data_access.db import session_scope
 from data_access.knelpunten import (
     BEHANDELAARS,
@@ -37,8 +37,7 @@ TITEL_LENGTE = (3, 150)
 
 
 def _require(scope: Scope) -> None:
-    if scope.rol not in BEHANDELAARS:
-        raise AccessDenied("Alleen de kerngroep beheert overleggen en agenda's.")
+    scope.require_role(BEHANDELAARS, "Alleen de kerngroep beheert overleggen en agenda's.")
 
 
 def create(engine: Engine, scope: Scope, datum: dt.date, titel: str) -> int:
