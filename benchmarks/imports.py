@@ -21,35 +21,17 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
-from benchmarks.run import CACHE, PG_DEFAULT, ROOT, _peak_memory_mb, _write_readme
+from benchmarks.run import CACHE, ROOT, _peak_memory_mb, _write_readme, benchmark_database
 
 
 def _database(preset: str, backend: str) -> str:
-    from data_access.db import make_engine, migrate
+    """A fresh database holding the preset without its deliveries."""
     from data_access.generator import read_parquet
     from data_access.loader import DEMO_DIR, ensure_dataset, load_tables
 
-    directory = ensure_dataset(preset, CACHE) if preset != "demo" else DEMO_DIR
-    if backend == "sqlite":
-        path = CACHE / f"import-{preset}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-        engine = make_engine(url)
-    else:
-        base = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
-        schema = f"bench_import_{preset}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        admin.dispose()
-        engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}"})
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    migrate(engine)
-    tables = read_parquet(directory)
+    url, engine = benchmark_database(f"import-{preset}", backend, CACHE, fresh=True)
+    tables = read_parquet(ensure_dataset(preset, CACHE) if preset != "demo" else DEMO_DIR)
     tables["inzet"] = tables["inzet"].iloc[0:0]
     load_tables(engine, tables)
     engine.dispose()

@@ -67,31 +67,45 @@ class PageTiming:
     slider: float | None = None  # the what-if slider on "resultaat"
 
 
-def _database(preset: str, backend: str) -> str:
-    """A database holding the preset, loaded once and reused across benchmark runs."""
+def benchmark_database(
+    name: str, backend: str, cache: Path, fresh: bool = False
+) -> tuple[str, Any]:
+    """URL and engine of a migrated benchmark database: a SQLite file in `cache`, or a
+    PostgreSQL schema `bench_<name>`. `fresh` removes what an earlier run left there."""
     from data_access.db import make_engine, migrate
-    from data_access.generator import read_parquet
-    from data_access.loader import ensure_dataset, is_empty, load_tables
 
-    directory = ensure_dataset(preset, CACHE) if preset != "demo" else None
     if backend == "sqlite":
-        url = f"sqlite:///{CACHE / f'{preset}.db'}"
+        path = cache / f"{name}.db"
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
         engine = make_engine(url)
     else:
         base = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
-        schema = f"bench_{preset}"
+        schema = f"bench_{name.replace('-', '_')}"
         admin = make_engine(base)
         with admin.begin() as conn:
+            if fresh:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         admin.dispose()
         engine = make_engine(base, connect_args={"options": f"-csearch_path={schema}"})
         url = f"{base}?options=-csearch_path%3D{schema}"
     migrate(engine)
-    if is_empty(engine):
-        from data_access.loader import DEMO_DIR
+    return url, engine
 
+
+def _database(preset: str, backend: str) -> str:
+    """A database holding the preset, loaded once and reused across benchmark runs."""
+    from data_access.generator import read_parquet
+    from data_access.loader import DEMO_DIR, ensure_dataset, is_empty, load_tables
+
+    url, engine = benchmark_database(preset, backend, CACHE)
+    if is_empty(engine):
+        directory = ensure_dataset(preset, CACHE) if preset != "demo" else DEMO_DIR
         started = time.perf_counter()
-        load_tables(engine, read_parquet(directory or DEMO_DIR))
+        load_tables(engine, read_parquet(directory))
         print(f"geladen in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     engine.dispose()
     return url
