@@ -226,3 +226,37 @@ def test_tranches_per_provider_are_suppressed_for_advisers(demo_engine: sa.Engin
     own = r.tranches(demo_engine, user_scope(demo_engine, "demo.aanbieder"), ALL).per_aanbieder
     horizon = provider_ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
     assert own["aanbieder_id"].dropna().tolist() == [horizon]
+
+
+@pytest.mark.parametrize("segment", [None, "B"])
+def test_paid_per_month_and_per_provider_totals_match_the_payments(
+    demo_engine: sa.Engine, segment: str | None
+) -> None:
+    """Paid per month equals the payments on the selected trajectories; the per-provider and
+    per-month views of what is due add up to the same totals."""
+    from data_access.models import Segment
+
+    scope = user_scope(demo_engine, "demo.kerngroep")
+    period = Filters(
+        van=dt.date(2019, 1, 1),
+        tot=dt.date(2020, 12, 31),
+        segment=Segment(segment) if segment else None,
+    )
+    got = r.tranches(demo_engine, scope, period, Decimal("0.70"))
+    payments = sql_frame(
+        demo_engine,
+        "SELECT b.datum, b.bedrag_cent, s.segment FROM betaling b "
+        "JOIN traject t ON t.id = b.traject_id JOIN spic s ON s.id = t.spic_id",
+    )
+    if segment:
+        payments = payments[payments["segment"].astype(str) == segment]
+    payments["maand"] = pd.to_datetime(payments["datum"]).dt.to_period("M").dt.start_time.dt.date
+    in_period = payments[payments["maand"].between(period.van, period.tot)]
+    expected = in_period.groupby("maand")["bedrag_cent"].sum().astype("int64")
+    paid = got.per_maand.set_index("maand")["betaald_cent"]
+    assert paid[paid > 0].to_dict() == expected.to_dict()
+    assert len(expected) > 6
+    providers = got.per_aanbieder
+    for column in ("start_cent", "afronding_cent"):
+        assert int(providers[column].sum()) == int(got.per_maand[column].sum())
+    assert providers["trajecten"].sum() > 0

@@ -60,7 +60,8 @@ def tranches(
     start = _split_sql(share)
     an = analytics(engine)
     # Tranches due: the start tranche in the month a trajectory starts, the completion tranche
-    # in the month it ends (a pause is not an end). One pass, per month and provider.
+    # in the month it ends (a pause is not an end). One pass, totalled per month and per
+    # provider at once: the month-by-provider grid has a hundred thousand cells nationally.
     due = an.frame(
         f"""
         WITH due AS (
@@ -73,13 +74,22 @@ def tranches(
             FROM {TRAJECT_ONLY}
             WHERE {where} AND t.einddatum IS NOT NULL AND t.reden_beeindiging <> '{PAUZE}'
         )
-        SELECT maand, hoofdaannemer_id, SUM(start_cent)::BIGINT AS start_cent,
+        SELECT maand, hoofdaannemer_id AS aanbieder_id,
+               GROUPING(hoofdaannemer_id) = 1 AS per_maand,
+               SUM(start_cent)::BIGINT AS start_cent,
                SUM(afronding_cent)::BIGINT AS afronding_cent, SUM(gestart)::BIGINT AS trajecten
         FROM due
         WHERE maand BETWEEN DATE_TRUNC('month', ?::DATE) AND ?
-        GROUP BY ALL
+        GROUP BY GROUPING SETS ((maand), (hoofdaannemer_id))
         """,
         [*params, *params, filters.van, filters.tot],
+    )
+    # Payments need the trajectory only to apply a filter; without one, reading the payments
+    # alone saves joining millions of them nationally.
+    paid = (
+        "betaling b"
+        if not params
+        else f"{TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id WHERE {where}"
     )
     # Open at a month end: everything started by then minus everything ended by then. A
     # running sum over monthly changes, instead of testing every trajectory against every month.
@@ -105,8 +115,7 @@ def tranches(
         paid AS (
             SELECT DATE_TRUNC('month', b.datum)::DATE AS maand,
                    SUM(b.bedrag_cent) AS betaald_cent
-            FROM {TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id
-            WHERE {where}
+            FROM {paid}
             GROUP BY ALL
         )
         SELECT m.maand,
@@ -119,7 +128,7 @@ def tranches(
         """,
         [filters.van, filters.tot, *params, *params, *params],
     )
-    months = due.groupby("maand")[["start_cent", "afronding_cent"]].sum()
+    months = due[due["per_maand"]].set_index("maand")[["start_cent", "afronding_cent"]]
     per_maand["maand"] = pd.to_datetime(per_maand["maand"]).dt.date
     months.index = pd.to_datetime(months.index).date
     per_maand = per_maand.join(months, on="maand")
@@ -130,13 +139,7 @@ def tranches(
         ["maand", "start_cent", "afronding_cent", "openstaand_cent", "betaald_cent"]
     ]
     names = an.frame("SELECT id AS aanbieder_id, naam FROM aanbieder")
-    per_aanbieder = (
-        due.groupby("hoofdaannemer_id")[["start_cent", "afronding_cent", "trajecten"]]
-        .sum()
-        .reset_index()
-        .rename(columns={"hoofdaannemer_id": "aanbieder_id"})
-        .merge(names, on="aanbieder_id")
-    )
+    per_aanbieder = due[~due["per_maand"]].merge(names, on="aanbieder_id")
     per_aanbieder = per_aanbieder.assign(
         _totaal=per_aanbieder["start_cent"] + per_aanbieder["afronding_cent"]
     ).sort_values(["_totaal", "naam"], ascending=[False, True])
