@@ -32,41 +32,44 @@ def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -
     `edges`: hoofd, onder, kosten_cent, uren, trajecten (one row per contract or pair).
     `eigen_zorg`: provider -> cost of the care it delivered itself on its own trajectories.
     `residentieel`: providers that offer residential care (they explain a low own share).
+
+    Grouped in pandas rather than walked node by node through the graph: the national
+    network has some seventy thousand relations.
     """
-    g = graph(edges)
-    nodes = sorted(set(g.nodes) | set(eigen_zorg.index))
-    rows = []
-    for node in nodes:
-        out_euro = g.out_degree(node, weight="kosten_cent") if node in g else 0.0
-        in_euro = g.in_degree(node, weight="kosten_cent") if node in g else 0.0
-        own = float(eigen_zorg.get(node, 0.0))
-        subs = list(g.successors(node)) if node in g else []
-        mains = list(g.predecessors(node)) if node in g else []
-        share = own / (own + out_euro) if subs and (own + out_euro) > 0 else None
-        largest = max((g.edges[m, node]["kosten_cent"] for m in mains), default=0.0)
-        dependency = largest / in_euro if in_euro > 0 else None
-        residential_subs = sorted(s for s in subs if s in residentieel)
-        low = share is not None and share < OWN_SHARE_GUIDELINE
-        rows.append(
-            {
-                "aanbieder": node,
-                "hoofdaannemers": len(mains),
-                "onderaannemers": len(subs),
-                "in_cent": round(in_euro),
-                "uit_cent": round(out_euro),
-                "eigen_zorg_cent": round(own),
-                "eigen_aandeel": share,
-                "laag_eigen_aandeel": low,
-                "reden": (
-                    "verblijf ingekocht bij " + ", ".join(map(str, residential_subs))
-                    if low and residential_subs
-                    else ""
-                ),
-                "afhankelijkheid": dependency,
-                "afhankelijk": dependency is not None and dependency > DEPENDENCY_FLAG,
-            }
-        )
-    return pd.DataFrame(rows)
+    pairs = edges.groupby(["hoofd", "onder"], as_index=False)["kosten_cent"].sum()
+    pairs["kosten_cent"] = pairs["kosten_cent"].astype(float)
+    nodes = sorted(set(pairs["hoofd"]) | set(pairs["onder"]) | set(eigen_zorg.index))
+    by_main = pairs.groupby("hoofd")["kosten_cent"]
+    by_sub = pairs.groupby("onder")["kosten_cent"]
+    out_euro = by_main.sum().reindex(nodes, fill_value=0.0)
+    in_euro = by_sub.sum().reindex(nodes, fill_value=0.0)
+    subs = by_main.size().reindex(nodes, fill_value=0)
+    mains = by_sub.size().reindex(nodes, fill_value=0)
+    largest = by_sub.max().reindex(nodes, fill_value=0.0)
+    own = eigen_zorg.astype(float).groupby(level=0).sum().reindex(nodes, fill_value=0.0)
+    base = own + out_euro
+    share = (own / base.where(base > 0)).where(subs > 0)
+    dependency = largest / in_euro.where(in_euro > 0)
+    low = share.notna() & (share < OWN_SHARE_GUIDELINE)
+    residential = pairs[pairs["onder"].isin(residentieel)].sort_values("onder")
+    bought = residential.groupby("hoofd")["onder"].agg(lambda s: ", ".join(map(str, s)))
+    reason = ("verblijf ingekocht bij " + bought).reindex(nodes, fill_value="").where(low, "")
+    frame = pd.DataFrame(
+        {
+            "aanbieder": nodes,
+            "hoofdaannemers": mains.to_numpy(),
+            "onderaannemers": subs.to_numpy(),
+            "in_cent": in_euro.round().astype("int64").to_numpy(),
+            "uit_cent": out_euro.round().astype("int64").to_numpy(),
+            "eigen_zorg_cent": own.round().astype("int64").to_numpy(),
+            "eigen_aandeel": share.to_numpy(dtype=float, na_value=float("nan")),
+            "laag_eigen_aandeel": low.to_numpy(),
+            "reden": reason.to_numpy(dtype=object),
+            "afhankelijkheid": dependency.to_numpy(dtype=float, na_value=float("nan")),
+            "afhankelijk": (dependency > DEPENDENCY_FLAG).fillna(False).to_numpy(dtype=bool),
+        }
+    )
+    return frame
 
 
 def layout(g: nx.DiGraph, seed: int = 2018) -> dict[object, tuple[float, float]]:
