@@ -96,7 +96,11 @@ def layout(g: nx.DiGraph, seed: int = 2018) -> dict[object, tuple[float, float]]
         if len(group) == 1:
             local = {group[0]: (0.0, 0.0)}
         else:
-            sub = undirected.subgraph(group)
+            # A graph of its own with the nodes in sorted order: a subgraph view may list
+            # its nodes in set order, which differs per process (string hashing is salted).
+            sub = nx.Graph()
+            sub.add_nodes_from(group)
+            sub.add_edges_from(sorted(undirected.subgraph(group).edges))
             local = nx.spring_layout(
                 sub, seed=seed, k=2.0 / math.sqrt(len(group)), iterations=120, scale=radius
             )

@@ -57,6 +57,41 @@ def test_layout_is_deterministic() -> None:
     assert set(first) == {"A", "B", "X", "Y"}
 
 
+_LAYOUT_IN_A_FRESH_PROCESS = """
+import json, sys
+import pandas as pd
+from data_access import netwerk
+# One big group and several small ones: a small group is laid out from a subgraph.
+pairs = [(f"H{i}", f"O{i}") for i in range(6)] + [("H0", f"O{i}") for i in range(6, 20)]
+edges = pd.DataFrame(pairs, columns=["hoofd", "onder"]).assign(
+    kosten_cent=100, uren=1.0, trajecten=1
+)
+print(json.dumps(sorted(netwerk.layout(netwerk.graph(edges)).items())))
+"""
+
+
+def test_layout_is_the_same_in_every_process() -> None:
+    """Two servers (or a restart) draw the same network the same way, whatever the
+    process's string hashing."""
+    import subprocess
+    import sys
+
+    from data_access.settings import PROJECT_ROOT
+
+    def run(seed: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _LAYOUT_IN_A_FRESH_PROCESS],
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(PROJECT_ROOT)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=PROJECT_ROOT,
+        ).stdout
+
+    layouts = {run(seed) for seed in ("1", "2", "3", "4")}
+    assert len(layouts) == 1 and layouts.pop().startswith("[[")
+
+
 def test_top_edges_keeps_the_heaviest() -> None:
     edges, _ = _hand_network()
     top = netwerk.top_edges(edges, "kosten_cent", 2)
