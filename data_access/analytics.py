@@ -181,8 +181,8 @@ def write_snapshot(engine: Engine, target: Path, progress: Progress | None = Non
                     progress(name, rows)
         con = _connect()
         try:
-            _views(con, staging, ("traject", "inzet"))
-            _write_traject_kosten(con, staging / f"{DERIVED}.parquet")
+            _views(con, staging, SNAPSHOT_TABLES)
+            _write_derived(con, staging, progress)
         finally:
             con.close()
         try:
@@ -194,31 +194,87 @@ def write_snapshot(engine: Engine, target: Path, progress: Progress | None = Non
         shutil.rmtree(staging, ignore_errors=True)
 
 
-DERIVED = "traject_kosten"
+# Tables derived from the snapshot when it is written, so opening a snapshot (a cold page)
+# does not aggregate millions of delivery rows again. Each is sorted on what pages filter on.
+DERIVED: dict[str, str] = {
+    # Cost per trajectory, own and subcontracted: the base of nearly every page.
+    "traject_kosten": """
+        SELECT i.traject_id,
+               SUM(i.kosten_cent)::BIGINT AS kosten_cent,
+               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent ELSE 0 END)
+                   ::BIGINT AS eigen_kosten_cent,
+               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0 ELSE i.kosten_cent END)
+                   ::BIGINT AS onder_kosten_cent
+        FROM inzet i JOIN traject t ON t.id = i.traject_id
+        GROUP BY i.traject_id
+        ORDER BY i.traject_id
+    """,
+    # Subcontracted delivery only (about one row in eight), with its contract's terms and the
+    # trajectory's filter columns: the subcontracting figures read this instead of joining
+    # every delivery row to its trajectory (`traject_where(filters, on=...)`).
+    "onder_inzet": """
+        SELECT i.traject_id, i.maand, i.aanbieder_id, i.kosten_cent, i.uren,
+               o.id AS onderaanneming_id, t.hoofdaannemer_id, o.onderaannemer_id,
+               o.vorm, o.facturatie, t.gemeente_code, g.regio_code, s.segment
+        FROM inzet i
+        JOIN onderaanneming o ON o.id = i.onderaanneming_id
+        JOIN traject t ON t.id = i.traject_id
+        JOIN gemeente g ON g.cbs_code = t.gemeente_code
+        JOIN spic s ON s.id = t.spic_id
+        ORDER BY i.maand, o.id
+    """,
+    # Payments with the trajectory's main contractor and filter columns, for the same reason.
+    "betaling_traject": """
+        SELECT b.traject_id, b.datum, b.bedrag_cent, t.hoofdaannemer_id, t.gemeente_code,
+               g.regio_code, s.segment
+        FROM betaling b
+        JOIN traject t ON t.id = b.traject_id
+        JOIN gemeente g ON g.cbs_code = t.gemeente_code
+        JOIN spic s ON s.id = t.spic_id
+        ORDER BY b.datum, b.traject_id
+    """,
+    # A main contractor's own delivery on trajectories it ever shared with a subcontractor:
+    # where the guideline "deliver at least half yourself" is checked.
+    "eigen_inzet_gedeeld": """
+        SELECT i.traject_id, i.maand, i.aanbieder_id AS hoofdaannemer_id, i.kosten_cent
+        FROM inzet i
+        WHERE i.onderaanneming_id IS NULL
+          AND i.traject_id IN (SELECT traject_id FROM inzet WHERE onderaanneming_id IS NOT NULL)
+        ORDER BY i.maand, i.traject_id
+    """,
+    # Delivery per provider and month, own and subcontracted.
+    "aanbieder_maand": """
+        SELECT aanbieder_id, maand, SUM(kosten_cent)::BIGINT AS kosten_cent, SUM(uren) AS uren
+        FROM inzet
+        GROUP BY ALL
+        ORDER BY maand, aanbieder_id
+    """,
+}
 
 
-def _write_traject_kosten(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Cost per trajectory, own and subcontracted: the base of nearly every page.
+def derived_path(directory: Path, name: str) -> Path:
+    """Where a derived table lives: its file name carries a hash of its query, so a snapshot
+    written by a version that derived it differently is never read as if it were current."""
+    digest = hashlib.sha256(" ".join(DERIVED[name].split()).encode()).hexdigest()[:12]
+    return directory / f"{name}.{digest}.parquet"
 
-    Derived once when the snapshot is written, so opening a snapshot (a cold page) does not
-    have to aggregate every delivery row again.
-    """
-    target = str(path).replace("'", "''")
-    con.execute(
-        f"""
-        COPY (
-            SELECT i.traject_id,
-                   SUM(i.kosten_cent)::BIGINT AS kosten_cent,
-                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent ELSE 0 END)
-                       ::BIGINT AS eigen_kosten_cent,
-                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0 ELSE i.kosten_cent END)
-                       ::BIGINT AS onder_kosten_cent
-            FROM inzet i JOIN traject t ON t.id = i.traject_id
-            GROUP BY i.traject_id
-            ORDER BY i.traject_id
-        ) TO '{target}' (FORMAT parquet, COMPRESSION zstd)
-        """
-    )
+
+def _write_derived(
+    con: duckdb.DuckDBPyConnection, directory: Path, progress: Progress | None = None
+) -> None:
+    """Write each derived table that the snapshot directory does not hold yet."""
+    for name, query in DERIVED.items():
+        path = derived_path(directory, name)
+        if path.exists():
+            continue
+        partial = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        target = str(partial).replace("'", "''")
+        written = con.execute(
+            f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()
+        partial.rename(path)  # a half-written file is never taken for a whole one
+        if progress:
+            progress(name, int(written[0]) if written else 0)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -227,8 +283,9 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 def _views(con: duckdb.DuckDBPyConnection, directory: Path, names: Sequence[str]) -> None:
     for name in names:
-        path = str(directory / f"{name}.parquet").replace("'", "''")
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        path = derived_path(directory, name) if name in DERIVED else directory / f"{name}.parquet"
+        escaped = str(path).replace("'", "''")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{escaped}')")
 
 
 class Analytics:
@@ -240,11 +297,9 @@ class Analytics:
         self._lock = threading.Lock()
         self._con = _connect()
         _views(self._con, directory, SNAPSHOT_TABLES)
-        kosten = directory / f"{DERIVED}.parquet"
-        if not kosten.exists():  # a snapshot written before the table was derived at build
-            _write_traject_kosten(self._con, kosten)
-        path = str(kosten).replace("'", "''")
-        self._con.execute(f"CREATE VIEW {DERIVED} AS SELECT * FROM read_parquet('{path}')")
+        # A snapshot written by an older version lacks newer derived tables: add them.
+        _write_derived(self._con, directory)
+        _views(self._con, directory, tuple(DERIVED))
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one query; a cursor per call keeps concurrent Streamlit sessions apart.

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
-from data_access.analytics import SNAPSHOT_TABLES, write_snapshot
+from data_access import analytics
+from data_access.analytics import DERIVED, SNAPSHOT_TABLES, derived_path, write_snapshot
 from data_access.db import migrate
 from data_access.loader import load_tables
 from tests.conftest import BACKENDS, fresh_database
@@ -23,9 +25,9 @@ def test_sqlite_and_postgresql_snapshots_are_identical(tmp_path: Path, demo_tabl
             write_snapshot(engine, target)
             snapshots[backend] = {
                 name: pq.read_table(target / f"{name}.parquet") for name in SNAPSHOT_TABLES
-            }
+            } | {name: pq.read_table(derived_path(target, name)) for name in DERIVED}
     sqlite, postgresql = (snapshots[b] for b in BACKENDS)
-    for name in SNAPSHOT_TABLES:
+    for name in (*SNAPSHOT_TABLES, *DERIVED):
         assert sqlite[name].schema == postgresql[name].schema, name
         pd.testing.assert_frame_equal(
             sqlite[name].to_pandas(), postgresql[name].to_pandas(), obj=name
@@ -35,3 +37,50 @@ def test_sqlite_and_postgresql_snapshots_are_identical(tmp_path: Path, demo_tabl
     assert inzet["kosten_cent"].sum() == demo_tables["inzet"]["kosten_cent"].sum()
     traject = sqlite["traject"].to_pandas()
     assert traject["einddatum"].isna().sum() == demo_tables["traject"]["einddatum"].isna().sum()
+
+
+def test_derived_tables_hold_what_the_base_tables_hold(tmp_path: Path, demo_tables: dict) -> None:
+    with fresh_database("sqlite", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, demo_tables)
+        write_snapshot(engine, tmp_path / "snapshot")
+    derived = {
+        name: pq.read_table(derived_path(tmp_path / "snapshot", name)).to_pandas()
+        for name in DERIVED
+    }
+    inzet, traject = demo_tables["inzet"], demo_tables["traject"]
+    sub = inzet[inzet["onderaanneming_id"].notna()]
+    onder = derived["onder_inzet"]
+    assert len(onder) == len(sub) > 0
+    assert onder["kosten_cent"].sum() == sub["kosten_cent"].sum()
+    main = traject.set_index("id")["hoofdaannemer_id"]
+    assert (onder["hoofdaannemer_id"].to_numpy() == onder["traject_id"].map(main).to_numpy()).all()
+    assert set(onder["segment"]) == {"B", "C"} and onder["regio_code"].notna().all()
+    payments = derived["betaling_traject"]
+    assert payments["bedrag_cent"].sum() == demo_tables["betaling"]["bedrag_cent"].sum()
+    per_month = derived["aanbieder_maand"]
+    assert per_month["kosten_cent"].sum() == inzet["kosten_cent"].sum()
+    shared = set(sub["traject_id"])
+    own = inzet[inzet["onderaanneming_id"].isna() & inzet["traject_id"].isin(shared)]
+    assert derived["eigen_inzet_gedeeld"]["kosten_cent"].sum() == own["kosten_cent"].sum() > 0
+
+
+def test_a_snapshot_from_an_older_version_gets_its_derived_tables_rebuilt(
+    tmp_path: Path, demo_tables: dict, monkeypatch
+) -> None:
+    """After an upgrade that derives a table differently, the old file is not read."""
+    with fresh_database("sqlite", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, demo_tables)
+        target = tmp_path / "snapshot"
+        write_snapshot(engine, target)
+    old = derived_path(target, "aanbieder_maand")
+    monkeypatch.setitem(
+        DERIVED, "aanbieder_maand", DERIVED["aanbieder_maand"].replace("SUM(uren)", "SUM(uren) * 2")
+    )
+    new = derived_path(target, "aanbieder_maand")
+    assert new != old and not new.exists()
+    opened = analytics.Analytics(target)
+    assert new.exists()
+    hours = opened.frame("SELECT SUM(uren) AS u FROM aanbieder_maand")["u"].iloc[0]
+    assert hours == pytest.approx(2 * float(demo_tables["inzet"]["uren"].astype(float).sum()))

@@ -114,7 +114,7 @@ def _onderaanneming(
                COALESCE(SUM(i.uren), 0) AS uren
         FROM onderaanneming o
         JOIN aanbieder p ON p.id = o.{other_side}
-        LEFT JOIN inzet i ON i.onderaanneming_id = o.id AND i.maand BETWEEN ? AND ?
+        LEFT JOIN onder_inzet i ON i.onderaanneming_id = o.id AND i.maand BETWEEN ? AND ?
         WHERE o.{own_side} = ?
         GROUP BY ALL
         ORDER BY kosten_cent DESC, partner

@@ -14,21 +14,26 @@ from data_access.settings import get_settings
 SUPPRESSED_LABEL = "<10"
 
 
-def traject_where(filters: Filters) -> tuple[str, list[object]]:
-    """The non-date filters as a DuckDB condition over `traject t`, `gemeente g`, `spic s`."""
+def traject_where(filters: Filters, on: str | None = None) -> tuple[str, list[object]]:
+    """The non-date filters as a DuckDB condition over `traject t`, `gemeente g`, `spic s`.
+
+    `on` names one table that carries the trajectory's filter columns itself (`regio_code`,
+    `gemeente_code`, `segment`, `hoofdaannemer_id`), such as the derived `onder_inzet`.
+    """
+    t, g, s = (on, on, on) if on else ("t", "g", "s")
     conditions = ["TRUE"]
     params: list[object] = []
     if filters.regio:
-        conditions.append("g.regio_code = ?")
+        conditions.append(f"{g}.regio_code = ?")
         params.append(filters.regio)
     if filters.gemeente:
-        conditions.append("t.gemeente_code = ?")
+        conditions.append(f"{t}.gemeente_code = ?")
         params.append(filters.gemeente)
     if filters.segment:
-        conditions.append("s.segment = ?")
+        conditions.append(f"{s}.segment = ?")
         params.append(str(filters.segment))
     if filters.aanbieder_id is not None:
-        conditions.append("t.hoofdaannemer_id = ?")
+        conditions.append(f"{t}.hoofdaannemer_id = ?")
         params.append(filters.aanbieder_id)
     return " AND ".join(conditions), params
 

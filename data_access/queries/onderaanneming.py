@@ -20,7 +20,6 @@ from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import AanbiederSoort, OnderaannemingVorm, Rol
 from data_access.queries.common import (
-    TRAJECT_ONLY,
     anonymise_providers,
     threshold,
     traject_where,
@@ -64,7 +63,8 @@ def _role(row: pd.Series) -> str:
 
 def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze) -> Netwerk:
     check_filters(filters, scope)
-    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None))
+    # Subcontracted delivery, with the trajectory's filter columns, from its derived table.
+    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None), on="o")
     # The provider filter means: relations in which this provider takes part, either side.
     if filters.aanbieder_id is not None:
         where += " AND (o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
@@ -72,68 +72,52 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     form = "" if keuze.vorm is None else "AND o.vorm = ?"
     form_params = [] if keuze.vorm is None else [keuze.vorm.value]
     an = analytics(engine)
-    # Relations and contract forms per quarter in one pass over the subcontracted delivery.
-    both = an.frame(
+    period = f"WHERE {where} AND o.maand BETWEEN ? AND ? {form}"
+    period_params = [*params, filters.van, filters.tot, *form_params]
+    edges = an.frame(
         f"""
-        SELECT o.hoofdaannemer_id, o.onderaannemer_id,
-               YEAR(i.maand)::VARCHAR || '-K' || QUARTER(i.maand)::VARCHAR AS kwartaal,
-               o.vorm::VARCHAR AS vorm, o.facturatie::VARCHAR AS facturatie,
-               SUM(i.kosten_cent)::BIGINT AS kosten_cent, SUM(i.uren) AS uren,
-               COUNT(DISTINCT i.traject_id) AS trajecten,
-               GROUPING(o.hoofdaannemer_id) AS per_kwartaal
-        FROM {TRAJECT_ONLY}
-        JOIN inzet i ON i.traject_id = t.id
-        JOIN onderaanneming o ON o.id = i.onderaanneming_id
-        WHERE {where} AND i.maand BETWEEN ? AND ? AND i.onderaanneming_id IS NOT NULL {form}
-        GROUP BY GROUPING SETS (
-            (o.hoofdaannemer_id, o.onderaannemer_id, o.vorm, o.facturatie),
-            (kwartaal, o.vorm, o.facturatie)
-        )
+        SELECT o.hoofdaannemer_id, o.onderaannemer_id, o.vorm::VARCHAR AS vorm,
+               o.facturatie::VARCHAR AS facturatie,
+               SUM(o.kosten_cent)::BIGINT AS kosten_cent, SUM(o.uren) AS uren,
+               COUNT(DISTINCT o.traject_id) AS trajecten
+        FROM onder_inzet o {period}
+        GROUP BY ALL
         """,
-        [*params, filters.van, filters.tot, *form_params],
+        period_params,
+    ).astype({"hoofdaannemer_id": "int64", "onderaannemer_id": "int64"})
+    # Per quarter: grouped on the quarter's first day, labelled on the few rows that result.
+    vormen = an.frame(
+        f"""
+        SELECT DATE_TRUNC('quarter', o.maand) AS kwartaal, o.vorm::VARCHAR AS vorm,
+               o.facturatie::VARCHAR AS facturatie,
+               SUM(o.kosten_cent)::BIGINT AS kosten_cent, SUM(o.uren) AS uren
+        FROM onder_inzet o {period}
+        GROUP BY ALL
+        """,
+        period_params,
     )
-    relation_rows = both["per_kwartaal"] == 0
-    edges = both.loc[
-        relation_rows,
-        [
-            "hoofdaannemer_id",
-            "onderaannemer_id",
-            "vorm",
-            "facturatie",
-            "kosten_cent",
-            "uren",
-            "trajecten",
-        ],
-    ].astype({"hoofdaannemer_id": "int64", "onderaannemer_id": "int64"})
-    edges = edges.reset_index(drop=True)
-    vormen = (
-        both.loc[~relation_rows, ["kwartaal", "vorm", "facturatie", "kosten_cent", "uren"]]
-        .sort_values(["kwartaal", "vorm", "facturatie"])
-        .reset_index(drop=True)
-    )
+    quarter = pd.to_datetime(vormen["kwartaal"])
+    vormen["kwartaal"] = (
+        quarter.dt.year.astype(str) + "-K" + quarter.dt.quarter.astype(str)
+    ).astype(object)
+    vormen = vormen.sort_values(["kwartaal", "vorm", "facturatie"]).reset_index(drop=True)
     # Own care counts on the trajectories the main contractor shares with a subcontractor:
-    # that is where the guideline "deliver at least half yourself" applies.
-    # Per trajectory first, without joins: a main contractor's own care is the delivery without
-    # a subcontract (a subcontractor's delivery always has one), and a trajectory is shared
-    # when any of its delivery in the period went through a subcontract.
+    # that is where the guideline "deliver at least half yourself" applies. A trajectory is
+    # shared when any of its delivery in the period went through a subcontract.
     providers = an.frame(
         """
-        WITH per_traject AS (
-            SELECT traject_id,
-                   SUM(kosten_cent) FILTER (WHERE onderaanneming_id IS NULL) AS eigen_cent,
-                   BOOL_OR(onderaanneming_id IS NOT NULL) AS gedeeld
-            FROM inzet WHERE maand BETWEEN ? AND ?
-            GROUP BY traject_id
+        WITH gedeeld AS (
+            SELECT DISTINCT traject_id FROM onder_inzet WHERE maand BETWEEN ? AND ?
         ),
         eigen AS (
-            SELECT t.hoofdaannemer_id AS id, SUM(p.eigen_cent) AS eigen_zorg_cent
-            FROM per_traject p JOIN traject t ON t.id = p.traject_id
-            WHERE p.gedeeld
+            SELECT e.hoofdaannemer_id AS id, SUM(e.kosten_cent) AS eigen_zorg_cent
+            FROM eigen_inzet_gedeeld e SEMI JOIN gedeeld g ON g.traject_id = e.traject_id
+            WHERE e.maand BETWEEN ? AND ?
             GROUP BY ALL
         ),
         totaal AS (
             SELECT aanbieder_id AS id, SUM(kosten_cent) AS kosten_cent, SUM(uren) AS uren
-            FROM inzet WHERE maand BETWEEN ? AND ?
+            FROM aanbieder_maand WHERE maand BETWEEN ? AND ?
             GROUP BY ALL
         )
         SELECT a.id, a.naam, a.soort::VARCHAR AS soort, a.gecontracteerd_b, a.gecontracteerd_c,
@@ -145,7 +129,7 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
         LEFT JOIN totaal x ON x.id = a.id
         LEFT JOIN eigen e ON e.id = a.id
         """,
-        [filters.van, filters.tot, filters.van, filters.tot],
+        [filters.van, filters.tot] * 3,
     )
     in_network = set(edges["hoofdaannemer_id"]) | set(edges["onderaannemer_id"])
     providers = providers[providers["id"].isin(in_network)]

@@ -84,13 +84,9 @@ def tranches(
         """,
         [*params, *params, filters.van, filters.tot],
     )
-    # Payments need the trajectory only to apply a filter; without one, reading the payments
-    # alone saves joining millions of them nationally.
-    paid = (
-        "betaling b"
-        if not params
-        else f"{TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id WHERE {where}"
-    )
+    # Payments carry the trajectory's filter columns in the snapshot: no join with millions
+    # of trajectories nationally.
+    on_payments, payment_params = traject_where(filters, on="b")
     # Open at a month end: everything started by then minus everything ended by then. A
     # running sum over monthly changes, instead of testing every trajectory against every month.
     per_maand = an.frame(
@@ -115,7 +111,8 @@ def tranches(
         paid AS (
             SELECT DATE_TRUNC('month', b.datum)::DATE AS maand,
                    SUM(b.bedrag_cent) AS betaald_cent
-            FROM {paid}
+            FROM betaling_traject b
+            WHERE {on_payments}
             GROUP BY ALL
         )
         SELECT m.maand,
@@ -126,7 +123,7 @@ def tranches(
         LEFT JOIN paid p ON p.maand = m.maand
         ORDER BY m.maand
         """,
-        [filters.van, filters.tot, *params, *params, *params],
+        [filters.van, filters.tot, *params, *params, *payment_params],
     )
     months = due[due["per_maand"]].set_index("maand")[["start_cent", "afronding_cent"]]
     per_maand["maand"] = pd.to_datetime(per_maand["maand"]).dt.date

@@ -228,25 +228,26 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
     """Income of B providers in the period: as main contractor (payments received) and as
     subcontractor (cost of their care paid by the main contractor), split by the segment of
     the main contractor's trajectory."""
-    where, params = traject_where(dataclasses.replace(filters, segment=None, aanbieder_id=None))
+    unfiltered = dataclasses.replace(filters, segment=None, aanbieder_id=None)
+    on_payments, payment_params = traject_where(unfiltered, on="b")
+    where, params = traject_where(unfiltered, on="i")
     an = analytics(engine)
     provider = "" if filters.aanbieder_id is None else "AND a.id = ?"
     provider_params = [] if filters.aanbieder_id is None else [filters.aanbieder_id]
     income = an.frame(
         f"""
         WITH hoofd AS (
-            SELECT t.hoofdaannemer_id AS aanbieder_id, SUM(b.bedrag_cent) AS als_hoofd_cent
-            FROM {TRAJECT_ONLY} JOIN betaling b ON b.traject_id = t.id
-            WHERE {where} AND b.datum BETWEEN ? AND ?
+            SELECT b.hoofdaannemer_id AS aanbieder_id, SUM(b.bedrag_cent) AS als_hoofd_cent
+            FROM betaling_traject b
+            WHERE {on_payments} AND b.datum BETWEEN ? AND ?
             GROUP BY ALL
         ), onder AS (
             SELECT i.aanbieder_id,
-                   SUM(i.kosten_cent) FILTER (WHERE s.segment = 'C') AS onder_c_cent,
-                   SUM(i.kosten_cent) FILTER (WHERE s.segment = 'B') AS onder_b_cent,
-                   COUNT(DISTINCT t.id) FILTER (WHERE s.segment = 'C') AS c_trajecten
-            FROM {TRAJECT_ONLY} JOIN inzet i ON i.traject_id = t.id
-            WHERE {where} AND i.maand BETWEEN ? AND ? AND i.aanbieder_id <> t.hoofdaannemer_id
-              AND i.onderaanneming_id IS NOT NULL  -- only subcontracted delivery; prunes the scan
+                   SUM(i.kosten_cent) FILTER (WHERE i.segment = 'C') AS onder_c_cent,
+                   SUM(i.kosten_cent) FILTER (WHERE i.segment = 'B') AS onder_b_cent,
+                   COUNT(DISTINCT i.traject_id) FILTER (WHERE i.segment = 'C') AS c_trajecten
+            FROM onder_inzet i
+            WHERE {where} AND i.maand BETWEEN ? AND ? AND i.aanbieder_id <> i.hoofdaannemer_id
             GROUP BY ALL
         )
         SELECT a.id AS aanbieder_id, a.naam,
@@ -261,7 +262,15 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
           AND (h.aanbieder_id IS NOT NULL OR o.aanbieder_id IS NOT NULL)
         ORDER BY a.naam
         """,
-        [*params, filters.van, filters.tot, *params, filters.van, filters.tot, *provider_params],
+        [
+            *payment_params,
+            filters.van,
+            filters.tot,
+            *params,
+            filters.van,
+            filters.tot,
+            *provider_params,
+        ],
     )
     income["inkomen_cent"] = (
         income["als_hoofd_cent"] + income["onder_c_cent"] + income["onder_b_cent"]
@@ -275,11 +284,11 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
         analytics(engine)
         .frame(
             f"""
-        SELECT COUNT(DISTINCT t.id) AS n
-        FROM {TRAJECT_ONLY} JOIN inzet i ON i.traject_id = t.id
+        SELECT COUNT(DISTINCT i.traject_id) AS n
+        FROM onder_inzet i
         JOIN aanbieder a ON a.id = i.aanbieder_id
-        WHERE {where} AND i.maand BETWEEN ? AND ? AND s.segment = 'C'
-          AND i.aanbieder_id <> t.hoofdaannemer_id AND i.onderaanneming_id IS NOT NULL
+        WHERE {where} AND i.maand BETWEEN ? AND ? AND i.segment = 'C'
+          AND i.aanbieder_id <> i.hoofdaannemer_id
           AND a.gecontracteerd_b AND NOT a.gecontracteerd_c
         """,
             [*params, filters.van, filters.tot],

@@ -214,7 +214,7 @@ def capaciteit(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
                COALESCE(o.uren_per_week, o.fte * {HOURS_PER_FTE}) AS gereserveerd_per_week,
                i.maand::DATE AS maand, SUM(i.uren) / {WEEKS_PER_MONTH} AS gebruikt_per_week
         FROM onderaanneming o
-        JOIN inzet i ON i.onderaanneming_id = o.id
+        JOIN onder_inzet i ON i.onderaanneming_id = o.id
         JOIN aanbieder h ON h.id = o.hoofdaannemer_id
         JOIN aanbieder n ON n.id = o.onderaannemer_id
         WHERE o.vorm IN ({forms}) AND i.maand BETWEEN ? AND ? {provider}
