@@ -233,6 +233,20 @@ DERIVED: dict[str, str] = {
         JOIN spic s ON s.id = t.spic_id
         ORDER BY b.datum, b.traject_id
     """,
+    # Ended trajectories with their outcome and the columns outcomes are filtered and grouped
+    # by: the outcome indicators count these without joining trajectories to outcomes.
+    "uitkomst_traject": """
+        SELECT t.id AS traject_id, t.einddatum, t.reden_beeindiging, r.uitval,
+               u.doelrealisatie, u.ervaring_score, t.hoofdaannemer_id, t.gemeente_code,
+               g.regio_code, g.naam AS gemeente_naam, s.segment, s.profiel_nr, s.profiel_naam
+        FROM traject t
+        JOIN gemeente g ON g.cbs_code = t.gemeente_code
+        JOIN spic s ON s.id = t.spic_id
+        JOIN redenbeeindiging r ON r.code = t.reden_beeindiging
+        LEFT JOIN uitkomst u ON u.traject_id = t.id
+        WHERE t.einddatum IS NOT NULL
+        ORDER BY t.einddatum, t.id
+    """,
     # A main contractor's own delivery on trajectories it ever shared with a subcontractor:
     # where the guideline "deliver at least half yourself" is checked.
     "eigen_inzet_gedeeld": """

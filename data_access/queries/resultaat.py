@@ -240,9 +240,9 @@ def indicators_by(engine: Engine, scope: Scope, filters: Filters, dimension: str
     """Indicators per segment, profile, municipality or quarter (of the end date)."""
     check_filters(filters, scope)
     groups = {
-        "segment": ("s.segment::VARCHAR AS groep",),
-        "profiel": ("s.profiel_nr::VARCHAR || '. ' || s.profiel_naam AS groep",),
-        "gemeente": ("g.naam AS groep",),
+        "segment": ("t.segment::VARCHAR AS groep",),
+        "profiel": ("t.profiel_nr::VARCHAR || '. ' || t.profiel_naam AS groep",),
+        "gemeente": ("t.gemeente_naam AS groep",),
         "kwartaal": (
             "YEAR(t.einddatum)::VARCHAR || '-K' || QUARTER(t.einddatum)::VARCHAR AS groep",
         ),

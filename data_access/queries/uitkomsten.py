@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.analytics import analytics
 from data_access.filters import Filters
-from data_access.queries.common import TRAJECT_ONLY, traject_where
+from data_access.queries.common import traject_where
 
 NIET_MEETELLEND = ("02", "20")
 
@@ -33,10 +33,11 @@ def indicator_counts(
 ) -> pd.DataFrame:
     """Counts behind the indicators for trajectories ended in the period, optionally grouped.
 
-    `group_by` takes SQL expressions over `traject t`, `gemeente g` and `spic s`, each named
-    `expr AS name`.
+    `group_by` takes SQL expressions, each named `expr AS name`, over `t`: the derived
+    `uitkomst_traject` (an ended trajectory with its outcome, main contractor, municipality,
+    region and SPIC columns; see `analytics.DERIVED`).
     """
-    where, params = traject_where(filters)
+    where, params = traject_where(filters, on="t")
     skip = ", ".join(f"'{c}'" for c in NIET_MEETELLEND)
     select_groups = "".join(f"{g}, " for g in group_by)
     grouping = "GROUP BY ALL" if group_by else ""
@@ -44,16 +45,14 @@ def indicator_counts(
         f"""
         SELECT {select_groups}
                COUNT(*) AS beeindigd,
-               COUNT(*) FILTER (WHERE r.uitval) AS uitval,
-               COUNT(u.doelrealisatie) AS doel_gemeten,
-               COUNT(*) FILTER (WHERE u.doelrealisatie = 'volledig') AS doel_volledig,
-               COUNT(*) FILTER (WHERE u.doelrealisatie = 'gedeeltelijk') AS doel_gedeeltelijk,
-               COUNT(*) FILTER (WHERE u.doelrealisatie = 'niet') AS doel_niet,
-               COUNT(u.ervaring_score) AS ervaring_gemeten,
-               AVG(u.ervaring_score) AS ervaring_gemiddeld
-        FROM {TRAJECT_ONLY}
-        JOIN redenbeeindiging r ON r.code = t.reden_beeindiging
-        LEFT JOIN uitkomst u ON u.traject_id = t.id
+               COUNT(*) FILTER (WHERE t.uitval) AS uitval,
+               COUNT(t.doelrealisatie) AS doel_gemeten,
+               COUNT(*) FILTER (WHERE t.doelrealisatie = 'volledig') AS doel_volledig,
+               COUNT(*) FILTER (WHERE t.doelrealisatie = 'gedeeltelijk') AS doel_gedeeltelijk,
+               COUNT(*) FILTER (WHERE t.doelrealisatie = 'niet') AS doel_niet,
+               COUNT(t.ervaring_score) AS ervaring_gemeten,
+               AVG(t.ervaring_score) AS ervaring_gemiddeld
+        FROM uitkomst_traject t
         WHERE {where} AND t.einddatum BETWEEN ? AND ? AND t.reden_beeindiging NOT IN ({skip})
         {grouping}
         """,
