@@ -44,10 +44,22 @@ def display_table(
         if fmt is None:
             shown[label] = frame[column].astype(str)
         else:
-            shown[label] = [
-                fmt(v, suppressed=bool(s)) for v, s in zip(frame[column], suppressed, strict=True)
-            ]
+            shown[label] = _formatted(fmt, frame[column], suppressed)
     return shown
+
+
+def _formatted(fmt: Callable[..., str], values: pd.Series, suppressed: pd.Series) -> list[str]:
+    """Each value formatted once: national tables repeat percentages and counts thousands of
+    times, and formatting them cell by cell took most of a page's first run."""
+    seen: dict[tuple[object, bool], str] = {}
+    out = []
+    for value, hidden in zip(values, suppressed, strict=True):
+        key = (value, bool(hidden))
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = fmt(value, suppressed=key[1])
+        out.append(text)
+    return out
 
 
 def export_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:

@@ -19,12 +19,8 @@ PLOTLY_SEPARATORS = ",."
 
 
 def _group(digits: str) -> str:
-    parts = []
-    while len(digits) > 3:
-        parts.insert(0, digits[-3:])
-        digits = digits[:-3]
-    parts.insert(0, digits)
-    return ".".join(parts)
+    """'1234567' -> '1.234.567' (digits only, no sign)."""
+    return f"{int(digits):,}".replace(",", ".")
 
 
 def aantal(value: int | float | None, suppressed: bool = False) -> str:
@@ -39,14 +35,13 @@ def euro_cent(cents: int | None, *, hele_euros: bool = False, suppressed: bool =
     """123456 cents -> '€ 1.234,56' (or '€ 1.235' with hele_euros)."""
     if cents is None or pd.isna(cents):
         return SUPPRESSED if suppressed else EMPTY
-    amount = Decimal(int(cents)) / 100
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
+    # Integer arithmetic on whole cents: exact, and this runs for every cell of big tables.
+    n = int(cents)
+    sign = "-" if n < 0 else ""
+    n = abs(n)
     if hele_euros:
-        whole = amount.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-        return f"{sign}€ {_group(str(whole))}"
-    whole, frac = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}".split(".")
-    return f"{sign}€ {_group(whole)},{frac}"
+        return f"{sign}€ {_group(str((n + 50) // 100))}"  # half a euro rounds up
+    return f"{sign}€ {_group(str(n // 100))},{n % 100:02d}"
 
 
 def euro_kort(cents: int | None, suppressed: bool = False) -> str:
