@@ -197,17 +197,22 @@ def write_snapshot(engine: Engine, target: Path, progress: Progress | None = Non
 # Tables derived from the snapshot when it is written, so opening a snapshot (a cold page)
 # does not aggregate millions of delivery rows again. Each is sorted on what pages filter on.
 DERIVED: dict[str, str] = {
-    # Cost per trajectory, own and subcontracted: the base of nearly every page.
+    # Every trajectory with its cost, own and subcontracted (NULL without any delivery): the
+    # base of nearly every page, read without joining trajectories to costs.
     "traject_kosten": """
-        SELECT i.traject_id,
-               SUM(i.kosten_cent)::BIGINT AS kosten_cent,
-               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent ELSE 0 END)
-                   ::BIGINT AS eigen_kosten_cent,
-               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0 ELSE i.kosten_cent END)
-                   ::BIGINT AS onder_kosten_cent
-        FROM inzet i JOIN traject t ON t.id = i.traject_id
-        GROUP BY i.traject_id
-        ORDER BY i.traject_id
+        WITH k AS (
+            SELECT i.traject_id,
+                   SUM(i.kosten_cent)::BIGINT AS kosten_cent,
+                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent
+                       ELSE 0 END)::BIGINT AS eigen_kosten_cent,
+                   SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0
+                       ELSE i.kosten_cent END)::BIGINT AS onder_kosten_cent
+            FROM inzet i JOIN traject t ON t.id = i.traject_id
+            GROUP BY i.traject_id
+        )
+        SELECT t.*, k.kosten_cent, k.eigen_kosten_cent, k.onder_kosten_cent
+        FROM traject t LEFT JOIN k ON k.traject_id = t.id
+        ORDER BY t.id
     """,
     # Subcontracted delivery only (about one row in eight), with its contract's terms and the
     # trajectory's filter columns: the subcontracting figures read this instead of joining

@@ -49,6 +49,13 @@ def test_derived_tables_hold_what_the_base_tables_hold(tmp_path: Path, demo_tabl
         for name in DERIVED
     }
     inzet, traject = demo_tables["inzet"], demo_tables["traject"]
+    costs = derived["traject_kosten"]
+    assert sorted(costs["id"]) == sorted(traject["id"])  # every trajectory, delivered or not
+    assert costs["kosten_cent"].sum() == inzet["kosten_cent"].sum()
+    assert (
+        costs["eigen_kosten_cent"].fillna(0) + costs["onder_kosten_cent"].fillna(0)
+        == costs["kosten_cent"].fillna(0)
+    ).all()
     sub = inzet[inzet["onderaanneming_id"].notna()]
     onder = derived["onder_inzet"]
     assert len(onder) == len(sub) > 0

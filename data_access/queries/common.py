@@ -43,11 +43,12 @@ TRAJECT_ONLY = """
     JOIN gemeente g ON g.cbs_code = t.gemeente_code
     JOIN spic s ON s.id = t.spic_id
 """
+# The same, with each trajectory's cost as columns of `t` (kosten_cent, eigen_kosten_cent,
+# onder_kosten_cent; NULL without delivery), from the derived `traject_kosten`.
 TRAJECT_JOINS = """
-    traject t
+    traject_kosten t
     JOIN gemeente g ON g.cbs_code = t.gemeente_code
     JOIN spic s ON s.id = t.spic_id
-    LEFT JOIN traject_kosten k ON k.traject_id = t.id
 """
 
 

@@ -137,7 +137,7 @@ def _b_aanbieders(
         f"""
         SELECT t.hoofdaannemer_id AS aanbieder_id, a.naam, COUNT(*) AS trajecten,
                SUM(t.tarief_cent)::BIGINT AS tarief_cent,
-               SUM(COALESCE(k.kosten_cent, 0))::BIGINT AS kosten_cent
+               SUM(COALESCE(t.kosten_cent, 0))::BIGINT AS kosten_cent
         {base}
         GROUP BY ALL
         """,
@@ -149,7 +149,7 @@ def _b_aanbieders(
     per_provider_profile = an.frame(
         f"""
         SELECT s.profiel_nr, s.profiel_naam, t.hoofdaannemer_id, COUNT(*) AS trajecten,
-               SUM(t.tarief_cent) - SUM(COALESCE(k.kosten_cent, 0)) AS resultaat
+               SUM(t.tarief_cent) - SUM(COALESCE(t.kosten_cent, 0)) AS resultaat
         {base}
         GROUP BY ALL
         """,

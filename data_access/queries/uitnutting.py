@@ -74,7 +74,7 @@ def heatmap(engine: Engine, filters: Filters) -> pd.DataFrame:
         WITH cel AS (
             SELECT t.spic_id, COUNT(*) AS trajecten,
                    SUM(t.tarief_cent)::BIGINT AS tarief_cent,
-                   SUM(COALESCE(k.kosten_cent, 0))::BIGINT AS kosten_cent
+                   SUM(COALESCE(t.kosten_cent, 0))::BIGINT AS kosten_cent
             FROM {TRAJECT_JOINS}
             WHERE {where}
             GROUP BY t.spic_id
@@ -100,7 +100,7 @@ def _verdeling(engine: Engine, filters: Filters, scope: Scope) -> Verdeling:
     per_bin = an.frame(
         f"""
         SELECT s.segment::VARCHAR AS segment,
-               LEAST(FLOOR(COALESCE(k.kosten_cent, 0) / t.tarief_cent / {BIN_WIDTH}),
+               LEAST(FLOOR(COALESCE(t.kosten_cent, 0) / t.tarief_cent / {BIN_WIDTH}),
                      {LAST_BIN})::INTEGER AS bin,
                COUNT(*) AS trajecten
         FROM {TRAJECT_JOINS}
@@ -114,10 +114,10 @@ def _verdeling(engine: Engine, filters: Filters, scope: Scope) -> Verdeling:
     stats = an.frame(
         f"""
         SELECT COUNT(*) AS n,
-               COUNT(*) FILTER (WHERE COALESCE(k.kosten_cent, 0) > t.tarief_cent) AS boven,
-               MEDIAN(COALESCE(k.kosten_cent, 0) / t.tarief_cent) AS mediaan,
-               COALESCE(SUM(COALESCE(k.kosten_cent, 0) - t.tarief_cent)
-                   FILTER (WHERE COALESCE(k.kosten_cent, 0) > t.tarief_cent), 0)::BIGINT AS over
+               COUNT(*) FILTER (WHERE COALESCE(t.kosten_cent, 0) > t.tarief_cent) AS boven,
+               MEDIAN(COALESCE(t.kosten_cent, 0) / t.tarief_cent) AS mediaan,
+               COALESCE(SUM(COALESCE(t.kosten_cent, 0) - t.tarief_cent)
+                   FILTER (WHERE COALESCE(t.kosten_cent, 0) > t.tarief_cent), 0)::BIGINT AS over
         FROM {TRAJECT_JOINS}
         WHERE {where} AND t.tarief_cent > 0
         """,
@@ -143,8 +143,8 @@ def _balans(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
                COUNT(*) AS trajecten,
                AVG(CASE WHEN s.segment = 'B' THEN 1.0 ELSE 0.0 END) AS aandeel_b,
                SUM(t.tarief_cent)::BIGINT AS tarief_cent,
-               SUM(COALESCE(k.eigen_kosten_cent, 0))::BIGINT AS eigen_kosten_cent,
-               SUM(COALESCE(k.onder_kosten_cent, 0))::BIGINT AS onder_kosten_cent
+               SUM(COALESCE(t.eigen_kosten_cent, 0))::BIGINT AS eigen_kosten_cent,
+               SUM(COALESCE(t.onder_kosten_cent, 0))::BIGINT AS onder_kosten_cent
         FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
         WHERE {where}
         GROUP BY ALL
@@ -183,7 +183,7 @@ def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
         SELECT DATE_TRUNC('month', t.einddatum)::DATE AS maand, s.segment::VARCHAR AS segment,
                COUNT(*) AS trajecten,
                SUM(t.tarief_cent)::BIGINT AS tarief_cent,
-               SUM(COALESCE(k.kosten_cent, 0))::BIGINT AS kosten_cent
+               SUM(COALESCE(t.kosten_cent, 0))::BIGINT AS kosten_cent
         FROM {TRAJECT_JOINS}
         WHERE {where}
         GROUP BY ALL ORDER BY maand, segment
@@ -320,12 +320,12 @@ def trajecten(
         f"""
         SELECT t.id AS traject_id, t.client_pseudo, g.naam AS gemeente, s.code AS spic_code,
                a.naam AS hoofdaannemer, t.startdatum, t.einddatum, t.reden_beeindiging,
-               t.tarief_cent, COALESCE(k.kosten_cent, 0)::BIGINT AS kosten_cent,
-               COALESCE(k.eigen_kosten_cent, 0)::BIGINT AS eigen_kosten_cent,
+               t.tarief_cent, COALESCE(t.kosten_cent, 0)::BIGINT AS kosten_cent,
+               COALESCE(t.eigen_kosten_cent, 0)::BIGINT AS eigen_kosten_cent,
                COUNT(*) OVER () AS totaal
         FROM {TRAJECT_JOINS} JOIN aanbieder a ON a.id = t.hoofdaannemer_id
         WHERE {" AND ".join(conditions)}
-        ORDER BY COALESCE(k.kosten_cent, 0) / NULLIF(t.tarief_cent, 0) DESC NULLS LAST, t.id
+        ORDER BY COALESCE(t.kosten_cent, 0) / NULLIF(t.tarief_cent, 0) DESC NULLS LAST, t.id
         LIMIT ?
         """,
         [*params, limit],
