@@ -38,7 +38,8 @@ def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -
     """
     pairs = edges.groupby(["hoofd", "onder"], as_index=False)["kosten_cent"].sum()
     pairs["kosten_cent"] = pairs["kosten_cent"].astype(float)
-    nodes = sorted(set(pairs["hoofd"]) | set(pairs["onder"]) | set(eigen_zorg.index))
+    everyone = [pairs["hoofd"], pairs["onder"], eigen_zorg.index.to_series()]
+    nodes = sorted(pd.concat(everyone).unique())  # unique first: cheap on Arrow strings
     by_main = pairs.groupby("hoofd")["kosten_cent"]
     by_sub = pairs.groupby("onder")["kosten_cent"]
     out_euro = by_main.sum().reindex(nodes, fill_value=0.0)

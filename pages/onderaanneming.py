@@ -1,5 +1,6 @@
 """Onderaanneming: the network of main contractors and subcontractors, and on what terms."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -81,7 +82,7 @@ else:
 
 # --- 2. ego view ------------------------------------------------------------------------------
 st.header("Eén aanbieder en zijn relaties")
-names = sorted(set(data.relaties["hoofd"]) | set(data.relaties["onder"]))
+names = sorted(pd.concat([data.relaties["hoofd"], data.relaties["onder"]]).unique())
 ego = st.selectbox("Aanbieder", names, index=None, placeholder="Kies een aanbieder", key="net_ego")
 relation_labels = {
     "hoofd": "Hoofdaannemer",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -51,14 +52,18 @@ class Netwerk:
     capaciteit: pd.DataFrame
 
 
-def _role(row: pd.Series) -> str:
-    if row["soort"] == AanbiederSoort.OVERIG.value:
-        return "Geen zorgaanbieder"
-    if row["gecontracteerd_c"]:
-        return "C-aanbieder"
-    if row["gecontracteerd_b"]:
-        return "B-aanbieder"
-    return "Niet gecontracteerd"
+def _roles(providers: pd.DataFrame) -> pd.Series:
+    """Each provider's role in the network, the first that applies: not a care provider,
+    contracted for C, contracted for B, not contracted."""
+    conditions = [
+        providers["soort"] == AanbiederSoort.OVERIG.value,
+        providers["gecontracteerd_c"].astype(bool),
+        providers["gecontracteerd_b"].astype(bool),
+    ]
+    choices = ["Geen zorgaanbieder", "C-aanbieder", "B-aanbieder"]
+    return pd.Series(
+        np.select(conditions, choices, "Niet gecontracteerd"), index=providers.index, dtype=object
+    )
 
 
 def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze) -> Netwerk:
@@ -145,7 +150,7 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
         names = dict(zip(providers["id"], providers["naam"], strict=True))
         label.update({i: names[i] for i in partners})
     providers = providers.assign(
-        aanbieder=[label[i] for i in providers["id"]], rol=providers.apply(_role, axis=1)
+        aanbieder=[label[i] for i in providers["id"]], rol=_roles(providers)
     )
 
     edges["hoofd"] = edges["hoofdaannemer_id"].map(label)
