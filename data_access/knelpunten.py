@@ -214,41 +214,21 @@ def _ensure_counter(conn: sa.Connection, soort: str, jaar: int) -> None:
 def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str = "KNP") -> str:
     """Give a report the next KNP-<jaar>-<nnnn>: unique and without gaps under concurrency.
 
-    Call it last before the commit. On PostgreSQL the counter row stays locked from this
-    statement to the commit, so it is one statement: draw the number and write it. On SQLite
-    the whole transaction already holds the write lock.
+    SQLite: call it last before the commit; the transaction already holds the write lock.
+    PostgreSQL draws the number inside the one submission statement (`_SUBMIT_POSTGRESQL`).
     """
     # Core statements on the session's connection: the ORM's bulk-update machinery cost more
     # than the statements themselves, and every millisecond here is held under the lock.
     conn = session.connection()
     _ensure_counter(conn, soort, jaar)
-    prefix = f"{soort}-{jaar}-"
-    values = {"soort": soort, "jaar": jaar, "prefix": prefix, "id": knelpunt_id}
-    if conn.dialect.name == "postgresql":
-        # Not an upsert: under contention ON CONFLICT DO UPDATE re-checks the locked row and
-        # the slowest of twenty submitters waited longer (p95 0.25 s against 0.19 s).
-        return conn.execute(
-            sa.text(
-                """
-                WITH n AS (
-                    UPDATE volgnummer SET waarde = waarde + 1
-                    WHERE soort = :soort AND jaar = :jaar RETURNING waarde
-                )
-                UPDATE knelpunt SET referentie = :prefix || LPAD(n.waarde::TEXT, 4, '0')
-                FROM n WHERE knelpunt.id = :id
-                RETURNING knelpunt.referentie
-                """
-            ),
-            values,
-        ).scalar_one()
     waarde = conn.execute(
         sa.text(
             "UPDATE volgnummer SET waarde = waarde + 1 WHERE soort = :soort AND jaar = :jaar "
             "RETURNING waarde"
         ),
-        values,
+        {"soort": soort, "jaar": jaar},
     ).scalar_one()
-    referentie = f"{prefix}{waarde:04d}"
+    referentie = f"{soort}-{jaar}-{waarde:04d}"
     conn.execute(
         sa.text("UPDATE knelpunt SET referentie = :ref WHERE id = :id"),
         {"ref": referentie, "id": knelpunt_id},
@@ -314,7 +294,9 @@ def _submit_postgresql(
 
     The counter row is locked from this statement to the commit, and twenty submitters
     queue on it; one round trip instead of five keeps that queue short. A failure anywhere
-    rolls the number back too, so numbers stay without gaps.
+    rolls the number back too, so numbers stay without gaps. The counter is a plain UPDATE,
+    not an upsert: under contention ON CONFLICT DO UPDATE re-checks the locked row and the
+    slowest of twenty submitters waited longer (p95 0.25 s against 0.19 s).
     """
     with session_scope(engine) as session:
         conn = session.connection()
