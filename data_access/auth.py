@@ -212,10 +212,7 @@ def set_active(engine: Engine, gebruikersnaam: str, actief: bool) -> None:
 
 def list_users(engine: Engine, scope: Scope) -> list[dict[str, object]]:
     """Accounts for the admin page; never any password material."""
-    from data_access.access import AccessDenied
-
-    if scope.rol != Rol.BEHEERDER:
-        raise AccessDenied("Alleen een beheerder mag gebruikers inzien.")
+    scope.require_role({Rol.BEHEERDER}, "Alleen een beheerder mag gebruikers inzien.")
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(

@@ -324,8 +324,7 @@ def _submit_postgresql(
 
 
 def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
-    if scope.rol not in MELDERS:
-        raise AccessDenied("Uw rol kan geen knelpunten melden.")
+    scope.require_role(MELDERS, "Uw rol kan geen knelpunten melden.")
     errors = validate(engine, scope, melding)
     if errors:
         raise ValidationFailed(errors)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from data_access.access import AccessDenied, Scope
+from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import Rol
@@ -424,8 +424,7 @@ def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
     from data_access.knelpunten import ValidationFailed, check_text
     from data_access.models import BetaalScenario
 
-    if scope.rol not in SCENARIO_ROLES:
-        raise AccessDenied("Alleen de kerngroep bewaart scenario's.")
+    scope.require_role(SCENARIO_ROLES, "Alleen de kerngroep bewaart scenario's.")
     naam = check_text(scenario.naam, "Naam", (3, 80))
     with session_scope(engine) as session:
         taken = session.execute(
