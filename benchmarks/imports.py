@@ -33,7 +33,7 @@ def _database(preset: str, backend: str) -> str:
     url, engine = benchmark_database(f"import-{preset}", backend, CACHE, fresh=True)
     tables = read_parquet(ensure_dataset(preset, CACHE) if preset != "demo" else DEMO_DIR)
     tables["inzet"] = tables["inzet"].iloc[0:0]
-    load_tables(engine, tables)
+    load_tables(engine, tables=tables)
     engine.dispose()
     return url
 
@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     timings = []
     for attempt in ("nieuw", "opnieuw"):
         started = time.perf_counter()
-        [verslag] = importeer(engine, Uitvoerder("benchmark"), [Bestand("inzet.csv", data)])
+        [verslag] = importeer(
+            engine, uitvoerder=Uitvoerder("benchmark"), bestanden=[Bestand("inzet.csv", data)]
+        )
         elapsed = time.perf_counter() - started
         timings.append((attempt, elapsed, verslag))
         print(f"{attempt}: {elapsed:.1f} s, {verslag}", file=sys.stderr)

@@ -37,7 +37,8 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PAGE_SETUP: dict[str, Callable[[Any], None]] = {
     "overzicht": lambda at: None,
     "uitnutting": lambda at: None,
-    "aanbieder": lambda at: at.session_state.__setitem__("dossier", "1"),
+    # The dossier shows the provider of the shared filters (an id, as in the URL).
+    "aanbieder": lambda at: at.session_state.__setitem__("_filterstand", {"aanbieder": "1"}),
     "segmenten": lambda at: None,
     "resultaat": lambda at: None,
     "onderaanneming": lambda at: None,
@@ -47,15 +48,8 @@ PAGE_SETUP: dict[str, Callable[[Any], None]] = {
 
 
 def _filter_segment_b(at: Any) -> Any:
-    """The filter change each page offers: segment B."""
-    from data_access.models import Segment
-
-    keys = {w.key for w in at.selectbox} | {w.key for w in at.get("segmented_control")}
-    if "segment" in keys:
-        return at.selectbox(key="segment").set_value("B").run()
-    if "kg_segment" in keys:
-        return at.selectbox(key="kg_segment").set_value(Segment.B).run()
-    return at.segmented_control(key="trends_segment").set_value("B").run()
+    """The filter change every page offers: segment B in the filter bar."""
+    return at.selectbox(key="segment").set_value("B").run()
 
 
 @dataclass
@@ -105,7 +99,7 @@ def _database(preset: str, backend: str) -> str:
     if is_empty(engine):
         directory = ensure_dataset(preset, CACHE) if preset != "demo" else DEMO_DIR
         started = time.perf_counter()
-        load_tables(engine, read_parquet(directory))
+        load_tables(engine, tables=read_parquet(directory))
         print(f"geladen in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     engine.dispose()
     return url
@@ -183,30 +177,30 @@ def _snapshot_seconds(url: str) -> float:
 
 
 def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tuple[float, float]:
-    """Median and p95 seconds of `knelpunten.submit` with `writers` threads at once.
+    """Median and p95 seconds of `register.reports.submit` with `writers` threads at once.
 
     The benchmark reports (and the warm-up round's) are removed again afterwards, in one
     transaction.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from data_access import knelpunten
     from data_access.access import scope_for
-    from data_access.auth import identity_by_id
     from data_access.db import make_engine
     from data_access.models import KnelpuntCategorie, KnelpuntSoort, Urgentie
+    from data_access.register.reports import Melding, submit
+    from data_access.users import identity_by_id
 
     engine = make_engine(url, **({} if url.startswith("sqlite") else {"pool_size": writers}))
     with engine.connect() as conn:
         uid = conn.execute(
             sa.text("SELECT id FROM gebruiker WHERE gebruikersnaam = 'demo.aanbieder'")
         ).scalar_one()
-    identity = identity_by_id(engine, int(uid))
+    identity = identity_by_id(engine, user_id=int(uid))
     assert identity is not None
-    scope = scope_for(engine, identity)
+    scope = scope_for(engine, identity=identity)
 
     def one(n: int) -> float:
-        melding = knelpunten.Melding(
+        melding = Melding(
             soort=KnelpuntSoort.KNELPUNT,
             titel=f"Benchmarkmelding {n}",
             omschrijving="Een melding om de snelheid van het register te meten, geen knelpunt.",
@@ -215,7 +209,7 @@ def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tu
             gemeenten=("GM0363",),
         )
         started = time.perf_counter()
-        knelpunten.submit(engine, scope, melding)
+        submit(engine, scope, melding=melding)
         return time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=writers) as pool:

@@ -1,8 +1,9 @@
 """Entry point: `streamlit run dashboard/app.py`.
 
-Page config, database readiness, login, and a navigation built from the user's role. Page
-scripts live in the top-level pages/ folder and are registered here by path; there is
-deliberately no dashboard/pages/ folder (DESIGN.md §3).
+Page config, settings and database readiness, login, and a navigation built from the page
+table (`data_access.access.PAGES`) for the user's role. Page scripts live in the top-level
+pages/ folder and are registered here by path; there is deliberately no dashboard/pages/
+folder (DESIGN.md §3).
 """
 
 from __future__ import annotations
@@ -17,19 +18,25 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboard.auth import current_identity, login_page, logout  # noqa: E402
-from dashboard.components import demo_banner  # noqa: E402
-from dashboard.db import get_engine, show_database_error  # noqa: E402
-from dashboard.filters import PAGE_KEY  # noqa: E402
-from dashboard.navigation import PAGES, page_path  # noqa: E402
-from data_access.access import scope_for  # noqa: E402
-from data_access.auth import demo_accounts_active  # noqa: E402
-from data_access.labels import ROL, label  # noqa: E402
+from data_access.settings import SettingsError, get_settings  # noqa: E402
 
 st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:", layout="wide")
 
+try:
+    get_settings()
+except SettingsError as exc:  # a bad value stops the app with the reason, not a traceback
+    st.error(str(exc), icon=":material/settings:")
+    st.stop()
 
-engine = get_engine()
+from dashboard.auth import current_identity, login_page, logout  # noqa: E402
+from dashboard.components import demo_banner  # noqa: E402
+from dashboard.db import get_engine, show_database_error  # noqa: E402
+from dashboard.filters import capture_link  # noqa: E402
+from dashboard.navigation import app_page  # noqa: E402
+from data_access.access import PAGES, scope_for  # noqa: E402
+from data_access.labels import ROL, label  # noqa: E402
+from data_access.users import demo_accounts_active  # noqa: E402
+
 # An outage can strike at any statement of a run (the identity lookup, the page's queries);
 # each gets the same Dutch message instead of a traceback, and the next run tries again.
 DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
@@ -37,7 +44,7 @@ DATABASE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 def _login_at(url_path: str) -> st.Page:
     def show_login() -> None:
-        login_page(engine)
+        login_page(get_engine())
 
     show_login.__name__ = f"login_{url_path}"  # Streamlit tells callable pages apart by name
     return st.Page(
@@ -50,6 +57,8 @@ def _login_at(url_path: str) -> st.Page:
 
 
 def main() -> None:
+    capture_link()  # the first run of a session reads the filters of the address, once
+    engine = get_engine()
     identity = current_identity(engine)
     if identity is None:
         # An anonymous session gets only the login form, at every page address: a shared link
@@ -59,21 +68,11 @@ def main() -> None:
         st.navigation(logins, position="hidden").run()
         st.stop()
 
-    scope = scope_for(engine, identity)
+    scope = scope_for(engine, identity=identity)
     sections: dict[str, list[st.Page]] = {}
-    for key, (title, icon, section) in PAGES.items():
-        if scope.may_open(key):
-            sections.setdefault(section, []).append(
-                st.Page(
-                    page_path(key),
-                    title=title,
-                    icon=icon,
-                    url_path=key,
-                    default=key == "overzicht",
-                )
-            )
+    for page in scope.pages():
+        sections.setdefault(page.group, []).append(app_page(page, default=page.key == "overzicht"))
     page = st.navigation(sections)
-    st.session_state[PAGE_KEY] = page.url_path
 
     with st.sidebar:
         st.markdown("**SPIC-monitor**")

@@ -1,4 +1,4 @@
-"""Login, logout, session expiry and the role guard every page calls first."""
+"""Login, logout, session expiry and the guard every page calls first."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ import time
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.filters import remember_link_filters
-from data_access.access import Scope, scope_for
-from data_access.auth import (
-    Identity,
+from dashboard.db import get_engine
+from data_access.access import Identity, Scope, scope_for
+from data_access.sample_knelpunten import DEMO_PASSWORD
+from data_access.settings import get_settings
+from data_access.users import (
     LoginError,
     authenticate,
-    demo_accounts_active,
+    demo_accounts,
     identity_by_email,
     identity_by_id,
 )
-from data_access.sample_knelpunten import DEMO_PASSWORD
-from data_access.settings import get_settings
 
 SESSION_USER = "gebruiker_id"
 SESSION_SEEN = "laatst_actief"
@@ -56,7 +55,7 @@ def current_identity(engine: Engine) -> Identity | None:
         and st.user.get("is_logged_in", False)
         and st.user.get("email")
     ):
-        identity = identity_by_email(engine, str(st.user.get("email")))
+        identity = identity_by_email(engine, email=str(st.user.get("email")))
         if identity is None:
             st.session_state[SESSION_NOTICE] = (
                 "Uw account is niet bekend in SPIC-monitor of is gedeactiveerd. "
@@ -72,7 +71,7 @@ def current_identity(engine: Engine) -> Identity | None:
     if now - float(st.session_state.get(SESSION_SEEN, now)) > timeout:
         logout("Uw sessie is verlopen omdat u een tijd niet actief was. Log opnieuw in.")
         return None
-    identity = identity_by_id(engine, int(user_id))
+    identity = identity_by_id(engine, user_id=int(user_id))
     if identity is None:
         logout("Uw account is gedeactiveerd.")
         return None
@@ -80,13 +79,14 @@ def current_identity(engine: Engine) -> Identity | None:
     return identity
 
 
-def require_page(engine: Engine, page: str) -> tuple[Identity, Scope]:
+def guard(page: str) -> tuple[Identity, Scope]:
     """First line of every page script: stop unless this user's role may open the page."""
+    engine = get_engine()
     identity = current_identity(engine)
     if identity is None:
         st.warning("U bent niet ingelogd.")
         st.stop()
-    scope = scope_for(engine, identity)
+    scope = scope_for(engine, identity=identity)
     if not scope.may_open(page):
         st.error("U heeft geen toegang tot deze pagina.")
         st.stop()
@@ -95,7 +95,6 @@ def require_page(engine: Engine, page: str) -> tuple[Identity, Scope]:
 
 def login_page(engine: Engine) -> None:
     st.title("Inloggen bij SPIC-monitor")
-    remember_link_filters()
     notice = st.session_state.pop(SESSION_NOTICE, None)
     if notice:
         st.info(notice)
@@ -112,13 +111,14 @@ def login_page(engine: Engine) -> None:
             st.error("Vul uw gebruikersnaam en wachtwoord in.")
             return
         try:
-            identity = authenticate(engine, username, password)
+            identity = authenticate(engine, username=username, password=password)
         except LoginError as exc:
             st.error(str(exc))
             return
         _start_session(identity)
         st.rerun()
-    if demo_accounts_active(engine) and not get_settings().is_production:
+    accounts = demo_accounts(engine)
+    if accounts:
         with st.expander("Demo-accounts"):
             st.write(
                 "Deze omgeving bevat fictieve demogegevens. Log in met een van deze accounts; "
@@ -126,21 +126,7 @@ def login_page(engine: Engine) -> None:
             )
             st.table(
                 {
-                    "Gebruikersnaam": [
-                        "demo.beheerder",
-                        "demo.kerngroep",
-                        "demo.contractmanager",
-                        "demo.adviseur",
-                        "demo.aanbieder",
-                        "demo.aanbieder2",
-                    ],
-                    "Rol": [
-                        "beheerder",
-                        "kerngroep",
-                        "contractmanager",
-                        "adviseur",
-                        "aanbieder (Horizon Jeugd & Gezin)",
-                        "aanbieder (Praktijk De Zonnebloem)",
-                    ],
+                    "Gebruikersnaam": [a.username for a in accounts],
+                    "Rol": [a.role for a in accounts],
                 }
             )

@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components import PALETTE, SEGMENT_COLOURS, SEGMENT_PATTERNS
-from dashboard.formatting import PLOTLY_SEPARATORS, SUPPRESSED, percentage
+from dashboard.formatting import PLOTLY_SEPARATORS, percentage, suppressed_label
+from data_access.labels import CATEGORIE, VORM, label
 
 # Diverging scale around 100%: blue under the tariff, vermilion over it (Okabe-Ito ends).
 UTILISATION_SCALE = [(0.0, "#0072B2"), (0.5, "#F7F7F7"), (1.0, "#D55E00")]
@@ -19,30 +20,32 @@ SUPPRESSED_GREY = "#BBBBBB"
 
 
 def _layout(fig: go.Figure, height: int, **kw: object) -> go.Figure:
-    fig.update_layout(
-        separators=PLOTLY_SEPARATORS,
-        height=height,
-        margin={"t": 30, "b": 10, "l": 10, "r": 10},
-        legend={"orientation": "h", "y": -0.15},
-        **kw,
-    )
+    layout: dict[str, object] = {
+        "separators": PLOTLY_SEPARATORS,
+        "height": height,
+        "margin": {"t": 30, "b": 10, "l": 10, "r": 10},
+        "legend": {"orientation": "h", "y": -0.15},
+    }
+    fig.update_layout(**(layout | kw))
     return fig
 
 
-def utilisation_grid(cells: pd.DataFrame, title: str) -> go.Figure:
-    """Profile x intensity as a grid of squares coloured by utilisation, value printed in each.
+def utilisation_grid(cells: pd.DataFrame, segment: str) -> go.Figure:
+    """One segment's profile x intensity grid of squares coloured by utilisation, value printed
+    in each.
 
     Drawn as a scatter rather than a heatmap because Streamlit returns click selections for
     scatter points only (DESIGN.md §3); `customdata[0]` is the SPIC id.
     """
-    cells = cells.copy()
+    title = f"Segment {segment}"
+    cells = cells[cells["segment"] == segment].copy()
     cells["profiel"] = cells["profiel_nr"].map("P{:02d}".format) + " " + cells["profiel_naam"]
     cells["aantal"] = [
-        SUPPRESSED if s else f"{int(n)}"
+        suppressed_label() if s else f"{int(n)}"
         for n, s in zip(cells["trajecten"], cells["onderdrukt"], strict=True)
     ]
     cells["label"] = [
-        percentage(u, 0) if pd.notna(u) else (SUPPRESSED if s else "–")
+        percentage(u, 0) if pd.notna(u) else (suppressed_label() if s else "–")
         for u, s in zip(cells["uitnutting"], cells["onderdrukt"], strict=True)
     ]
     shown = cells["uitnutting"].notna()
@@ -204,13 +207,14 @@ def capacity_lines(monthly: pd.DataFrame) -> go.Figure:
     return _layout(fig, 340)
 
 
-def tariff_gap(gap: pd.DataFrame) -> go.Figure:
-    """Per profile: B and C tariff (diamonds) and realised cost per trajectory (circles).
+def tariff_gap(gap: pd.DataFrame, intensiteit_nr: int) -> go.Figure:
+    """Per profile, for one intensity: B and C tariff (diamonds) and realised cost per
+    trajectory (circles).
 
     A log scale, because C tariffs are ten to twenty times B tariffs; `customdata[0]` is the
     SPIC id, so a click selects that SPIC's trajectories.
     """
-    gap = gap.copy()
+    gap = gap[gap["intensiteit_nr"] == intensiteit_nr].copy()
     gap["profiel"] = gap["profiel_nr"].map("P{:02d}".format) + " " + gap["profiel_naam"]
     fig = go.Figure()
     for segment in ("B", "C"):
@@ -393,9 +397,7 @@ FORM_DASH = {
 }
 
 
-def network_figure(
-    nodes: pd.DataFrame, edges: pd.DataFrame, weight: str, form_labels: dict[str, str]
-) -> go.Figure:
+def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, weight: str) -> go.Figure:
     """Providers as nodes (size by volume), relations as arrows main -> sub (width by weight)."""
     pos = {r.aanbieder: (r.x, r.y) for r in nodes.itertuples()}
     fig = go.Figure()
@@ -427,7 +429,7 @@ def network_figure(
                     "size": sizes,
                     "color": "#555555",
                 },
-                name=form_labels.get(form, form),
+                name=label(VORM, form),
                 legendgroup=form,
                 showlegend=first,
             )
@@ -462,3 +464,69 @@ def network_figure(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     return _layout(fig, 640)
+
+
+def starts_per_quarter(per_kwartaal: pd.DataFrame) -> go.Figure:
+    """Started trajectories per quarter, B and C side by side (colour and pattern)."""
+    fig = go.Figure()
+    rows = per_kwartaal.dropna(subset=["gestart"])
+    for segment, group in rows.groupby("segment", sort=True):
+        fig.add_bar(
+            x=group["kwartaal"],
+            y=group["gestart"],
+            name=str(segment),
+            marker={
+                "color": SEGMENT_COLOURS[segment],
+                "pattern": {"shape": SEGMENT_PATTERNS[segment]},
+            },
+            hovertemplate="%{x}: %{y} gestart<extra>Segment " + str(segment) + "</extra>",
+        )
+    fig.update_layout(barmode="group", legend_title_text="Segment")
+    fig.update_xaxes(title="Kwartaal", type="category", categoryorder="category ascending")
+    fig.update_yaxes(title="Gestarte trajecten")
+    return _layout(fig, 340)
+
+
+FORM_PATTERNS = ("", "/", "x", ".")
+
+
+def contract_forms(per_kwartaal: pd.DataFrame) -> go.Figure:
+    """Euros paid to subcontractors per quarter, stacked by contract form."""
+    fig = go.Figure()
+    for n, (vorm, group) in enumerate(per_kwartaal.groupby("vorm", sort=True)):
+        fig.add_bar(
+            x=group["kwartaal"],
+            y=group["kosten_cent"] / 100,
+            name=label(VORM, vorm),
+            marker={
+                "color": PALETTE[n % len(PALETTE)],
+                "pattern": {"shape": FORM_PATTERNS[n % len(FORM_PATTERNS)]},
+            },
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", categoryorder="category ascending")
+    fig.update_yaxes(title="Vergoeding aan onderaannemers (euro)", tickprefix="€ ")
+    return _layout(fig, 340, legend={"orientation": "h", "y": -0.2})
+
+
+REPORT_PATTERNS = ("", "/", "\\", "x", "-", "|", "+", ".", "")
+
+
+def reports_per_month(per_maand: pd.DataFrame) -> go.Figure:
+    """Reports per month, stacked by category (colour and pattern)."""
+    fig = go.Figure()
+    rows = per_maand.dropna(subset=["meldingen"])
+    for n, (cat, group) in enumerate(rows.groupby("categorie", sort=True)):
+        fig.add_bar(
+            x=group["maand"],
+            y=group["meldingen"],
+            name=label(CATEGORIE, cat),
+            marker={
+                "color": PALETTE[n % len(PALETTE)],
+                "pattern": {"shape": REPORT_PATTERNS[n % len(REPORT_PATTERNS)]},
+            },
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", categoryorder="category ascending")
+    fig.update_yaxes(title="Meldingen")
+    return _layout(fig, 360, legend={"orientation": "h", "y": -0.3})

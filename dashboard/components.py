@@ -8,7 +8,10 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard.navigation import page_path
+from dashboard.formatting import aantal, euro_kort
+from dashboard.navigation import page_for
+from data_access.queries.overzicht import Kerncijfers
+from data_access.settings import get_settings
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -18,9 +21,54 @@ SEGMENT_PATTERNS = {"B": "", "C": "/"}
 
 def link_to_page(key: str, label: str, query_params: dict[str, str] | None = None) -> None:
     """A link to another page of the app (by its page key), with filters in the URL."""
-    st.page_link(
-        st.Page(page_path(key)), label=label, query_params=query_params, icon=":material/link:"
+    st.page_link(page_for(key), label=label, query_params=query_params, icon=":material/link:")
+
+
+def kerncijfers_tiles(cijfers: Kerncijfers) -> None:
+    """The overview's key figures in a row of tiles; withheld figures read '<10'."""
+    row = st.container(horizontal=True)
+    row.metric(
+        "Actieve trajecten",
+        aantal(cijfers.actieve_trajecten, suppressed=True),
+        border=True,
+        help="Trajecten die op de einddatum van de periode lopen.",
     )
+    row.metric(
+        "Gestarte trajecten", aantal(cijfers.gestarte_trajecten, suppressed=True), border=True
+    )
+    row.metric(
+        "Totale SPIC-waarde",
+        euro_kort(cijfers.spic_waarde_cent, suppressed=True),
+        border=True,
+        help="Som van de tarieven van de trajecten die in de periode startten.",
+    )
+    row.metric(
+        "Betaalde tranches",
+        euro_kort(cijfers.betaald_cent, suppressed=True),
+        border=True,
+        help="Start- en afrondingstranches met een betaaldatum in de periode.",
+    )
+    row.metric(
+        "Nog te betalen",
+        euro_kort(cijfers.nog_te_betalen_cent, suppressed=True),
+        border=True,
+        help="Het deel van het tarief van lopende trajecten dat nog niet "
+        "is betaald (meestal de afrondingstranche).",
+    )
+    row.metric("Open knelpunten", aantal(cijfers.open_knelpunten, suppressed=True), border=True)
+
+
+def select_from_chart(chart_key: str, target_key: str) -> Callable[[], None]:
+    """The on_select of a chart: a clicked element (its customdata[0] is an id) selects the
+    same thing as the select box `target_key` beside the chart."""
+
+    def select() -> None:
+        points = st.session_state[chart_key].selection.points
+        custom = points[0].get("customdata") if points else None
+        if custom and int(custom[0]) >= 0:
+            st.session_state[target_key] = int(custom[0])
+
+    return select
 
 
 def demo_banner() -> None:
@@ -70,7 +118,8 @@ def export_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame
             out[column] = out[column].astype("Float64") / 100
     if "onderdrukt" in frame and frame["onderdrukt"].any():
         # A blank cell must not read as zero: say which rows were withheld and why.
-        out["onderdrukt"] = frame["onderdrukt"].map({True: "ja, minder dan 10", False: ""})
+        note = f"ja, minder dan {get_settings().suppression_threshold}"
+        out["onderdrukt"] = frame["onderdrukt"].map({True: note, False: ""})
         labels = {**labels, "onderdrukt": "Onderdrukt (privacy)"}
     return out.rename(
         columns={

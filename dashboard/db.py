@@ -1,4 +1,4 @@
-"""The engine for this process, readiness, and cached read queries."""
+"""The engine for this process, readiness, and the one way a page loads its view."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from data_access.db import DatabaseUnavailable, check_connection, data_version, make_engine
+from data_access.access import Scope
+from data_access.db import DatabaseUnavailable, check_connection, make_engine, versions
+from data_access.filters import Filters
 from data_access.loader import ensure_ready
 from data_access.settings import get_settings
 
@@ -45,17 +47,34 @@ def show_database_error(message: str) -> None:
         st.text(message)
 
 
-@st.cache_data(ttl=900, max_entries=512, show_spinner=False)
-def _cached_call(_fn: Callable[..., Any], fn_name: str, url: str, version: int, *args: Any) -> Any:
-    del fn_name, url, version  # part of the cache key only
-    return _fn(_engine_for(get_settings().database_url), *args)
+_settings = get_settings()
 
 
-def cached_query(fn: Callable[..., T], engine: Engine, *args: Any) -> T:
-    """Run a data_access read function through a bounded cache keyed on the data version.
+@st.cache_data(
+    ttl=_settings.page_cache_ttl_seconds,
+    max_entries=_settings.page_cache_entries,
+    show_spinner=False,
+)
+def _cached_view(
+    _view: Callable[..., Any],
+    view_name: str,
+    url: str,
+    version: tuple[int, int, str, int],
+    scope: Scope,
+    filters: Filters,
+    choice: Any,
+) -> Any:
+    del view_name, url, version  # part of the cache key only
+    engine = _engine_for(get_settings().database_url)
+    return _view(engine=engine, scope=scope, filters=filters, choice=choice)
 
-    The arguments after the engine (scope, filters, ...) are hashed; a new data load bumps
-    the version, so no page ever shows figures older than the data.
+
+def load_view(view: Callable[..., T], *, scope: Scope, filters: Filters, choice: Any) -> T:
+    """A dashboard page's view, through a bounded cache keyed on what it depends on.
+
+    The key holds the data version (an import bumps it) and the register's state (a new or
+    changed report), so no page ever shows figures older than the data or the register.
     """
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(fn, name, str(engine.url), data_version(engine), *args)
+    engine = get_engine()
+    name = f"{view.__module__}.{view.__qualname__}"
+    return _cached_view(view, name, str(engine.url), versions(engine), scope, filters, choice)

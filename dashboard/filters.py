@@ -1,203 +1,233 @@
-"""The filter bar shared by all dashboard pages, bound to the URL so a link reproduces a view."""
+"""The filter bar, and the one place the filter state lives.
+
+The state flows one way:
+
+1. the URL is read once per browser session, on its first run (also on the login page, so a
+   link shared before login still applies after it): `capture_link`;
+2. that state is one dictionary in the session (`_STATE`), the values as the URL spells them;
+3. each widget is seeded from it, and a change of a widget writes back into it (`on_change`);
+4. at the end of the filter bar the state is written to the URL once, for the fields the
+   page shows, so the address bar can be copied as a link.
+
+Filters therefore carry across pages without reruns, and nothing else writes filter values.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from dashboard.db import cached_query
+from dashboard.db import get_engine
 from dashboard.formatting import DATE_INPUT_FORMAT
 from data_access.access import Scope
-from data_access.filters import PERIODE_MAX, PERIODE_MIN, FilterOptions, Filters, filter_options
+from data_access.db import versions
+from data_access.filters import FilterOptions, Filters, filter_options
 from data_access.models import Segment
 
-KEYS = ("van", "tot", "regio", "gemeente", "segment", "aanbieder")
+FILTER_KEYS = ("van", "tot", "regio", "gemeente", "segment", "aanbieder")
 SEGMENT_LABELS = {"B": "B – enkelvoudig", "C": "C – meervoudig"}
 ALLE = "Alle"
-LINK_KEY = "_filters_uit_link"
-SAVED_KEY = "_filters_laatst"
-PENDING_KEY = "_filters_terugzetten"
-LAST_PAGE_KEY = "_filters_vorige_pagina"
-PAGE_KEY = "_pagina"  # set by dashboard/app.py before each page runs
+_STATE = "_filterstand"  # key -> value as the URL spells it (ISO date, code, provider id)
+_LABELS = {
+    "van": "Periode vanaf",
+    "tot": "Periode tot en met",
+    "regio": "Regio",
+    "gemeente": "Gemeente",
+    "segment": "Segment",
+    "aanbieder": "Aanbieder",
+}
 
 
-def _parse_date(raw: str) -> dt.date | None:
+def capture_link() -> None:
+    """The filters in the address the session was opened with; read on its first run only."""
+    if _STATE not in st.session_state:
+        st.session_state[_STATE] = {
+            key: str(st.query_params[key]) for key in FILTER_KEYS if st.query_params.get(key)
+        }
+
+
+def _state() -> dict[str, str]:
+    capture_link()
+    return st.session_state[_STATE]
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def _options(scope: Scope, _version: tuple[int, int, str, int]) -> FilterOptions:
+    return filter_options(get_engine(), scope)
+
+
+def _choices(key: str, options: FilterOptions) -> dict[str, str]:
+    """For a select filter: value as the URL spells it -> label."""
+    if key == "regio":
+        return dict(options.regios)
+    if key == "gemeente":
+        return {code: naam for code, (naam, _) in options.gemeenten.items()}
+    if key == "segment":
+        return dict(SEGMENT_LABELS)
+    return {str(i): naam for i, naam in options.aanbieders.items()}
+
+
+def _parse_date(raw: str, options: FilterOptions) -> dt.date | None:
     try:
         value = dt.date.fromisoformat(raw)
     except ValueError:
         return None
-    return value if PERIODE_MIN <= value <= PERIODE_MAX else None
+    periode = options.periode
+    return value if periode.begin <= value <= periode.peildatum else None
 
 
-def _labels(options: FilterOptions) -> dict[str, dict[str, str]]:
-    """Per select filter: the label a bound widget writes into the URL -> the option value."""
-    return {
-        "regio": {naam: code for code, naam in options.regios.items()},
-        "gemeente": {naam: code for code, (naam, _) in options.gemeenten.items()},
-        "segment": {label: code for code, label in SEGMENT_LABELS.items()},
-        "aanbieder": {naam: str(i) for i, naam in options.aanbieders.items()},
+@dataclass(frozen=True)
+class _Parsed:
+    values: dict[str, object]  # typed: dates, codes; ALLE for "no filter"
+    invalid: list[str]  # keys whose value this user cannot choose (dropped)
+
+
+def _parse(raw: dict[str, str], options: FilterOptions) -> _Parsed:
+    values: dict[str, object] = {
+        "van": options.periode.begin,
+        "tot": options.periode.peildatum,
+        "regio": ALLE,
+        "gemeente": ALLE,
+        "segment": ALLE,
+        "aanbieder": ALLE,
     }
+    invalid = []
+    for key, text in raw.items():
+        if key in ("van", "tot"):
+            parsed = _parse_date(text, options)
+        else:
+            parsed = text if text in _choices(key, options) else None
+        if parsed is None:
+            invalid.append(key)
+        else:
+            values[key] = parsed
+    region = values["regio"]
+    gemeente = values["gemeente"]
+    if region != ALLE and gemeente != ALLE and options.gemeenten[str(gemeente)][1] != region:
+        values["gemeente"] = ALLE  # a municipality outside the chosen region: not both
+    return _Parsed(values, invalid)
 
 
-def _valid(key: str, raw: str, labels: dict[str, dict[str, str]]) -> bool:
+def _store(key: str) -> Callable[[], None]:
+    """The on_change of a filter widget: its new value becomes the shared state."""
+
+    def store() -> None:
+        value = st.session_state.get(key)
+        state = _state()
+        if value in (None, ALLE):
+            state.pop(key, None)
+        elif isinstance(value, dt.date):
+            state[key] = value.isoformat()
+        else:
+            state[key] = str(value)
+        if key == "regio":
+            state.pop("gemeente", None)
+
+    return store
+
+
+def _widget(
+    key: str, value: object, options: FilterOptions, regio: object, *, empty: str = ALLE
+) -> None:
+    st.session_state[key] = value  # seeded from the shared state before it is drawn
     if key in ("van", "tot"):
-        return _parse_date(raw) is not None
-    return raw in labels[key]
+        st.date_input(
+            _LABELS[key],
+            min_value=options.periode.begin,
+            max_value=options.periode.peildatum,
+            format=DATE_INPUT_FORMAT,
+            key=key,
+            on_change=_store(key),
+        )
+        return
+    choices = _choices(key, options)
+    if key == "gemeente" and regio != ALLE:
+        choices = {c: n for c, n in choices.items() if options.gemeenten[c][1] == regio}
+    st.selectbox(
+        _LABELS[key],
+        [ALLE, *choices],
+        key=key,
+        on_change=_store(key),
+        format_func=lambda c: empty if c == ALLE else choices.get(c, c),
+    )
 
 
-def _invalid_params(labels: dict[str, dict[str, str]]) -> list[str]:
-    """URL parameters that name something this user cannot choose; the widgets drop them."""
-    return [
-        key
-        for key in KEYS
-        if st.query_params.get(key) not in (None, "")
-        and not _valid(key, st.query_params[key], labels)
-    ]
+def _write_url(shown: Sequence[str], state: dict[str, str]) -> None:
+    """The address holds exactly the filters this page shows (others stay in the session)."""
+    for key in FILTER_KEYS:
+        wanted = state.get(key) if key in shown else None
+        if st.query_params.get(key) != wanted:
+            if wanted is None:
+                del st.query_params[key]
+            else:
+                st.query_params[key] = wanted
 
 
-def remember_link_filters() -> None:
-    """Called on the login page: keep the filters of a shared link across the login."""
-    if LINK_KEY not in st.session_state:
-        st.session_state[LINK_KEY] = {k: st.query_params[k] for k in KEYS if k in st.query_params}
-
-
-def _restore_link_filters(labels: dict[str, dict[str, str]]) -> list[str]:
-    """Put the filters of a link opened before login into the widgets; return the invalid ones."""
-    remembered: dict[str, str] = st.session_state.pop(LINK_KEY, None) or {}
-    bad = []
-    for key, raw in remembered.items():
-        if not raw:
-            continue
-        if not _valid(key, raw, labels):
-            bad.append(key)
-        elif key in ("van", "tot"):
-            st.session_state[key] = _parse_date(raw)
-        else:
-            # Widget state, not the URL: the binding then writes it back to the URL itself.
-            st.session_state[key] = labels[key][raw]
-    return bad
-
-
-def _restore_after_page_switch() -> None:
-    pending: dict[str, object] = st.session_state.pop(PENDING_KEY, None) or {}
-    for key, value in pending.items():
-        st.session_state[key] = value
-
-
-def _keep_across_pages(values: dict[str, object]) -> None:
-    """Carry the filters over to the next page.
-
-    The URL binding keeps a filter across a page switch only once the user has touched it;
-    a value that came from a link is dropped on the first switch in Streamlit 1.67
-    (measured). So the last values are kept in the session too: when a page switch lost
-    one, it is put back and the page runs once more.
-    """
-    page = st.session_state.get(PAGE_KEY)
-    previous = st.session_state.get(LAST_PAGE_KEY)
-    st.session_state[LAST_PAGE_KEY] = page
-    saved: dict[str, object] = st.session_state.get(SAVED_KEY, {})
-    if previous is not None and page != previous:
-        lost = {k: v for k, v in saved.items() if values.get(k) != v}
-        if lost:
-            st.session_state[PENDING_KEY] = lost
-            st.rerun()
-    st.session_state[SAVED_KEY] = values
-
-
-def share_link(values: dict[str, object], labels: dict[str, dict[str, str]]) -> str:
-    """The address of this page with the current filters, in the form the widgets read back."""
-    defaults: dict[str, object] = {"van": PERIODE_MIN, "tot": PERIODE_MAX}
-    params: dict[str, str] = {}
-    for key, value in values.items():
-        if value in (None, ALLE) or value == defaults.get(key):
-            continue
-        if isinstance(value, dt.date):
-            params[key] = value.isoformat()
-        else:
-            params[key] = next(label for label, v in labels[key].items() if v == value)
+def share_link(shown: Sequence[str]) -> str:
+    """The address of this page with the current filters."""
+    state = _state()
+    params = {k: state[k] for k in shown if k in state}
     base = st.context.url.split("?")[0] if st.context.url else ""
     return base + ("?" + urlencode(params) if params else "")
 
 
-def filter_bar(engine: Engine, scope: Scope) -> Filters:
-    """Draw the filters in the sidebar and return them, validated, for the data layer."""
-    options: FilterOptions = cached_query(filter_options, engine, scope)
-    labels = _labels(options)
-    invalid = _restore_link_filters(labels) + _invalid_params(labels)
-    _restore_after_page_switch()
+def filter_bar(
+    scope: Scope,
+    *,
+    fields: Sequence[str] = FILTER_KEYS,
+    body: Sequence[str] = (),
+) -> Filters:
+    """Draw the filters and return them, validated, for the data layer.
+
+    `fields` go in the sidebar, `body` in the page itself (the dossier's provider choice).
+    """
+    options = _options(scope, versions(get_engine()))
+    state = _state()
+    parsed = _parse(state, options)
+    for key in parsed.invalid:
+        state.pop(key, None)
+    values = parsed.values
+    shown = [k for k in FILTER_KEYS if k in fields or k in body]
+    if "aanbieder" in shown and not options.aanbieders:
+        shown.remove("aanbieder")
     with st.sidebar:
         st.header("Filters")
-        if invalid:
+        if parsed.invalid:
             st.warning(
                 "De link bevatte een ongeldige of niet toegestane filterwaarde ("
-                + ", ".join(invalid)
+                + ", ".join(parsed.invalid)
                 + "). Daarvoor geldt nu de standaardwaarde."
             )
-        van = st.date_input(
-            "Periode vanaf",
-            value=PERIODE_MIN,
-            min_value=PERIODE_MIN,
-            max_value=PERIODE_MAX,
-            format=DATE_INPUT_FORMAT,
-            key="van",
-            bind="query-params",
-        )
-        tot = st.date_input(
-            "Periode tot en met",
-            value=PERIODE_MAX,
-            min_value=PERIODE_MIN,
-            max_value=PERIODE_MAX,
-            format=DATE_INPUT_FORMAT,
-            key="tot",
-            bind="query-params",
-        )
-        regio = st.selectbox(
-            "Regio",
-            [ALLE, *options.regios],
-            key="regio",
-            bind="query-params",
-            format_func=lambda c: options.regios.get(c, c),
-        )
-        gemeenten = [c for c, (_, r) in options.gemeenten.items() if regio in (ALLE, r)]
-        gemeente = st.selectbox(
-            "Gemeente",
-            [ALLE, *gemeenten],
-            key="gemeente",
-            bind="query-params",
-            format_func=lambda c: options.gemeenten[c][0] if c in options.gemeenten else c,
-        )
-        segment = st.selectbox(
-            "Segment",
-            [ALLE, *SEGMENT_LABELS],
-            key="segment",
-            bind="query-params",
-            format_func=lambda c: SEGMENT_LABELS.get(c, c),
-        )
-        aanbieder = None
-        if options.aanbieders:
-            aanbieder = st.selectbox(
-                "Aanbieder",
-                [ALLE, *[str(i) for i in options.aanbieders]],
-                key="aanbieder",
-                bind="query-params",
-                format_func=lambda c: options.aanbieders.get(int(c), c) if c != ALLE else c,
-            )
-    values = {k: st.session_state[k] for k in KEYS if k in st.session_state}
-    _keep_across_pages(values)
+        for key in shown:
+            if key in fields:
+                _widget(key, values[key], options, values["regio"])
+    for key in shown:
+        if key in body:  # a choice the page is about, so "all" reads as "choose one"
+            _widget(key, values[key], options, values["regio"], empty=f"Kies een {key}")
+    _write_url(shown, state)
     with st.sidebar.popover("Deel deze weergave", icon=":material/link:"):
         st.caption("Wie deze link opent, ziet deze pagina met dezelfde filters (na inloggen).")
-        st.code(share_link(values, labels), language=None, wrap_lines=True)
-    if not isinstance(van, dt.date) or not isinstance(tot, dt.date) or van > tot:
+        st.code(share_link(shown), language=None, wrap_lines=True)
+    van, tot = values["van"], values["tot"]
+    assert isinstance(van, dt.date) and isinstance(tot, dt.date)
+    if van > tot:
         st.sidebar.error("De periode is ongeldig: de begindatum ligt na de einddatum.")
-        van, tot = PERIODE_MIN, PERIODE_MAX
+        van, tot = options.periode.begin, options.periode.peildatum
     return Filters(
-        van=van,
-        tot=tot,
-        regio=None if regio == ALLE else regio,
-        gemeente=None if gemeente == ALLE else gemeente,
-        segment=None if segment == ALLE else Segment(segment),
-        aanbieder_id=None if aanbieder in (None, ALLE) else int(aanbieder),
+        van=van if "van" in shown else None,
+        tot=tot if "tot" in shown else None,
+        regio=None if values["regio"] == ALLE or "regio" not in shown else str(values["regio"]),
+        gemeente=None
+        if values["gemeente"] == ALLE or "gemeente" not in shown
+        else str(values["gemeente"]),
+        segment=None
+        if values["segment"] == ALLE or "segment" not in shown
+        else Segment(str(values["segment"])),
+        aanbieder_id=None
+        if values["aanbieder"] == ALLE or "aanbieder" not in shown
+        else int(str(values["aanbieder"])),
     )

@@ -11,11 +11,26 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-SUPPRESSED = "<10"
+from data_access.settings import get_settings
+
 EMPTY = "–"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # plotly `separators`: decimal mark, then thousands separator.
 PLOTLY_SEPARATORS = ",."
+
+
+def suppressed_label() -> str:
+    """How a withheld figure reads: '<10' at the default SPIC_SUPPRESSION_THRESHOLD."""
+    return f"<{get_settings().suppression_threshold}"
+
+
+def suppression_note(what: str = "trajecten") -> str:
+    """The one sentence that explains the withheld figures of a page."""
+    threshold = get_settings().suppression_threshold
+    return (
+        f"'{suppressed_label()}' betekent minder dan {threshold} {what} "
+        "(niet getoond vanwege privacy)."
+    )
 
 
 def _group(digits: str) -> str:
@@ -24,9 +39,9 @@ def _group(digits: str) -> str:
 
 
 def aantal(value: int | float | None, suppressed: bool = False) -> str:
-    """1234 -> '1.234'; None on a suppressed figure -> '<10'."""
+    """1234 -> '1.234'; None on a suppressed figure -> '<10' (the threshold)."""
     if value is None or pd.isna(value):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     n = int(value)
     return ("-" if n < 0 else "") + _group(str(abs(n)))
 
@@ -34,7 +49,7 @@ def aantal(value: int | float | None, suppressed: bool = False) -> str:
 def euro_cent(cents: int | None, *, hele_euros: bool = False, suppressed: bool = False) -> str:
     """123456 cents -> '€ 1.234,56' (or '€ 1.235' with hele_euros)."""
     if cents is None or pd.isna(cents):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     # Integer arithmetic on whole cents: exact, and this runs for every cell of big tables.
     n = int(cents)
     sign = "-" if n < 0 else ""
@@ -47,7 +62,7 @@ def euro_cent(cents: int | None, *, hele_euros: bool = False, suppressed: bool =
 def euro_kort(cents: int | None, suppressed: bool = False) -> str:
     """Large sums for headline tiles: '€ 35,7 mln', '€ 812.400'."""
     if cents is None or pd.isna(cents):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     euros = Decimal(int(cents)) / 100
     if abs(euros) >= 1_000_000:
         mln = (euros / 1_000_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -58,7 +73,7 @@ def euro_kort(cents: int | None, suppressed: bool = False) -> str:
 def percentage(fraction: float | None, decimals: int = 1, suppressed: bool = False) -> str:
     """0.123 -> '12,3%'."""
     if fraction is None or pd.isna(fraction):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     value = Decimal(str(fraction * 100)).quantize(
         Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
     )
@@ -76,7 +91,7 @@ def procent(fraction: float | None, suppressed: bool = False) -> str:
 def cijfer(value: float | None, suppressed: bool = False) -> str:
     """A score or hours with one decimal: 1234.56 -> '1.234,6'."""
     if value is None or pd.isna(value):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     whole, frac = f"{abs(float(value)):.1f}".split(".")
     return ("-" if value < 0 else "") + f"{_group(whole)},{frac}"
 
@@ -87,20 +102,20 @@ uren = cijfer
 def maand(value: dt.date | None, suppressed: bool = False) -> str:
     """A month as '11-2026'."""
     if value is None or pd.isna(value):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     return value.strftime("%m-%Y")
 
 
 def ja_nee(value: object, suppressed: bool = False) -> str:
     if value is None or pd.isna(value):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     return "ja" if value else "nee"
 
 
 def datum(value: dt.date | dt.datetime | None, suppressed: bool = False) -> str:
     """A date as '23-11-2026'; a timestamp is first converted to Amsterdam time."""
     if value is None or pd.isna(value):
-        return SUPPRESSED if suppressed else EMPTY
+        return suppressed_label() if suppressed else EMPTY
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(AMSTERDAM)

@@ -1,28 +1,26 @@
-"""The pages of the app: titles, icons, sections and where their scripts live."""
+"""Where the page scripts live, and the one way to make a Streamlit page from the page table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+import streamlit as st
 
-# key -> (title, icon, section); the key is also the page file name and the PAGE_ROLES key.
-PAGES: dict[str, tuple[str, str, str]] = {
-    "overzicht": ("Overzicht", ":material/dashboard:", "Dashboards"),
-    "uitnutting": ("SPIC-uitnutting", ":material/grid_on:", "Dashboards"),
-    "segmenten": ("Segment B en C", ":material/compare_arrows:", "Dashboards"),
-    "resultaat": ("Resultaat en betaling", ":material/payments:", "Dashboards"),
-    "onderaanneming": ("Onderaanneming", ":material/hub:", "Dashboards"),
-    "aanbieder": ("Aanbieder", ":material/business:", "Dashboards"),
-    "melden": ("Knelpunt melden", ":material/campaign:", "Knelpunten"),
-    "meldingen": ("Mijn meldingen", ":material/inbox:", "Knelpunten"),
-    "kerngroep": ("Kerngroep", ":material/list_alt:", "Knelpunten"),
-    "overleggen": ("Kerngroepoverleg", ":material/groups:", "Knelpunten"),
-    "trends": ("Trends knelpunten", ":material/trending_up:", "Knelpunten"),
-    "gebruikers": ("Gebruikers", ":material/manage_accounts:", "Beheer"),
-    "importeren": ("Gegevens importeren", ":material/upload_file:", "Beheer"),
-}
+from data_access.access import PAGES, Page
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 
 def page_path(key: str) -> Path:
     return PAGES_DIR / f"{key}.py"
+
+
+def app_page(page: Page, *, default: bool = False) -> st.Page:
+    return st.Page(
+        page_path(page.key), title=page.title, icon=page.icon, url_path=page.key, default=default
+    )
+
+
+def page_for(key: str) -> st.Page:
+    """A registered page by its key, for links between pages."""
+    return st.Page(page_path(key), title=PAGES[key].title, url_path=key)

@@ -12,23 +12,10 @@ import streamlit as st
 
 from dashboard.formatting import datum
 from data_access.access import AccessDenied
-from data_access.knelpunten import Conflict, Detail, ValidationFailed, WorkflowError
 from data_access.labels import CATEGORIE, GEBEURTENIS, KNELPUNT_SOORT, STATUS, URGENTIE, label
-
-QUEUE_LABELS = {
-    "referentie": "Referentie",
-    "titel": "Titel",
-    "status": "Status",
-    "categorie": "Categorie",
-    "segment": "Segment",
-    "urgentie": "Urgentie",
-    "aanbieder": "Aanbieder",
-    "toegewezen_aan": "Toegewezen aan",
-    "actiehouder": "Actiehouder",
-    "deadline": "Deadline",
-    "achterstallig": "Actie over tijd",
-    "gewijzigd": "Laatst gewijzigd",
-}
+from data_access.register.reads import Detail
+from data_access.register.workflow import Conflict, WorkflowError
+from data_access.validation import ValidationFailed
 
 
 def queue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
@@ -113,26 +100,36 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
         st.dataframe(agenda, hide_index=True, width="stretch")
 
 
-def choose_report(queue: pd.DataFrame, table: pd.DataFrame, key: str, label: str) -> int | None:
-    """The queue as a selectable table plus a select box: a click on a row or a choice."""
-    selection = st.dataframe(
+def choose_report(keuzes: dict[int, str], table: pd.DataFrame, *, key: str, label: str) -> None:
+    """The queue as a selectable table plus a select box (for the keyboard) with the same choice.
+
+    The page reads the choice from `st.session_state[key]` before it asks for its view: a
+    click on a row sets that key too, through the table's on_change.
+    """
+    ids = list(keuzes)
+
+    def from_table() -> None:
+        rows = st.session_state[f"{key}_tabel"].selection.rows
+        if rows:
+            st.session_state[key] = ids[int(rows[0])]
+
+    st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        on_select="rerun",
+        on_select=from_table,
         selection_mode="single-row",
+        key=f"{key}_tabel",
+    )
+    if st.session_state.get(key) not in keuzes:
+        st.session_state[key] = None
+    st.selectbox(
+        label,
+        ids,
+        format_func=keuzes.get,
+        placeholder="Kies een melding (of klik op een rij hierboven)",
         key=key,
     )
-    rows = selection.selection.rows
-    choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
-    chosen = st.selectbox(
-        label,
-        list(choices),
-        index=int(rows[0]) if rows else None,
-        format_func=choices.get,
-        placeholder="Kies een melding (of klik op een rij hierboven)",
-    )
-    return None if chosen is None else int(chosen)
 
 
 def show_notice(key: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dashboard.formatting import aantal, datum, euro_cent, procent, uren
+import pandas as pd
+
+from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent, uren
 from data_access.labels import CATEGORIE, VORM, label
 
 Formatters = dict[str, Callable[..., str]]
@@ -77,3 +79,27 @@ KNELPUNTEN_PER_CATEGORIE_FORMAT: Formatters = {
 }
 KNELPUNTEN_PER_MAAND_LABELS = {"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"}
 KNELPUNTEN_PER_MAAND_FORMAT: Formatters = {"categorie": coded(CATEGORIE), "meldingen": aantal}
+
+
+OUTCOME_LABELS = {
+    "indicator": "Indicator",
+    "aanbieder": "Aanbieder",
+    "regio": "Regio",
+    "n_aanbieder": "Aantal (aanbieder)",
+}
+
+
+def outcomes_for_display(uitkomsten: pd.DataFrame) -> pd.DataFrame:
+    """A dossier's outcome indicators as text: percentages and scores each in their format."""
+
+    def shown(value: object, soort: str) -> str:
+        return procent(value, suppressed=True) if soort == "pct" else cijfer(value, suppressed=True)
+
+    return uitkomsten.assign(
+        **{
+            column: [
+                shown(v, k) for v, k in zip(uitkomsten[column], uitkomsten["soort"], strict=True)
+            ]
+            for column in ("aanbieder", "regio")
+        }
+    )

@@ -1,4 +1,9 @@
-"""Command line: `python -m data_access --help`."""
+"""Command line: `python -m data_access --help`.
+
+Every message is Dutch, argparse's own texts included, and no traceback ever reaches the
+user: a known failure prints its Dutch reason, anything else one line naming the kind of
+error (never its details, which could hold data), with exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,52 @@ import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+from data_access.settings import SettingsError, get_settings
 
-from data_access.auth import UserAdminError, create_user, set_active
-from data_access.backup import BackupError, backup, restore
-from data_access.db import DatabaseUnavailable, check_connection, make_engine, migrate
-from data_access.generator import PRESETS, generate, write_parquet
-from data_access.imports import Bestand, ImportGeweigerd, Uitvoerder, importeer
-from data_access.imports.spec import PER_KEY, SOORTEN
-from data_access.imports.templates import csv_bytes, export, template
-from data_access.loader import (
-    DatabaseNotEmpty,
-    ensure_dataset,
-    load_tables,
-    read_parquet,
-    table_counts,
-)
-from data_access.models import Rol
-from data_access.settings import get_settings
+# argparse's own texts, in Dutch. argparse looks `_` up at call time, so replacing it here
+# translates usage lines, section titles, -h and the error messages alike.
+_ARGPARSE_NL = {
+    "usage: ": "gebruik: ",
+    "positional arguments": "argumenten",
+    "options": "opties",
+    "optional arguments": "opties",
+    "show this help message and exit": "toon deze hulp en stop",
+    "the following arguments are required: %s": "deze argumenten ontbreken: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "ongeldige keuze: %(value)r (kies uit %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "ongeldige waarde (%(type)s): %(value)r",
+    "unrecognized arguments: %s": "onbekende argumenten: %s",
+    "expected one argument": "verwacht één waarde",
+    "expected at least one argument": "verwacht minstens één waarde",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fout: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "optie %(option)s is niet eenduidig: %(matches)s"
+    ),
+    "not allowed with argument %s": "niet toegestaan samen met %s",
+    "ignored explicit argument %r": "waarde %r genegeerd",
+    "subcommands": "opdrachten",
+}
+
+
+def _translate(text: str) -> str:
+    return _ARGPARSE_NL.get(text, text)
+
+
+argparse._ = _translate  # type: ignore[attr-defined]
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The rest imports lazily inside the commands: `--help` and a settings error need no database.
 
 
 def _progress() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    from tqdm import tqdm
+
     bars: dict[str, tqdm] = {}
 
     def update(table: str, done: int, total: int) -> None:
@@ -45,15 +74,43 @@ def _progress() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
     return update, close
 
 
-def cmd_init(args: argparse.Namespace) -> int:
+def _engine() -> Engine:
+    """The database of DATABASE_URL, reachable and with the newest schema."""
+    from data_access.db import check_connection, make_engine, migrate
+
     engine = make_engine()
     check_connection(engine)
     migrate(engine)
+    return engine
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _engine()
     print("Schema is bijgewerkt tot de nieuwste migratie.")
     return 0
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from data_access.settings import Settings, environment_name
+
+    settings = get_settings()
+    for field in Settings.model_fields:
+        value = getattr(settings, field)
+        if field == "database_url_value":
+            value = make_url(settings.database_url).render_as_string(hide_password=True)
+        elif field == "pseudonym_secret":
+            value = "(ingesteld, niet getoond)" if value else "(leeg)"
+        elif value is None:
+            value = "(leeg)"
+        print(f"{environment_name(field):<30} {value}")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
+    from data_access.generator import generate, write_parquet
+
     out = args.out or get_settings().data_dir / "datasets" / args.preset
     print(f"Genereren van preset '{args.preset}' (seed {args.seed})…")
     write_parquet(generate(args.preset, args.seed), out, args.preset, args.seed)
@@ -62,13 +119,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    engine = make_engine()
-    check_connection(engine)
-    migrate(engine)
+    from data_access.loader import ensure_dataset, load_tables, read_parquet
+
+    if args.replace and not args.ja:
+        print(
+            "Vervangen wist alle gegevens, ook gebruikers, meldingen en overleggen, en laadt "
+            "de voorbeelddata opnieuw. Bevestig met --ja.",
+            file=sys.stderr,
+        )
+        return 2
+    engine = _engine()
     directory = ensure_dataset(args.preset, get_settings().data_dir / "datasets", args.seed)
     update, close = _progress()
     try:
-        load_tables(engine, read_parquet(directory), replace=args.replace, progress=update)
+        load_tables(engine, tables=read_parquet(directory), replace=args.replace, progress=update)
     finally:
         close()
     print(f"Preset '{args.preset}' geladen.")
@@ -76,17 +140,34 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_counts(args: argparse.Namespace) -> int:
-    counts = table_counts(make_engine())
+    from data_access.loader import table_counts
+
+    counts = table_counts(_engine())
     width = max(map(len, counts))
     for name, n in sorted(counts.items()):
         print(f"{name:<{width}}  {n:>12,}".replace(",", "."))
     return 0
 
 
+def cmd_providers(args: argparse.Namespace) -> int:
+    from data_access.access import Scope
+    from data_access.users import providers
+
+    found = providers(_engine(), Scope.operator())
+    needle = (args.zoek or "").lower()
+    for provider_id, naam in found.items():
+        if needle in naam.lower():
+            print(f"{provider_id:>6}  {naam}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    engine = make_engine()
-    check_connection(engine)
-    migrate(engine)
+    from tqdm import tqdm
+
+    from data_access.imports import Bestand, ImportGeweigerd, Uitvoerder, importeer
+    from data_access.imports.templates import csv_bytes
+
+    engine = _engine()
     files = [Bestand(path.name, path.read_bytes()) for path in args.files]
     bar = tqdm(total=100, desc="importeren", unit="%", leave=False)
 
@@ -98,8 +179,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         verslagen = importeer(
             engine,
-            Uitvoerder(f"CLI ({getpass.getuser()})"),
-            files,
+            uitvoerder=Uitvoerder(f"CLI ({getpass.getuser()})"),
+            bestanden=files,
             soort=args.soort,
             progress=progress,
         )
@@ -118,11 +199,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from data_access.imports.spec import PER_KEY
+    from data_access.imports.templates import export, template
+
     soort = PER_KEY[args.soort]
     data = (
         template(soort, args.format)
         if args.command == "template"
-        else export(make_engine(), soort, args.format)
+        else export(_engine(), soort=soort, fmt=args.format)
     )
     out = args.out or Path(f"{soort.key}.{args.format}")
     out.write_bytes(data)
@@ -131,76 +215,110 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    backup(make_engine(), args.pad)
+    from data_access.backup import backup
+
+    backup(_engine(), target=args.pad)
     print(f"Back-up geschreven naar {args.pad}.")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from data_access.backup import restore
+
     if not args.ja:
         print(
             "Herstellen vervangt alle huidige gegevens door die uit de back-up. Bevestig met --ja.",
             file=sys.stderr,
         )
         return 2
-    restore(make_engine(), args.pad)
+    restore(_engine(), source=args.pad)
     print(f"Database hersteld uit {args.pad}.")
     return 0
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
+    from data_access.access import Scope
+    from data_access.models import Rol
+    from data_access.users import check_new_user, create_user
+
+    engine = _engine()
+    account = {
+        "username": args.username,
+        "display_name": args.name,
+        "role": Rol(args.role),
+        "email": args.email,
+        "provider_id": args.provider_id,
+    }
+    # Everything but the password is checked first: a wrong role or provider costs no typing.
+    check_new_user(engine, Scope.operator(), **account)
     password = None
     if not args.sso:
         password = getpass.getpass("Wachtwoord (minstens 12 tekens): ")
         if password != getpass.getpass("Herhaal wachtwoord: "):
             print("De wachtwoorden zijn niet gelijk.", file=sys.stderr)
             return 2
-    create_user(
-        make_engine(),
-        gebruikersnaam=args.username,
-        weergavenaam=args.name,
-        rol=Rol(args.role),
-        wachtwoord=password,
-        email=args.email,
-        aanbieder_id=args.provider_id,
-    )
+    create_user(engine, Scope.operator(), password=password, **account)
     print(f"Gebruiker '{args.username}' aangemaakt.")
     return 0
 
 
 def cmd_user_active(args: argparse.Namespace) -> int:
-    set_active(make_engine(), args.username, args.action == "activate")
-    state = "geactiveerd" if args.action == "activate" else "gedeactiveerd"
-    print(f"Gebruiker '{args.username}' is {state}.")
+    from data_access.access import Scope
+    from data_access.users import set_active
+
+    active = args.action == "activeren"
+    set_active(_engine(), Scope.operator(), username=args.username, active=active)
+    print(f"Gebruiker '{args.username}' is {'geactiveerd' if active else 'gedeactiveerd'}.")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from data_access.generator import PRESETS
+    from data_access.imports.spec import SOORTEN
+    from data_access.models import Rol
+
     parser = argparse.ArgumentParser(
         prog="python -m data_access",
         description="SPIC-monitor beheer: schema, voorbeelddata, import en gebruikers. "
         "De database komt uit DATABASE_URL (standaard een SQLite-bestand in data/).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command", required=True, title="opdrachten", metavar="OPDRACHT"
+    )
     sub.add_parser("init", help="schema aanmaken of bijwerken (alembic upgrade head)").set_defaults(
         func=cmd_init
     )
+    sub.add_parser(
+        "instellingen", help="de instellingen controleren en tonen (geheimen verborgen)"
+    ).set_defaults(func=cmd_settings)
     gen = sub.add_parser("generate", help="voorbeelddata genereren als Parquet")
-    gen.add_argument("--preset", choices=sorted(PRESETS), default="demo")
-    gen.add_argument("--seed", type=int, default=2018)
-    gen.add_argument("--out", type=Path, default=None)
+    gen.add_argument("--preset", choices=sorted(PRESETS), default="demo", help="omvang")
+    gen.add_argument(
+        "--seed", type=int, default=2018, metavar="GETAL", help="startwaarde van het toeval"
+    )
+    gen.add_argument(
+        "--out", type=Path, default=None, metavar="MAP", help="map voor de Parquet-bestanden"
+    )
     gen.set_defaults(func=cmd_generate)
     load = sub.add_parser("load", help="een preset laden (genereert en cachet hem zo nodig)")
-    load.add_argument("--preset", choices=sorted(PRESETS), default="demo")
-    load.add_argument("--seed", type=int, default=2018)
-    load.add_argument("--replace", action="store_true", help="bestaande gegevens vervangen")
+    load.add_argument("--preset", choices=sorted(PRESETS), default="demo", help="omvang")
+    load.add_argument(
+        "--seed", type=int, default=2018, metavar="GETAL", help="startwaarde van het toeval"
+    )
+    load.add_argument(
+        "--replace", action="store_true", help="alle bestaande gegevens vervangen (met --ja)"
+    )
+    load.add_argument("--ja", action="store_true", help="bevestigen: alles vervangen")
     load.set_defaults(func=cmd_load)
     sub.add_parser("counts", help="aantal rijen per tabel").set_defaults(func=cmd_counts)
+    prov = sub.add_parser("aanbieders", help="aanbieders met hun nummer (voor --provider-id)")
+    prov.add_argument("zoek", nargs="?", default=None, help="deel van de naam (optioneel)")
+    prov.set_defaults(func=cmd_providers)
     bkp = sub.add_parser("backup", help="consistente back-up van de SQLite-database (online)")
     bkp.add_argument("pad", type=Path, help="nieuw bestand voor de back-up")
     bkp.set_defaults(func=cmd_backup)
     rst = sub.add_parser("restore", help="SQLite-database herstellen uit een back-up")
-    rst.add_argument("pad", type=Path)
+    rst.add_argument("pad", type=Path, help="het back-upbestand")
     rst.add_argument("--ja", action="store_true", help="bevestigen: huidige gegevens vervangen")
     rst.set_defaults(func=cmd_restore)
     kinds = [s.key for s in SOORTEN]
@@ -208,41 +326,101 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         help="CSV-, Excel- of iJw-bestanden (JW301/JW307, .xml) importeren: alles of niets",
     )
-    imp.add_argument("files", nargs="+", type=Path, help="bestanden (.csv, .xlsx, .xml)")
+    imp.add_argument(
+        "files", nargs="+", type=Path, metavar="bestand", help="bestanden (.csv, .xlsx, .xml)"
+    )
     imp.add_argument("--soort", choices=kinds, default=None, help="soort (anders herkend)")
-    imp.add_argument("--fouten", type=Path, default=None, help="fouttabel als CSV opslaan")
+    imp.add_argument(
+        "--fouten", type=Path, default=None, metavar="BESTAND", help="fouttabel als CSV opslaan"
+    )
     imp.set_defaults(func=cmd_import)
     for name, what in (("template", "een leeg sjabloon"), ("export", "de huidige gegevens")):
         p = sub.add_parser(name, help=f"{what} in sjabloonvorm schrijven")
-        p.add_argument("soort", choices=kinds)
-        p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-        p.add_argument("--out", type=Path, default=None)
+        p.add_argument("soort", choices=kinds, help="soort gegevens")
+        p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="bestandsvorm")
+        p.add_argument(
+            "--out", type=Path, default=None, metavar="BESTAND", help="bestand om naar te schrijven"
+        )
         p.set_defaults(func=cmd_template)
     user = sub.add_parser("user", help="gebruikers beheren")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_sub = user.add_subparsers(
+        dest="user_command", required=True, title="opdrachten", metavar="OPDRACHT"
+    )
     create = user_sub.add_parser("create", help="gebruiker aanmaken (vraagt om een wachtwoord)")
-    create.add_argument("username")
-    create.add_argument("--name", required=True, help="weergavenaam")
-    create.add_argument("--role", required=True, choices=[r.value for r in Rol])
-    create.add_argument("--provider-id", type=int, default=None, help="bij rol aanbieder")
-    create.add_argument("--email", default=None, help="voor inloggen via de organisatie (OIDC)")
+    create.add_argument("username", metavar="gebruikersnaam", help="de nieuwe gebruikersnaam")
+    create.add_argument("--name", required=True, metavar="NAAM", help="weergavenaam")
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=[r.value for r in Rol],
+        metavar="ROL",
+        help="rol: " + ", ".join(r.value for r in Rol),
+    )
+    create.add_argument(
+        "--provider-id",
+        type=int,
+        default=None,
+        metavar="NUMMER",
+        help="bij rol aanbieder: zie 'aanbieders'",
+    )
+    create.add_argument(
+        "--email",
+        default=None,
+        metavar="E-MAILADRES",
+        help="voor inloggen via de organisatie (OIDC)",
+    )
     create.add_argument("--sso", action="store_true", help="geen wachtwoord: alleen OIDC-login")
     create.set_defaults(func=cmd_user_create)
-    for action in ("activate", "deactivate"):
-        p = user_sub.add_parser(
-            action, help=f"gebruiker {'activeren' if action == 'activate' else 'deactiveren'}"
-        )
-        p.add_argument("username")
+    for english, action in (("activate", "activeren"), ("deactivate", "deactiveren")):
+        p = user_sub.add_parser(english, help=f"gebruiker {action}")
+        p.add_argument("username", metavar="gebruikersnaam", help="gebruikersnaam")
         p.set_defaults(func=cmd_user_active, action=action)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        get_settings()
+    except SettingsError as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
+    from data_access.access import AccessDenied
+    from data_access.backup import BackupError
+    from data_access.db import DatabaseUnavailable
+    from data_access.loader import DatabaseNotEmpty
+    from data_access.users import UserAdminError
+    from data_access.validation import ValidationFailed
+
     try:
         return int(args.func(args))
-    except (DatabaseUnavailable, DatabaseNotEmpty, UserAdminError, BackupError) as exc:
+    except (
+        DatabaseUnavailable,
+        DatabaseNotEmpty,
+        UserAdminError,
+        BackupError,
+        AccessDenied,
+        ValidationFailed,
+    ) as exc:
         print(f"Fout: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"Fout: bestand of map niet gevonden: {exc.filename}", file=sys.stderr)
+        return 1
+    except PermissionError as exc:
+        print(f"Fout: geen toegang tot {exc.filename}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the output went to a pager or `head` that stopped reading
+        return 0
+    except KeyboardInterrupt:
+        print("Afgebroken.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback, never details that could hold data
+        print(
+            f"Fout: de opdracht is mislukt ({type(exc).__name__}). Er is niets half opgeslagen; "
+            "meld dit met de opdracht die u gaf aan de beheerder van SPIC-monitor.",
+            file=sys.stderr,
+        )
         return 1
 
 

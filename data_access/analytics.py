@@ -43,14 +43,6 @@ SNAPSHOT_TABLES = (
     "uitkomst",
 )
 _BATCH_ROWS = 250_000
-# DuckDB's own limits, so the dashboard process stays bounded on national data.
-_DUCKDB_MEMORY_LIMIT = "1GB"
-_DUCKDB_THREADS = 2
-# Query results kept per open snapshot: at most this many, each at most this many rows.
-_RESULTS_KEPT = 128
-_RESULT_MAX_ROWS = 50_000
-# Snapshots kept open per process: the current one per database, a few databases at most.
-_MAX_OPEN = 4
 
 Progress = Callable[[str, int], None]
 
@@ -167,7 +159,7 @@ def snapshot_root() -> Path:
     return get_settings().data_dir / "analytics"
 
 
-def write_snapshot(engine: Engine, target: Path, progress: Progress | None = None) -> None:
+def write_snapshot(engine: Engine, *, target: Path, progress: Progress | None = None) -> None:
     """Export the snapshot tables to Parquet in one read transaction, then move it into place."""
     staging = target.parent / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
@@ -297,7 +289,11 @@ def _write_derived(
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"memory_limit": _DUCKDB_MEMORY_LIMIT, "threads": _DUCKDB_THREADS})
+    # DuckDB's own limits (settings), so the dashboard process stays bounded on national data.
+    settings = get_settings()
+    return duckdb.connect(
+        config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
+    )
 
 
 def _views(con: duckdb.DuckDBPyConnection, directory: Path, names: Sequence[str]) -> None:
@@ -338,10 +334,11 @@ class Analytics:
             result = cursor.execute(sql, params or []).df()
         finally:
             cursor.close()
-        if len(result) <= _RESULT_MAX_ROWS:
+        settings = get_settings()
+        if len(result) <= settings.result_cache_max_rows and settings.result_cache_size:
             with self._lock:
                 self._results[key] = result.copy()
-                while len(self._results) > _RESULTS_KEPT:
+                while len(self._results) > settings.result_cache_size:
                     self._results.popitem(last=False)
         return result
 
@@ -350,7 +347,7 @@ _open: dict[str, tuple[str, Analytics]] = {}
 _lock = threading.Lock()
 
 
-def analytics(engine: Engine, progress: Progress | None = None) -> Analytics:
+def analytics(engine: Engine, *, progress: Progress | None = None) -> Analytics:
     """The analytical view of this database's current data, built on first use per version."""
     key = _database_key(engine)
     stamp = _stamp(engine)
@@ -365,13 +362,13 @@ def analytics(engine: Engine, progress: Progress | None = None) -> Analytics:
         directory = root / hashlib.sha256(stamp.encode()).hexdigest()[:16]
         if not directory.exists():
             root.mkdir(parents=True, exist_ok=True)
-            write_snapshot(engine, directory, progress)
+            write_snapshot(engine, target=directory, progress=progress)
         fresh = Analytics(directory)
         # The replaced snapshot is not closed or deleted yet: a session may still be reading
         # it. It goes at the next refresh; older ones go now.
         keep = {directory, current[1].directory if current else directory}
         _open[key] = (stamp, fresh)
-        while len(_open) > _MAX_OPEN:
+        while len(_open) > get_settings().open_snapshots:
             _open.pop(next(iter(_open)))
         for old in root.iterdir():
             if old not in keep and not old.name.startswith(".tmp-"):

@@ -47,7 +47,7 @@ def _check(path: Path) -> None:
         raise BackupError(f"{path} is geen back-up van SPIC-monitor.")
 
 
-def backup(engine: Engine, target: Path) -> None:
+def backup(engine: Engine, *, target: Path) -> None:
     """Write a consistent copy of the live database to `target` (a new file)."""
     source = _sqlite_path(engine)
     if target.exists():
@@ -57,13 +57,23 @@ def backup(engine: Engine, target: Path) -> None:
     try:
         with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
             live.backup(copy)
+            # The copy carries the live database's WAL mode in its header, and opening it
+            # would leave empty -wal and -shm files beside the backup: one file is a backup.
+            copy.execute("PRAGMA journal_mode=DELETE")
         partial.rename(target)  # only a complete backup gets the name asked for
     finally:
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, *_sidecars(partial)):
+            leftover.unlink(missing_ok=True)
     _check(target)
+    for leftover in _sidecars(target):
+        leftover.unlink(missing_ok=True)
 
 
-def restore(engine: Engine, source: Path) -> None:
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def restore(engine: Engine, *, source: Path) -> None:
     """Replace the live database's contents with a backup, in one step.
 
     Writers of this process wait on the writer lock; other processes' connections see the

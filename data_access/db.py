@@ -32,8 +32,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """The one way to build an engine: SQLite gets WAL, busy_timeout and foreign keys."""
+    """The one way to build an engine: SQLite gets WAL, busy_timeout and foreign keys.
+
+    Bound values never appear in error messages (`hide_parameters`): a failed statement
+    must not print a password hash or a report's text on a screen or in a log.
+    """
     url = url or get_settings().database_url
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -158,6 +163,24 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def versions(engine: Engine) -> tuple[int, int, str, int]:
+    """What the dashboards read outside the analytical snapshot, as one stamp: the fact data's
+    version, the register's state (reports, last change) and the saved scenarios.
+
+    A cached page keyed on this never outlives an import, a change to a report or a new
+    scenario. One query.
+    """
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT (SELECT versie FROM gegevensversie WHERE id = 1),"
+                " (SELECT COUNT(*) FROM knelpunt), (SELECT MAX(gewijzigd) FROM knelpunt),"
+                " (SELECT COUNT(*) FROM betaalscenario)"
+            )
+        ).one()
+    return int(row[0] or 0), int(row[1] or 0), str(row[2]), int(row[3] or 0)
 
 
 def data_version(engine: Engine) -> int:

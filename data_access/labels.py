@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from data_access.models import (
     AanbiederSoort,
-    Doelrealisatie,
     Facturatie,
     GebeurtenisSoort,
     KnelpuntCategorie,
@@ -29,11 +28,6 @@ FACTURATIE = {
 AANBIEDER_SOORT = {
     AanbiederSoort.JEUGDHULP: "Jeugdhulpaanbieder",
     AanbiederSoort.OVERIG: "Geen zorgaanbieder (bijv. sportclub)",
-}
-DOELREALISATIE = {
-    Doelrealisatie.VOLLEDIG: "Volledig",
-    Doelrealisatie.GEDEELTELIJK: "Gedeeltelijk",
-    Doelrealisatie.NIET: "Niet",
 }
 KNELPUNT_SOORT = {KnelpuntSoort.KNELPUNT: "Knelpunt", KnelpuntSoort.SUCCES: "Succesverhaal"}
 CATEGORIE = {

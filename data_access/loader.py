@@ -15,12 +15,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 import data_access.models  # noqa: F401  (registers tables)
-from data_access.auth import hash_password
 from data_access.db import bump_data_version, migrate, session_scope
 from data_access.generator import generate, read_parquet, write_parquet
 from data_access.reference import DEFAULT_PRODUCTKOPPELING_SQL
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from data_access.settings import SAMPLE_DATA_DIR
+from data_access.users import hash_password
 
 DEMO_DIR = SAMPLE_DATA_DIR / "demo"
 LOAD_ORDER = (
@@ -210,8 +210,8 @@ def clear_all(conn: Connection) -> None:
 
 def load_tables(
     engine: Engine,
-    tables: dict[str, pd.DataFrame],
     *,
+    tables: dict[str, pd.DataFrame],
     replace: bool = False,
     progress: Progress | None = None,
 ) -> None:
@@ -260,7 +260,7 @@ def ensure_ready(engine: Engine, *, load_demo: bool = True) -> bool:
     migrate(engine)
     if load_demo and is_empty(engine):
         try:
-            load_tables(engine, read_parquet(DEMO_DIR))
+            load_tables(engine, tables=read_parquet(DEMO_DIR))
         except DatabaseNotEmpty:
             return False  # another process loaded it first
         return True

@@ -1,16 +1,32 @@
-"""Settings read from the environment, with safe defaults for a first local start."""
+"""One validated settings object, read from the environment (pydantic-settings).
+
+Every limit of the product is a setting here, with its Dutch description: the README's table
+of settings is checked against `SETTINGS_TABLE`. A bad value stops the app or the command line
+at start with a Dutch message naming the variable (`SettingsError`), never with a traceback.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass, field
+import re
+import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
 REFERENCE_DIR = SAMPLE_DATA_DIR / "reference"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+PRODUCTION_NAMES = frozenset({"production", "productie", "prod"})
+
+
+class SettingsError(ValueError):
+    """One or more settings have a value the product cannot use; the message is Dutch."""
 
 
 def normalise_database_url(url: str) -> str:
@@ -21,44 +37,178 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _decimal_env(name: str, default: str) -> Decimal:
-    return Decimal(os.environ.get(name, default))
+def _setting(default: Any, description: str, env: str | None = None, **limits: Any) -> Any:
+    """A field with its Dutch description; `env` names a variable without the SPIC_ prefix."""
+    alias = {"validation_alias": AliasChoices(env)} if env else {}
+    return Field(default, description=description, **alias, **limits)
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    data_dir: Path
-    environment: str = "development"
-    # Share of the SPIC tariff paid at the start; the rest follows on completion.
-    start_tranche_share: Decimal = Decimal("0.70")
-    session_timeout_minutes: int = 30
-    max_failed_logins: int = 5
-    lockout_minutes: int = 15
-    # Aggregates over fewer cases than this are suppressed for roles that see no detail.
-    suppression_threshold: int = 10
-    pseudonym_secret: str = field(default="", repr=False)
+class Settings(BaseSettings):
+    """The product's settings. Environment variables are SPIC_<NAME>, apart from two
+    conventional names (DATABASE_URL, ENVIRONMENT)."""
+
+    model_config = SettingsConfigDict(env_prefix="SPIC_", frozen=True, extra="ignore")
+
+    database_url_value: str | None = _setting(
+        None, "database (SQLite of PostgreSQL)", env="DATABASE_URL"
+    )
+    data_dir: Path = _setting(
+        DEFAULT_DATA_DIR, "map voor de SQLite-database, het analytische snapshot en datasets"
+    )
+    environment: str = _setting(
+        "development", "`production` weigert demo-accounts", env="ENVIRONMENT"
+    )
+    start_tranche_share: Decimal = _setting(
+        Decimal("0.70"), "aandeel van het tarief bij de start (0 tot en met 1)", ge=0, le=1
+    )
+    session_timeout_minutes: int = _setting(
+        30, "sessie verloopt na zoveel minuten inactiviteit", ge=1
+    )
+    max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
+    lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
+    suppression_threshold: int = _setting(
+        10, "kleinste aantal dat adviseurs en aanbieders zien", ge=2
+    )
+    pseudonym_secret: str = Field(
+        "",
+        repr=False,
+        description="sleutel voor cliëntpseudoniemen bij iJw-import (minstens 16 tekens; geheim "
+        "houden, nooit wijzigen); leeg: iJw-import geweigerd",
+    )
+    peildatum: dt.date | None = _setting(
+        None,
+        "peildatum van de dashboards (jjjj-mm-dd); leeg: het einde van de laatste volledige "
+        "maand met geleverde zorg",
+    )
+    duckdb_memory_limit: str = _setting(
+        "1GB", "geheugen dat DuckDB per app-proces mag gebruiken (bijv. 512MB, 2GB)"
+    )
+    duckdb_threads: int = _setting(2, "rekenthreads van DuckDB per app-proces", ge=1, le=64)
+    result_cache_size: int = _setting(
+        128, "queryresultaten die per open snapshot bewaard blijven", ge=0
+    )
+    result_cache_max_rows: int = _setting(
+        50_000, "grootste queryresultaat (rijen) dat bewaard blijft", ge=0
+    )
+    open_snapshots: int = _setting(4, "snapshots die een proces tegelijk open houdt", ge=1)
+    page_cache_ttl_seconds: int = _setting(
+        900, "hoe lang een berekende pagina in het geheugen blijft (seconden)", ge=0
+    )
+    page_cache_entries: int = _setting(512, "berekende pagina's die bewaard blijven", ge=1)
+    drill_limit: int = _setting(
+        2_000, "grootste aantal trajecten in een doorklik (en de download ervan)", ge=1
+    )
+    network_edge_limit: int = _setting(
+        250, "grootste aantal relaties dat de netwerkgrafiek tekent", ge=1
+    )
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
+            raise ValueError("moet een hoeveelheid geheugen zijn, zoals 512MB of 2GB")
+        return value.strip()
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        return value.strip().lower() or "development"
+
+    @property
+    def database_url(self) -> str:
+        default = f"sqlite:///{self.data_dir / 'spic_monitor.db'}"
+        return normalise_database_url(self.database_url_value or default)
 
     @property
     def is_production(self) -> bool:
-        return self.environment.lower() in {"production", "productie", "prod"}
+        return self.environment in PRODUCTION_NAMES
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
+def environment_name(field: str) -> str:
+    """The environment variable that sets a field."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"SPIC_{field.upper()}"
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, meaning, default) for every setting: the README's table is checked against it."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if name == "database_url_value":
+            shown = "SQLite in `data/`"
+        elif name == "data_dir":
+            shown = "`data/`"
+        elif default in ("", None):
+            shown = "leeg"
+        else:
+            shown = f"`{default}`"
+        rows.append((environment_name(name), str(field.description), shown))
+    return rows
+
+
+_MESSAGES = {
+    "int_parsing": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "decimal_parsing": "moet een getal zijn, met een punt als decimaalteken (bijvoorbeeld 0.70)",
+    "decimal_type": "moet een getal zijn",
+    "path_type": "moet een pad zijn",
+    "string_type": "moet tekst zijn",
+    "date_from_datetime_parsing": "moet een datum zijn als 2026-11-30",
+    "date_parsing": "moet een datum zijn als 2026-11-30",
+    "date_type": "moet een datum zijn als 2026-11-30",
+}
+
+
+def _dutch(error: dict[str, Any]) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    name = environment_name(field) if field in Settings.model_fields else field
+    value = error.get("input")
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in ("greater_than_equal", "greater_than"):
+        why = f"moet minstens {ctx.get('ge', ctx.get('gt'))} zijn"
+    elif kind in ("less_than_equal", "less_than"):
+        why = f"mag hoogstens {ctx.get('le', ctx.get('lt'))} zijn"
+    elif kind == "value_error":
+        why = str(ctx.get("error", error.get("msg", "")))
+    else:
+        why = _MESSAGES.get(kind, "is ongeldig")
+    shown = "" if field == "pseudonym_secret" else f" (nu: {value!r})"
+    return f"{name}{shown} {why}"
+
+
+def _build() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_dutch(e) for e in exc.errors())  # type: ignore[arg-type]
+        raise SettingsError(f"Ongeldige instelling: {problems}.") from None
+
+
+_ENV_NAMES = tuple(environment_name(name) for name in Settings.model_fields)
+_built: dict[tuple[str | None, ...], Settings] = {}
+_lock = threading.Lock()
+
+
 def get_settings() -> Settings:
-    data_dir = Path(os.environ.get("SPIC_DATA_DIR", DEFAULT_DATA_DIR))
-    default_url = f"sqlite:///{data_dir / 'spic_monitor.db'}"
-    return Settings(
-        database_url=normalise_database_url(os.environ.get("DATABASE_URL", default_url)),
-        data_dir=data_dir,
-        environment=os.environ.get("ENVIRONMENT", "development"),
-        start_tranche_share=_decimal_env("SPIC_START_TRANCHE_SHARE", "0.70"),
-        session_timeout_minutes=int(os.environ.get("SPIC_SESSION_TIMEOUT_MINUTES", "30")),
-        max_failed_logins=int(os.environ.get("SPIC_MAX_FAILED_LOGINS", "5")),
-        lockout_minutes=int(os.environ.get("SPIC_LOCKOUT_MINUTES", "15")),
-        suppression_threshold=int(os.environ.get("SPIC_SUPPRESSION_THRESHOLD", "10")),
-        pseudonym_secret=os.environ.get("SPIC_PSEUDONYM_SECRET", ""),
-    )
+    """The settings, validated once per process.
+
+    Kept per value of the environment variables: a server's environment never changes, so it
+    is built once; tests that change a variable get a settings object of their own instead
+    of a stale one.
+    """
+    key = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    settings = _built.get(key)
+    if settings is None:
+        with _lock:
+            settings = _built.get(key)
+            if settings is None:
+                settings = _built[key] = _build()
+    return settings

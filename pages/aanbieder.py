@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.components import XLSX_MIME, excel_bytes, table_with_downloads
-from dashboard.db import cached_query, get_engine
-from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent
-from dashboard.tables import coded
-from data_access.filters import filter_options
+from dashboard.db import load_view
+from dashboard.filters import FILTER_KEYS, filter_bar
+from dashboard.formatting import aantal, datum, euro_cent, procent
+from dashboard.tables import OUTCOME_LABELS, coded, outcomes_for_display
 from data_access.labels import (
     AANBIEDER_SOORT,
     CATEGORIE,
@@ -18,49 +17,31 @@ from data_access.labels import (
     VORM,
     label,
 )
-from data_access.models import Rol
-from data_access.queries.aanbieder import dossier
+from data_access.queries.aanbieder import AanbiederKeuze, aanbieder
 
-engine = get_engine()
-identity, scope = require_page(engine, "aanbieder")
-filters = filter_bar(engine, scope)
-
+identity, scope = guard("aanbieder")
 st.title("Aanbiederdossier")
-if scope.rol == Rol.AANBIEDER:
-    aanbieder_id = scope.aanbieder_id
-else:
-    options = cached_query(filter_options, engine, scope).aanbieders
-    if not options:
-        st.info("Er zijn geen aanbieders waarvan u het dossier mag inzien.")
-        st.stop()
-    keys = [str(i) for i in options]
-    default = str(filters.aanbieder_id) if filters.aanbieder_id in options else None
-    chosen = st.selectbox(
-        "Aanbieder",
-        keys,
-        index=keys.index(default) if default is not None else None,
-        placeholder="Kies een aanbieder",
-        format_func=lambda k: options[int(k)],
-        key="dossier",
-        bind="query-params",
-    )
-    aanbieder_id = int(chosen) if chosen is not None else None
-if aanbieder_id is None:
+# Whose dossier: a provider account sees its own; everyone else picks one on the page.
+own = scope.own_provider_id is not None
+filters = filter_bar(
+    scope,
+    fields=[k for k in FILTER_KEYS if k != "aanbieder"],
+    body=() if own else ("aanbieder",),
+)
+view = load_view(aanbieder, scope=scope, filters=filters, choice=AanbiederKeuze())
+
+d = view.dossier
+if d is None:
     st.info("Kies een aanbieder om het dossier te zien.")
     st.stop()
-
-d = cached_query(dossier, engine, scope, filters, aanbieder_id)
 info = d.aanbieder
-contract = " en ".join(
-    s for s, ok in (("B", info["gecontracteerd_b"]), ("C", info["gecontracteerd_c"])) if ok
-)
 st.subheader(str(info["naam"]))
 st.text(
     f"{label(AANBIEDER_SOORT, info['soort'])}"
-    + (f" · gecontracteerd voor segment {contract}" if contract else " · niet gecontracteerd")
+    + (f" · gecontracteerd voor segment {d.contract}" if d.contract else " · niet gecontracteerd")
     + (" · biedt verblijf" if info["residentieel"] else "")
     + (f" · AGB {info['agb_code']}" if info["agb_code"] else "")
-    + f"\nPeriode {datum(filters.van)} t/m {datum(filters.tot)}"
+    + f"\nPeriode {datum(view.filters.van)} t/m {datum(view.filters.tot)}"
 )
 tiles = st.container(horizontal=True)
 tiles.metric("Gestarte trajecten", aantal(d.totaal["gestart"]), border=True)
@@ -69,10 +50,9 @@ tiles.metric(
     "Tarieven afgesloten", euro_cent(d.totaal["tarief_cent"], hele_euros=True), border=True
 )
 tiles.metric("Kosten afgesloten", euro_cent(d.totaal["kosten_cent"], hele_euros=True), border=True)
-resultaat = d.totaal["tarief_cent"] - d.totaal["kosten_cent"]
 tiles.metric(
     "Resultaat",
-    euro_cent(resultaat, hele_euros=True),
+    euro_cent(d.totaal["resultaat_cent"], hele_euros=True),
     border=True,
     help="Tarieven min kosten van de afgesloten trajecten; negatief is een tekort.",
 )
@@ -96,18 +76,9 @@ SPIC_FORMAT = {
     "uitnutting": procent,
     "regio_uitnutting": procent,
 }
-OUTCOME_LABELS = {
-    "indicator": "Indicator",
-    "aanbieder": "Aanbieder",
-    "regio": "Regio",
-    "n_aanbieder": "Aantal (aanbieder)",
-}
-outcomes = d.uitkomsten.copy()
-for column in ("aanbieder", "regio"):
-    outcomes[column] = [
-        procent(v, suppressed=True) if kind == "pct" else cijfer(v, suppressed=True)
-        for v, kind in zip(outcomes[column], outcomes["soort"], strict=True)
-    ]
+
+
+outcomes = outcomes_for_display(d.uitkomsten)
 SUB_LABELS = {
     "partner": "Onderaannemer",
     "partner_soort": "Soort",
@@ -152,7 +123,7 @@ st.download_button(
             "Knelpunten": (d.knelpunten, KNELPUNT_LABELS),
         }
     ),
-    file_name=f"dossier_aanbieder_{aanbieder_id}.xlsx",
+    file_name=f"dossier_aanbieder_{info['id']}.xlsx",
     mime=XLSX_MIME,
     on_click="ignore",
     icon=":material/download:",
@@ -173,11 +144,7 @@ table_with_downloads(
 )
 
 st.header("Uitkomsten tegenover de regio")
-st.dataframe(
-    outcomes[list(OUTCOME_LABELS)].rename(columns=OUTCOME_LABELS),
-    hide_index=True,
-    width="stretch",
-)
+st.dataframe(outcomes[list(OUTCOME_LABELS)].rename(columns=OUTCOME_LABELS), hide_index=True)
 
 st.header("Onderaanneming")
 left, right = st.columns(2)

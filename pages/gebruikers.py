@@ -3,57 +3,61 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.db import get_engine
 from dashboard.formatting import datum
-from data_access.auth import UserAdminError, list_users
-from data_access.filters import filter_options
-from data_access.gebruikers import aanmaken, activeren
+from data_access.labels import ROL, label
 from data_access.models import Rol
+from data_access.users import UserAdminError, create_user, set_active, user_admin
 
+identity, scope = guard("gebruikers")
 engine = get_engine()
-identity, scope = require_page(engine, "gebruikers")
+view = user_admin(engine, scope)
 
 st.title("Gebruikers")
-users = pd.DataFrame(list_users(engine, scope))
-shown = pd.DataFrame(
-    {
-        "Gebruikersnaam": users["gebruikersnaam"],
-        "Naam": users["weergavenaam"],
-        "Rol": [getattr(r, "value", r) for r in users["rol"]],
-        "E-mail (SSO)": users["email"].fillna("–"),
-        "Actief": users["actief"].map({True: "ja", False: "nee"}),
-        "Demo-account": users["is_demo"].map({True: "ja", False: "nee"}),
-        "Laatst ingelogd": [datum(v) if pd.notna(v) else "–" for v in users["laatst_ingelogd"]],
-    }
+users = view.users
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Gebruikersnaam": users["gebruikersnaam"],
+            "Naam": users["weergavenaam"],
+            "Rol": users["rol"].map(lambda r: label(ROL, r)),
+            "Aanbieder": users["aanbieder"].fillna("–"),
+            "E-mail (SSO)": users["email"].fillna("–"),
+            "Actief": users["actief"].map({True: "ja", False: "nee"}),
+            "Demo-account": users["is_demo"].map({True: "ja", False: "nee"}),
+            "Laatst ingelogd": users["laatst_ingelogd"].map(datum),
+        }
+    ),
+    hide_index=True,
+    width="stretch",
 )
-st.dataframe(shown, hide_index=True, width="stretch")
 
-aanbieders = filter_options(engine, scope).aanbieders
+providers = view.providers
 left, right = st.columns(2)
 with left, st.form("nieuwe_gebruiker", clear_on_submit=True):
     st.subheader("Gebruiker toevoegen")
     naam = st.text_input("Gebruikersnaam", max_chars=80)
     weergave = st.text_input("Weergavenaam", max_chars=120)
-    rol = st.selectbox("Rol", [r.value for r in Rol])
+    rol = st.selectbox("Rol", list(Rol), format_func=lambda r: label(ROL, r))
     aanbieder = st.selectbox(
         "Aanbieder (alleen bij rol aanbieder)",
-        [None, *aanbieders],
-        format_func=lambda i: "–" if i is None else aanbieders[i],
+        [None, *providers],
+        format_func=lambda i: "–" if i is None else providers[i],
     )
     email = st.text_input("E-mailadres voor inloggen via de organisatie (optioneel)")
     wachtwoord = st.text_input("Wachtwoord (minstens 12 tekens, leeg bij SSO)", type="password")
     if st.form_submit_button("Toevoegen", type="primary"):
         try:
-            aanmaken(
+            create_user(
                 engine,
                 scope,
-                gebruikersnaam=naam.strip(),
-                weergavenaam=weergave.strip(),
-                rol=Rol(rol),
-                wachtwoord=wachtwoord or None,
+                username=naam.strip(),
+                display_name=weergave.strip(),
+                role=Rol(rol),
+                password=wachtwoord or None,
                 email=email.strip() or None,
-                aanbieder_id=aanbieder,
+                provider_id=aanbieder,
             )
         except UserAdminError as exc:
             st.error(str(exc))
@@ -65,9 +69,10 @@ with right, st.form("deactiveren"):
     wie = st.selectbox("Gebruiker", list(users["gebruikersnaam"]))
     actief = st.radio("Status", ["actief", "gedeactiveerd"], horizontal=True)
     if st.form_submit_button("Opslaan"):
-        if wie == identity.gebruikersnaam and actief == "gedeactiveerd":
-            st.error("U kunt uw eigen account niet deactiveren.")
+        try:
+            set_active(engine, scope, username=wie, active=actief == "actief")
+        except UserAdminError as exc:
+            st.error(str(exc))
         else:
-            activeren(engine, scope, wie, actief == "actief")
             st.success("Opgeslagen.")
             st.rerun()

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.components import XLSX_MIME
 from dashboard.db import get_engine
 from dashboard.formatting import aantal, datum
@@ -11,16 +11,16 @@ from data_access.imports import (
     Bestand,
     ImportGeweigerd,
     exporteer,
+    importbeheer,
     importeer,
-    importlog,
-    productkoppelingen,
     uitvoerder_voor,
 )
 from data_access.imports.spec import SOORTEN
 from data_access.imports.templates import csv_bytes, template, xlsx_bytes
 
+identity, scope = guard("importeren")
 engine = get_engine()
-identity, scope = require_page(engine, "importeren")
+view = importbeheer(engine, scope)
 
 st.title("Gegevens importeren")
 st.write(
@@ -54,7 +54,7 @@ with st.expander("Sjablonen en huidige gegevens downloaden", icon=":material/dow
         right.download_button(
             "Huidige gegevens (CSV)",
             # Built on click: an export of all deliveries is large.
-            data=lambda key=soort.key: exporteer(engine, scope, key, "csv"),
+            data=lambda key=soort.key: exporteer(engine, scope, soort=key, fmt="csv"),
             file_name=f"{soort.key}.csv",
             mime="text/csv",
             key=f"exp_csv_{soort.key}",
@@ -86,8 +86,8 @@ if submitted:
         try:
             verslagen = importeer(
                 engine,
-                uitvoerder_voor(scope, identity.weergavenaam),
-                files,
+                uitvoerder=uitvoerder_voor(scope, identity.weergavenaam),
+                bestanden=files,
                 soort=soort_key or None,
                 progress=lambda what, done: bar.progress(min(done, 1.0), text=what),
             )
@@ -140,7 +140,7 @@ if submitted:
             )
 
 st.subheader("Productcodes → SPIC")
-koppeling = productkoppelingen(engine, scope)
+koppeling = view.productkoppelingen
 st.caption(
     f"{aantal(len(koppeling))} koppelingen. Een toewijzingsbericht (JW301) noemt een product "
     "(categorie + code); deze tabel zegt welke SPIC dat is. Wijzig haar door het sjabloon "
@@ -149,7 +149,7 @@ st.caption(
 st.dataframe(koppeling, hide_index=True, width="stretch", height=240)
 
 st.subheader("Importlogboek")
-log = importlog(engine, scope)
+log = view.log
 if log.empty:
     st.info("Er is nog niets geïmporteerd.")
 else:

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.components import XLSX_MIME, excel_bytes
 from dashboard.db import get_engine
-from dashboard.filters import ALLE, SEGMENT_LABELS
+from dashboard.filters import filter_bar
 from dashboard.register import (
     carry_out,
     choose_report,
@@ -17,71 +17,58 @@ from dashboard.register import (
     show_detail,
     show_notice,
 )
-from data_access import knelpunten
-from data_access.access import AccessDenied
-from data_access.knelpunten import (
-    BEHANDELAARS,
-    TRANSITIONS,
-    RegisterFilter,
-)
 from data_access.labels import CATEGORIE, STATUS, URGENTIE
 from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
+from data_access.register import reports
+from data_access.register.reads import RegisterFilter, kerngroep
+from data_access.register.workflow import OPEN
 
+identity, scope = guard("kerngroep")
+filters = filter_bar(scope, fields=("segment",))  # the segment the dashboards were showing
 engine = get_engine()
-identity, scope = require_page(engine, "kerngroep")
-manages = scope.rol in BEHANDELAARS
 
 st.title("Kerngroep: knelpuntenregister")
 show_notice("kerngroep_melding")
 
-# A link from a dashboard (Segment B en C) names its segment in `uit_segment`: a parameter the
-# page switch keeps, unlike one bound to a widget of the page being left (measured, 1.67).
-linked = st.query_params.get("uit_segment")
-if linked in SEGMENT_LABELS:
-    st.session_state["segment"] = linked
-    del st.query_params["uit_segment"]
-
 with st.expander("Filters en zoeken", expanded=True):
-    left, mid, right = st.columns(3)
+    left, right = st.columns(2)
     statussen = left.multiselect(
         "Status",
         list(KnelpuntStatus),
-        default=[s for s in KnelpuntStatus if s in knelpunten.OPEN],
+        default=[s for s in KnelpuntStatus if s in OPEN],
         format_func=STATUS.get,
         key="kg_status",
     )
-    categorie = mid.selectbox(
+    categorie = right.selectbox(
         "Categorie",
         [None, *KnelpuntCategorie],
         format_func=lambda c: CATEGORIE.get(c, "Alle"),
         key="kg_categorie",
     )
-    segment = right.selectbox(  # same key and values as the filter bar: links carry it
-        "Segment",
-        [ALLE, *SEGMENT_LABELS],
-        format_func=lambda c: SEGMENT_LABELS.get(c, c),
-        key="segment",
-        bind="query-params",
-    )
     left, right = st.columns([2, 1])
     zoek = left.text_input("Zoeken in titel, omschrijving en referentie", key="kg_zoek")
     achterstallig = right.checkbox("Alleen acties die over tijd zijn", key="kg_achterstallig")
 
-queue = knelpunten.register(
+view = kerngroep(
     engine,
     scope,
-    RegisterFilter(
+    filters=RegisterFilter(
         statussen=frozenset(statussen),
         categorie=categorie,
-        segment=None if segment == ALLE else Segment(segment),
+        segment=filters.segment,
         zoek=zoek,
         alleen_achterstallig=achterstallig,
     ),
+    gekozen=st.session_state.get("kg_keuze"),  # the select box below, from the last run
 )
-overdue = int(queue["achterstallig"].sum())
+queue = view.queue
 st.caption(
     f"{len(queue)} meldingen in deze selectie"
-    + (f", waarvan {overdue} met een actie die over tijd is (⚠)." if overdue else ".")
+    + (
+        f", waarvan {view.achterstallig} met een actie die over tijd is (⚠)."
+        if view.achterstallig
+        else "."
+    )
 )
 if queue.empty:
     st.info("Geen meldingen in deze selectie.")
@@ -96,20 +83,13 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-
-
-chosen = choose_report(queue, queue_for_display(queue), "kg_tabel", "Melding behandelen")
-choices = dict(zip(queue["id"], queue["referentie"] + " – " + queue["titel"], strict=True))
-if chosen is None:
-    st.stop()
-try:
-    detail = knelpunten.detail(engine, scope, chosen)
-except AccessDenied as exc:
-    st.error(str(exc))
+choose_report(view.keuzes, queue_for_display(queue), key="kg_keuze", label="Melding behandelen")
+detail = view.detail
+if detail is None:
     st.stop()
 k = detail.knelpunt
+chosen = int(k["id"])
 versie = int(k["versie"])
-status = KnelpuntStatus(k["status"])
 
 
 def run(action: Callable[[], None], success: str) -> None:
@@ -120,26 +100,25 @@ left, right = st.columns([3, 2])
 with left:
     show_detail(detail, show_internal=True)
 with right:
-    if manages:
-        allowed = sorted(
-            TRANSITIONS[status] - {KnelpuntStatus.SAMENGEVOEGD, KnelpuntStatus.INGETROKKEN}
-        )
+    if scope.may_handle_reports:
         with st.form(f"status_{chosen}_{versie}"):
             st.markdown("**Status wijzigen**")
             naar = st.selectbox(
                 "Nieuwe status",
-                allowed,
+                view.stappen,
                 format_func=STATUS.get,
                 index=None,
-                placeholder="Geen stap mogelijk" if not allowed else "Kies de nieuwe status",
+                placeholder="Geen stap mogelijk" if not view.stappen else "Kies de nieuwe status",
             )
             reden = st.text_area("Reden of toelichting (verplicht bij afwijzen)", height=80)
-            if st.form_submit_button("Status opslaan", disabled=not allowed) and naar:
+            if st.form_submit_button("Status opslaan", disabled=not view.stappen) and naar:
                 run(
-                    lambda: knelpunten.change_status(engine, scope, chosen, versie, naar, reden),
+                    lambda: reports.change_status(
+                        engine, scope, knelpunt_id=chosen, versie=versie, naar=naar, reden=reden
+                    ),
                     f"Status van {k['referentie']} is nu '{STATUS[naar]}'.",
                 )
-        managers = knelpunten.contractmanagers(engine)
+        managers = view.contractmanagers
         with st.form(f"toewijzen_{chosen}_{versie}"):
             st.markdown("**Toewijzen aan contractmanager**")
             current = k["toegewezen_aan_id"]
@@ -151,7 +130,9 @@ with right:
             )
             if st.form_submit_button("Toewijzing opslaan"):
                 run(
-                    lambda: knelpunten.assign(engine, scope, chosen, versie, owner),
+                    lambda: reports.assign(
+                        engine, scope, knelpunt_id=chosen, versie=versie, gebruiker_id=owner
+                    ),
                     f"Toewijzing van {k['referentie']} is opgeslagen.",
                 )
         with st.form(f"indeling_{chosen}_{versie}"):
@@ -177,13 +158,19 @@ with right:
             )
             if st.form_submit_button("Indeling opslaan"):
                 run(
-                    lambda: knelpunten.edit(
-                        engine, scope, chosen, versie, categorie=cat, urgentie=urg, segment=seg
+                    lambda: reports.edit(
+                        engine,
+                        scope,
+                        knelpunt_id=chosen,
+                        versie=versie,
+                        categorie=cat,
+                        urgentie=urg,
+                        segment=seg,
                     ),
                     f"Indeling van {k['referentie']} is opgeslagen.",
                 )
-        if status in knelpunten.OPEN:
-            others = {i: r for i, r in choices.items() if i != chosen}
+        if view.samenvoegen_met:
+            others = view.samenvoegen_met
             with st.form(f"samenvoegen_{chosen}_{versie}"):
                 st.markdown("**Dubbele melding samenvoegen**")
                 target = st.selectbox(
@@ -196,8 +183,13 @@ with right:
                 merge_reason = st.text_area("Reden", height=80)
                 if st.form_submit_button("Samenvoegen") and target is not None:
                     run(
-                        lambda: knelpunten.merge(
-                            engine, scope, chosen, versie, int(target), merge_reason
+                        lambda: reports.merge(
+                            engine,
+                            scope,
+                            knelpunt_id=chosen,
+                            versie=versie,
+                            into_id=int(target),
+                            reden=merge_reason,
                         ),
                         f"{k['referentie']} is samengevoegd.",
                     )
@@ -207,7 +199,14 @@ with right:
         deadline = st.date_input("Deadline", value=k["deadline"], format="DD-MM-YYYY")
         if st.form_submit_button("Actie opslaan"):
             run(
-                lambda: knelpunten.set_action(engine, scope, chosen, versie, holder, deadline),
+                lambda: reports.set_action(
+                    engine,
+                    scope,
+                    knelpunt_id=chosen,
+                    versie=versie,
+                    actiehouder=holder,
+                    deadline=deadline,
+                ),
                 f"Actie bij {k['referentie']} is opgeslagen.",
             )
     with st.form(f"opmerking_{chosen}", clear_on_submit=True):
@@ -216,6 +215,8 @@ with right:
         internal = st.checkbox("Intern (niet zichtbaar voor de aanbieder)", value=True)
         if st.form_submit_button("Opmerking plaatsen"):
             run(
-                lambda: knelpunten.comment(engine, scope, chosen, text, internal),
+                lambda: reports.comment(
+                    engine, scope, knelpunt_id=chosen, tekst=text, intern=internal
+                ),
                 "De opmerking is geplaatst.",
             )

@@ -2,24 +2,23 @@
 
 import streamlit as st
 
-from dashboard.auth import require_page
-from dashboard.db import cached_query, get_engine
-from data_access import knelpunten
-from data_access.filters import filter_options
-from data_access.knelpunten import (
+from dashboard.auth import guard
+from dashboard.db import get_engine
+from data_access.labels import CATEGORIE, KNELPUNT_SOORT, URGENTIE
+from data_access.models import KnelpuntCategorie, KnelpuntSoort, Segment, Urgentie
+from data_access.register.reads import meldformulier
+from data_access.register.reports import (
     MAX_GEZINNEN,
     OMSCHRIJVING_LENGTE,
     TITEL_LENGTE,
     Melding,
-    ValidationFailed,
+    submit,
 )
-from data_access.labels import CATEGORIE, KNELPUNT_SOORT, URGENTIE
-from data_access.models import KnelpuntCategorie, KnelpuntSoort, Rol, Segment, Urgentie
-from data_access.reference import profielen
+from data_access.validation import ValidationFailed
 
+identity, scope = guard("melden")
 engine = get_engine()
-identity, scope = require_page(engine, "melden")
-options = cached_query(filter_options, engine, scope)
+options = meldformulier(engine, scope)
 
 st.title("Knelpunt melden")
 st.caption(
@@ -38,7 +37,7 @@ if receipt:
     )
 
 form_key = f"melden_{st.session_state.get('melden_teller', 0)}"  # a fresh form after success
-profiles = profielen().set_index("nr")["naam"].to_dict()
+profiles = options.profielen
 with st.form(form_key, enter_to_submit=False):
     soort = st.radio(
         "Soort melding",
@@ -47,12 +46,12 @@ with st.form(form_key, enter_to_submit=False):
         horizontal=True,
     )
     aanbieder_id = None
-    if scope.rol != Rol.AANBIEDER:
+    if scope.reports_on_behalf:
         aanbieder_id = st.selectbox(
             "Namens aanbieder",
-            list(options.aanbieders),
+            list(options.namens),
             index=None,
-            format_func=options.aanbieders.get,
+            format_func=options.namens.get,
             placeholder="Kies de aanbieder",
         )
     errors_aanbieder = st.empty()
@@ -87,7 +86,7 @@ with st.form(form_key, enter_to_submit=False):
     gemeenten = st.multiselect(
         "Gemeenten",
         list(options.gemeenten),
-        format_func=lambda c: options.gemeenten[c][0],
+        format_func=options.gemeenten.get,
         placeholder="Kies een of meer gemeenten",
     )
     errors_gemeenten = st.empty()
@@ -121,7 +120,7 @@ if submitted:
         aanbieder_id=aanbieder_id,
     )
     try:
-        ontvangen = knelpunten.submit(engine, scope, melding)
+        ontvangen = submit(engine, scope, melding=melding)
     except ValidationFailed as failed:
         st.error("De melding is niet verstuurd. Pas de velden met een melding aan.")
         slots = {

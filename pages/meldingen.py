@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.db import get_engine
-from dashboard.register import choose_report, queue_for_display, show_detail, show_notice
-from data_access import knelpunten
-from data_access.access import AccessDenied
-from data_access.knelpunten import Conflict, ValidationFailed, WorkflowError
-from data_access.models import KnelpuntStatus
+from dashboard.register import carry_out, choose_report, queue_for_display, show_detail, show_notice
+from data_access.register.reads import mijn_meldingen
+from data_access.register.reports import add_information, withdraw
+from data_access.validation import TEKST_LENGTE
 
+identity, scope = guard("meldingen")
 engine = get_engine()
-identity, scope = require_page(engine, "meldingen")
+view = mijn_meldingen(engine, scope, gekozen=st.session_state.get("meldingen_keuze"))
 
 st.title("Mijn meldingen")
 st.caption(
@@ -20,47 +20,36 @@ st.caption(
 )
 show_notice("meldingen_melding")
 
-queue = knelpunten.register(engine, scope)  # always current: the register is read live
-if queue.empty:
+if view.queue.empty:
     st.info("Uw organisatie heeft nog geen meldingen gedaan. Gebruik 'Knelpunt melden'.")
     st.stop()
-
-chosen = choose_report(
-    queue,
-    queue_for_display(queue).drop(columns=["Toegewezen aan"]),
-    "meldingen_tabel",
-    "Melding bekijken",
+choose_report(
+    view.keuzes,
+    queue_for_display(view.queue).drop(columns=["Toegewezen aan"]),
+    key="meldingen_keuze",
+    label="Melding bekijken",
 )
-if chosen is None:
-    st.stop()
-
-try:
-    detail = knelpunten.detail(engine, scope, int(chosen))
-except AccessDenied as exc:
-    st.error(str(exc))
+detail = view.detail
+if detail is None:
     st.stop()
 show_detail(detail, show_internal=False)
 k = detail.knelpunt
+chosen = int(k["id"])
 
-if k["status"] not in {s.value for s in knelpunten.CLOSED}:
+if view.aanvullen:
     with st.form(f"aanvulling_{chosen}", clear_on_submit=True):
-        tekst = st.text_area("Informatie toevoegen", max_chars=knelpunten.TEKST_LENGTE[1])
+        tekst = st.text_area("Informatie toevoegen", max_chars=TEKST_LENGTE[1])
         if st.form_submit_button("Toevoegen"):
-            try:
-                knelpunten.add_information(engine, scope, int(chosen), tekst)
-            except (ValidationFailed, WorkflowError) as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["meldingen_melding"] = "Uw aanvulling is toegevoegd."
-                st.rerun()
-withdrawable = k["status"] == KnelpuntStatus.NIEUW.value
-if withdrawable and st.button(
+            carry_out(
+                lambda: add_information(engine, scope, knelpunt_id=chosen, tekst=tekst),
+                "Uw aanvulling is toegevoegd.",
+                "meldingen_melding",
+            )
+if view.intrekken and st.button(
     "Melding intrekken", help="Kan alleen zolang de kerngroep er nog niet aan werkt."
 ):
-    try:
-        knelpunten.withdraw(engine, scope, int(chosen), int(k["versie"]))
-    except (Conflict, WorkflowError) as exc:
-        st.error(str(exc))
-    else:
-        st.session_state["meldingen_melding"] = f"Melding {k['referentie']} is ingetrokken."
-        st.rerun()
+    carry_out(
+        lambda: withdraw(engine, scope, knelpunt_id=chosen, versie=int(k["versie"])),
+        f"Melding {k['referentie']} is ingetrokken.",
+        "meldingen_melding",
+    )

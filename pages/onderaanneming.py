@@ -1,34 +1,25 @@
 """Onderaanneming: the network of main contractors and subcontractors, and on what terms."""
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.components import table_with_downloads
-from dashboard.db import cached_query, get_engine
+from dashboard.db import load_view
 from dashboard.filters import filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, ja_nee, procent, uren
 from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, coded
-from data_access.labels import FACTURATIE, VORM
+from data_access.labels import FACTURATIE, VORM, label
 from data_access.models import OnderaannemingVorm
-from data_access.queries.onderaanneming import NetwerkKeuze, netwerk_data
+from data_access.queries.onderaanneming import NetwerkKeuze, onderaanneming
+from data_access.settings import get_settings
 
 WEIGHTS = {"kosten_cent": "Euro's", "uren": "Uren", "trajecten": "Trajecten"}
-FORMS = {f.value: VORM[f] for f in OnderaannemingVorm}
 
-engine = get_engine()
-identity, scope = require_page(engine, "onderaanneming")
-filters = filter_bar(engine, scope)
+identity, scope = guard("onderaanneming")
+filters = filter_bar(scope)
 
 st.title("Onderaanneming")
-st.caption(
-    f"Periode {datum(filters.van)} t/m {datum(filters.tot)}: zorg die onderaannemers leverden "
-    "binnen trajecten van een hoofdaannemer. Aanbieders waarvan u de gegevens niet mag inzien, "
-    "staan er met een neutrale naam; relaties met minder dan 10 trajecten zijn voor adviseurs "
-    "en aanbieders weggelaten (privacy)."
-)
 left, mid, right = st.columns(3)
 weight = (
     left.segmented_control(
@@ -38,8 +29,8 @@ weight = (
 )
 form = mid.selectbox(
     "Contractvorm",
-    [None, *FORMS],
-    format_func=lambda f: "Alle" if f is None else FORMS[f],
+    [None, *OnderaannemingVorm],
+    format_func=lambda f: "Alle" if f is None else label(VORM, f),
     key="net_vorm",
 )
 minimum = right.number_input(
@@ -49,29 +40,37 @@ minimum = right.number_input(
     step=100,
     key="net_minimum",
 )
+# The one-provider view's select box is drawn further down; its last choice selects now.
 choice = NetwerkKeuze(
-    vorm=OnderaannemingVorm(form) if form else None, gewicht=weight, minimum=float(minimum)
+    vorm=form, gewicht=weight, minimum=float(minimum), ego=st.session_state.get("net_ego")
 )
-data = cached_query(netwerk_data, engine, scope, filters, choice)
+view = load_view(onderaanneming, scope=scope, filters=filters, choice=choice)
+threshold = get_settings().suppression_threshold
+st.caption(
+    f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}: zorg die onderaannemers "
+    "leverden binnen trajecten van een hoofdaannemer. Aanbieders waarvan u de gegevens niet mag "
+    f"inzien, staan er met een neutrale naam; relaties met minder dan {threshold} trajecten zijn "
+    "voor adviseurs en aanbieders weggelaten (privacy)."
+)
 
 # --- 1. network -------------------------------------------------------------------------------
 st.header("Netwerk")
-if data.getoond.empty:
+if view.getoond.empty:
     st.info("Geen onderaanneming in deze selectie.")
 else:
     st.plotly_chart(
-        charts.network_figure(data.knopen, data.getoond, weight, FORMS),
+        charts.network_figure(view.knopen, view.getoond, weight),
         width="stretch",
         key="net_graaf",
         config={"displayModeBar": True},
     )
-    biggest = data.getoond.iloc[0]
+    biggest = view.getoond.iloc[0]
     st.caption(
-        f"Getoond: {len(data.getoond)} van {data.totaal_relaties} relaties (de zwaarste, op "
+        f"Getoond: {len(view.getoond)} van {view.totaal_relaties} relaties (de zwaarste, op "
         f"{WEIGHTS[weight].lower()})"
         + (
-            f"; {data.verborgen_relaties} kleine relaties weggelaten"
-            if data.verborgen_relaties
+            f"; {view.verborgen_relaties} kleine relaties weggelaten"
+            if view.verborgen_relaties
             else ""
         )
         + f". De grootste: {biggest['hoofd']} → {biggest['onder']}, "
@@ -82,8 +81,7 @@ else:
 
 # --- 2. ego view ------------------------------------------------------------------------------
 st.header("Eén aanbieder en zijn relaties")
-names = sorted(pd.concat([data.relaties["hoofd"], data.relaties["onder"]]).unique())
-ego = st.selectbox("Aanbieder", names, index=None, placeholder="Kies een aanbieder", key="net_ego")
+st.selectbox("Aanbieder", view.namen, index=None, placeholder="Kies een aanbieder", key="net_ego")
 relation_labels = {
     "hoofd": "Hoofdaannemer",
     "onder": "Onderaannemer",
@@ -100,12 +98,12 @@ relation_format = {
     "kosten_cent": euro_cent,
     "uren": uren,
 }
-if ego:
+if view.werkt_voor is not None and view.huurt_in is not None:
     left, right = st.columns(2)
     with left:
         st.subheader("Werkt voor (hoofdaannemers)")
         table_with_downloads(
-            data.relaties[data.relaties["onder"] == ego],
+            view.werkt_voor,
             labels=relation_labels,
             formatters=relation_format,
             file_stem="hoofdaannemers_van",
@@ -114,7 +112,7 @@ if ego:
     with right:
         st.subheader("Huurt in (onderaannemers)")
         table_with_downloads(
-            data.relaties[data.relaties["hoofd"] == ego],
+            view.huurt_in,
             labels=relation_labels,
             formatters=relation_format,
             file_stem="onderaannemers_van",
@@ -123,18 +121,15 @@ if ego:
 
 # --- 3. key figures ---------------------------------------------------------------------------
 st.header("Kerncijfers per aanbieder")
-figures = data.kerncijfers
-low = figures[figures["laag_eigen_aandeel"]]
-dependent = figures[figures["afhankelijk"]]
 st.caption(
-    f"Eigen aandeel: de zorg die een hoofdaannemer zelf levert op trajecten waarvoor hij "
-    f"onderaannemers inhuurt (richtlijn: minstens 50%). {len(low)} hoofdaannemers zitten eronder. "
-    f"Afhankelijkheid: het deel van de inkomsten als onderaannemer dat van de grootste "
-    f"hoofdaannemer komt; {len(dependent)} onderaannemers zitten boven 75%. "
-    "Beide staan als 'ja' in de tabel, niet alleen als kleur."
+    "Eigen aandeel: de zorg die een hoofdaannemer zelf levert op trajecten waarvoor hij "
+    f"onderaannemers inhuurt (richtlijn: minstens 50%). {view.laag_eigen_aandeel} "
+    "hoofdaannemers zitten eronder. Afhankelijkheid: het deel van de inkomsten als "
+    f"onderaannemer dat van de grootste hoofdaannemer komt; {view.afhankelijk} onderaannemers "
+    "zitten boven 75%. Beide staan als 'ja' in de tabel, niet alleen als kleur."
 )
 table_with_downloads(
-    figures,
+    view.kerncijfers,
     labels={
         "aanbieder": "Aanbieder",
         "rol": "Rol",
@@ -161,10 +156,10 @@ table_with_downloads(
     file_stem="kerncijfers_onderaanneming",
     key="net_kerncijfers",
 )
-if not data.capaciteit.empty:
+if not view.capaciteit.empty:
     st.subheader("Benutting van gereserveerde capaciteit")
     table_with_downloads(
-        data.capaciteit,
+        view.capaciteit,
         labels=CAPACITEIT_LABELS,
         formatters=CAPACITEIT_FORMAT,
         file_stem="capaciteit_onderaanneming",
@@ -173,37 +168,19 @@ if not data.capaciteit.empty:
 
 # --- 4. contract forms ------------------------------------------------------------------------
 st.header("Contractvormen en facturatie door de tijd")
-forms = data.vormen
-if forms.empty:
+if view.vormen.empty:
     st.info("Geen onderaanneming in deze selectie.")
 else:
-    per_form = forms.groupby(["kwartaal", "vorm"], as_index=False)["kosten_cent"].sum()
-    fig = go.Figure()
-    patterns = ["", "/", "x", "."]
-    for n, (vorm, group) in enumerate(per_form.groupby("vorm")):
-        fig.add_bar(
-            x=group["kwartaal"],
-            y=group["kosten_cent"] / 100,
-            name=FORMS.get(vorm, vorm),
-            marker={"color": charts.PALETTE[n % 8], "pattern": {"shape": patterns[n % 4]}},
-        )
-    fig.update_layout(
-        barmode="stack",
-        separators=charts.PLOTLY_SEPARATORS,
-        height=340,
-        margin={"t": 10},
-        legend={"orientation": "h", "y": -0.2},
+    st.plotly_chart(
+        charts.contract_forms(view.vormen_per_kwartaal), width="stretch", key="net_vormen"
     )
-    fig.update_yaxes(title="Vergoeding aan onderaannemers (euro)", tickprefix="€ ")
-    st.plotly_chart(fig, width="stretch", key="net_vormen")
-    totals = forms.groupby("vorm")["kosten_cent"].sum().sort_values(ascending=False)
     st.caption(
         "Samenvatting: "
-        + "; ".join(f"{FORMS.get(v, v)} {procent(t / totals.sum())}" for v, t in totals.items())
+        + "; ".join(f"{label(VORM, v)} {procent(t)}" for v, t in view.vorm_aandelen.items())
         + " van de vergoeding. De tabel splitst ook naar facturatie."
     )
 table_with_downloads(
-    forms,
+    view.vormen,
     labels={
         "kwartaal": "Kwartaal",
         "vorm": "Vorm",
@@ -222,17 +199,9 @@ table_with_downloads(
 )
 
 # --- 5. edge list for Gephi -------------------------------------------------------------------
-edges = data.relaties.rename(columns={"hoofd": "Source", "onder": "Target"})
-edges["Weight"] = edges[weight]
 st.download_button(
     "Relaties als CSV (voor Gephi)",
-    data=lambda: (
-        edges[
-            ["Source", "Target", "Weight", "vorm", "facturatie", "kosten_cent", "uren", "trajecten"]
-        ]
-        .to_csv(index=False)
-        .encode("utf-8")
-    ),
+    data=lambda: view.gephi.to_csv(index=False).encode("utf-8"),
     file_name="onderaanneming_relaties.csv",
     mime="text/csv",
     on_click="ignore",

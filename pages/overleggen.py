@@ -5,19 +5,19 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.db import get_engine
 from dashboard.formatting import datum
 from dashboard.register import carry_out, show_notice
-from data_access import knelpunten, overleg
-from data_access.knelpunten import RegisterFilter
 from data_access.labels import STATUS, label
-from data_access.models import KnelpuntStatus
+from data_access.register import meetings
+from data_access.register.reads import overleg
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+identity, scope = guard("overleggen")
 engine = get_engine()
-identity, scope = require_page(engine, "overleggen")
+view = overleg(engine, scope, gekozen=st.session_state.get("overleg_keuze"))
 
 st.title("Kerngroepoverleg")
 show_notice("overleg_melding")
@@ -31,22 +31,26 @@ with st.expander("Nieuw overleg plannen"), st.form("nieuw_overleg", clear_on_sub
     when = st.date_input("Datum", value=dt.date.today(), format="DD-MM-YYYY")
     title = st.text_input("Titel", value="Kerngroep SPIC", max_chars=150)
     if st.form_submit_button("Overleg aanmaken"):
-        run(lambda: overleg.create(engine, scope, when, title), "Het overleg is aangemaakt.")
+        run(
+            lambda: meetings.create(engine, scope, datum=when, titel=title),
+            "Het overleg is aangemaakt.",
+        )
 
-meetings = overleg.overleggen(engine, scope)
-if meetings.empty:
+if view.gekozen is None:
     st.info("Er zijn nog geen overleggen. Plan er hierboven een.")
     st.stop()
+overleg_id = view.gekozen
 labels = {
-    int(r.id): f"{datum(r.datum)} – {r.titel} ({r.punten} punten)" for r in meetings.itertuples()
+    int(r.id): f"{datum(r.datum)} – {r.titel} ({r.punten} punten)"
+    for r in view.overleggen.itertuples()
 }
-overleg_id = st.selectbox("Overleg", list(labels), format_func=labels.get, key="overleg_keuze")
-items = overleg.agenda(engine, scope, overleg_id)
+st.session_state["overleg_keuze"] = overleg_id
+st.selectbox("Overleg", list(labels), format_func=labels.get, key="overleg_keuze")
 
 left, right = st.columns(2)
 left.download_button(
     "Agenda (Word)",
-    data=lambda: overleg.agenda_docx(engine, scope, overleg_id),
+    data=lambda: meetings.agenda_docx(engine, scope, overleg_id=overleg_id),
     file_name=f"agenda_kerngroep_{overleg_id}.docx",
     mime=DOCX_MIME,
     on_click="ignore",
@@ -54,7 +58,7 @@ left.download_button(
 )
 right.download_button(
     "Besluitenlijst (Word)",
-    data=lambda: overleg.decisions_docx(engine, scope, overleg_id),
+    data=lambda: meetings.decisions_docx(engine, scope, overleg_id=overleg_id),
     file_name=f"besluitenlijst_kerngroep_{overleg_id}.docx",
     mime=DOCX_MIME,
     on_click="ignore",
@@ -62,20 +66,8 @@ right.download_button(
 )
 
 st.header("Agenda")
-candidates = knelpunten.register(
-    engine,
-    scope,
-    RegisterFilter(
-        statussen=frozenset(
-            {KnelpuntStatus.NIEUW, KnelpuntStatus.IN_BEHANDELING, KnelpuntStatus.GEAGENDEERD}
-        )
-    ),
-)
-candidates = candidates[~candidates["id"].isin(items["knelpunt_id"])]
 with st.form(f"agenderen_{overleg_id}", clear_on_submit=True):
-    choice = dict(
-        zip(candidates["id"], candidates["referentie"] + " – " + candidates["titel"], strict=True)
-    )
+    choice = view.kandidaten
     picked = st.selectbox(
         "Melding agenderen",
         list(choice),
@@ -85,10 +77,13 @@ with st.form(f"agenderen_{overleg_id}", clear_on_submit=True):
     )
     if st.form_submit_button("Op de agenda zetten") and picked is not None:
         run(
-            lambda: overleg.add_item(engine, scope, overleg_id, int(picked)),
+            lambda: meetings.add_item(
+                engine, scope, overleg_id=overleg_id, knelpunt_id=int(picked)
+            ),
             "De melding staat op de agenda.",
         )
 
+items = view.agenda
 if items.empty:
     st.info("De agenda is nog leeg.")
     st.stop()
@@ -98,13 +93,22 @@ for n, item in enumerate(items.itertuples(), start=1):
         head.text(f"{n}. {item.referentie} – {item.titel}")  # user text: plain only
         head.caption(f"{item.aanbieder or '–'} · status {label(STATUS, item.status)}")
         if up.button("↑", key=f"op_{item.id}", help="Eerder op de agenda", disabled=n == 1):
-            run(lambda i=item.id: overleg.move_item(engine, scope, i, True), "Volgorde aangepast.")
+            run(
+                lambda i=item.id: meetings.move_item(engine, scope, item_id=i, omhoog=True),
+                "Volgorde aangepast.",
+            )
         if down.button(
             "↓", key=f"neer_{item.id}", help="Later op de agenda", disabled=n == len(items)
         ):
-            run(lambda i=item.id: overleg.move_item(engine, scope, i, False), "Volgorde aangepast.")
+            run(
+                lambda i=item.id: meetings.move_item(engine, scope, item_id=i, omhoog=False),
+                "Volgorde aangepast.",
+            )
         if drop.button("✕", key=f"weg_{item.id}", help="Van de agenda halen"):
-            run(lambda i=item.id: overleg.remove_item(engine, scope, i), "Van de agenda gehaald.")
+            run(
+                lambda i=item.id: meetings.remove_item(engine, scope, item_id=i),
+                "Van de agenda gehaald.",
+            )
         if item.besluit:
             st.text(f"Besluit: {item.besluit}\nActies: {item.acties or '–'}")
         else:
@@ -116,7 +120,9 @@ for n, item in enumerate(items.itertuples(), start=1):
                 if st.form_submit_button("Besluit vastleggen"):
                     run(
                         lambda i=item.id, v=item.versie, b=besluit, a=acties: (
-                            overleg.record_decision(engine, scope, i, int(v), b, a)
+                            meetings.record_decision(
+                                engine, scope, item_id=i, versie=int(v), besluit=b, acties=a
+                            )
                         ),
                         f"Besluit over {item.referentie} is vastgelegd.",
                     )

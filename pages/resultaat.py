@@ -1,38 +1,67 @@
 """Resultaat en betaling: tranches, outcome indicators in a funnel plot, what-if rules."""
 
-from decimal import Decimal
-
 import streamlit as st
 
 from dashboard import charts
-from dashboard.auth import require_page
+from dashboard.auth import guard
 from dashboard.components import table_with_downloads
-from dashboard.db import cached_query, get_engine
+from dashboard.db import get_engine, load_view
 from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, cijfer, datum, euro_cent, euro_kort, maand, procent
+from dashboard.formatting import (
+    aantal,
+    cijfer,
+    datum,
+    euro_cent,
+    euro_kort,
+    maand,
+    procent,
+    suppression_note,
+)
 from data_access.access import AccessDenied
-from data_access.knelpunten import ValidationFailed
-from data_access.queries import resultaat as r
+from data_access.queries.resultaat import (
+    INDELINGEN,
+    ResultaatKeuze,
+    ScenarioInstellingen,
+    resultaat,
+)
+from data_access.scenarios import Scenario, save_scenario
+from data_access.validation import ValidationFailed
 
-engine = get_engine()
-identity, scope = require_page(engine, "resultaat")
-filters = filter_bar(engine, scope)
+INDICATOR_LABELS = {"uitval": "Uitval", "doel_volledig": "Doelen volledig behaald"}
+
+identity, scope = guard("resultaat")
+filters = filter_bar(scope)
+# The page's controls are drawn further down; their last values shape the view now.
+state = st.session_state
+loaded = state.get("res_laden")
+choice = ResultaatKeuze(
+    indicator=state.get("res_indicator") or "uitval",
+    indeling=state.get("res_indeling") or "kwartaal",
+    scenario=ScenarioInstellingen(
+        geladen=loaded,
+        resultaatdeel_pct=state.get(f"res_deel_{loaded}"),
+        budgetneutraal=state.get(f"res_neutraal_{loaded}"),
+        gewicht_uitval=state.get(f"res_w1_{loaded}"),
+        gewicht_doel=state.get(f"res_w2_{loaded}"),
+        gewicht_ervaring=state.get(f"res_w3_{loaded}"),
+    ),
+    vergelijk=(state.get("res_a"), state.get("res_b")),
+)
+view = load_view(resultaat, scope=scope, filters=filters, choice=choice)
 
 st.title("Resultaat en betaling")
-tranches = cached_query(r.tranches, engine, scope, filters)
-start_pct = procent(float(tranches.aandeel_start))
+tranches = view.tranches
 st.caption(
-    f"Periode {datum(filters.van)} t/m {datum(filters.tot)}. De hoofdaannemer krijgt "
-    f"{start_pct} van het tarief bij de start en de rest na afronding (instelling "
-    "SPIC_START_TRANCHE_SHARE). '<10' betekent minder dan 10 trajecten (privacy)."
+    f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. De hoofdaannemer krijgt "
+    f"{procent(float(tranches.aandeel_start))} van het tarief bij de start en de rest na "
+    f"afronding (instelling SPIC_START_TRANCHE_SHARE). {suppression_note()}"
 )
 
 # --- 1. tranches ------------------------------------------------------------------------------
 st.header("Tranches en wat nog betaald moet worden")
 tiles = st.container(horizontal=True)
-per_maand = tranches.per_maand
-tiles.metric("Starttranches", euro_kort(int(per_maand["start_cent"].sum())), border=True)
-tiles.metric("Afrondingstranches", euro_kort(int(per_maand["afronding_cent"].sum())), border=True)
+tiles.metric("Starttranches", euro_kort(view.start_totaal_cent), border=True)
+tiles.metric("Afrondingstranches", euro_kort(view.afronding_totaal_cent), border=True)
 tiles.metric(
     "Nog te betalen op lopende trajecten",
     euro_kort(tranches.openstaand_cent),
@@ -40,7 +69,7 @@ tiles.metric(
     help="De afrondingstranches van de trajecten die aan het eind van de periode lopen: "
     "de verplichting van de regio.",
 )
-st.plotly_chart(charts.tranche_bars(per_maand), width="stretch", key="res_tranches")
+st.plotly_chart(charts.tranche_bars(tranches.per_maand), width="stretch", key="res_tranches")
 st.caption(
     "Samenvatting: per maand de verschuldigde start- en afrondingstranches (staven) en wat er "
     "aan het eind van de maand nog openstaat (stippellijn). De tabel bevat dezelfde cijfers, "
@@ -48,7 +77,7 @@ st.caption(
 )
 with st.expander("Tabel: tranches per maand"):
     table_with_downloads(
-        per_maand,
+        tranches.per_maand,
         labels={
             "maand": "Maand",
             "start_cent": "Starttranches (€)",
@@ -82,41 +111,35 @@ with st.expander("Tabel: tranches per hoofdaannemer"):
 
 # --- 2. funnel plot ---------------------------------------------------------------------------
 st.header("Uitkomsten per aanbieder: trechterdiagram")
-choice = st.segmented_control(
+st.segmented_control(
     "Indicator",
-    ["uitval", "doel_volledig"],
-    format_func={"uitval": "Uitval", "doel_volledig": "Doelen volledig behaald"}.get,
+    list(INDICATOR_LABELS),
+    format_func=INDICATOR_LABELS.get,
     default="uitval",
     key="res_indicator",
 )
-indicator = choice or "uitval"
-funnel = cached_query(r.funnel, engine, scope, filters, indicator)
-label = "Uitval" if indicator == "uitval" else "Doelen volledig behaald"
-points = funnel.punten
-if points.empty:
+funnel = view.funnel
+label = INDICATOR_LABELS[funnel.indicator]
+if funnel.punten.empty:
     st.info("Geen beëindigde trajecten in deze selectie.")
 else:
     st.plotly_chart(
-        charts.funnel_plot(points, funnel.grens, funnel.regio, label),
+        charts.funnel_plot(funnel.punten, funnel.grens, funnel.regio, label),
         width="stretch",
         key="res_funnel",
     )
-    outliers = points[points["buiten_998"]]
     st.caption(
         f"Samenvatting: regionaal {procent(funnel.regio)}. Een aanbieder buiten de "
         "stippellijnen (99,8%) wijkt meer af dan toeval bij dat aantal trajecten verklaart: "
         + (
-            ", ".join(
-                f"{n} ({procent(v)})"
-                for n, v in zip(outliers["naam"], outliers["rate"], strict=True)
-            )
-            if len(outliers)
+            ", ".join(f"{r.naam} ({procent(r.rate)})" for r in view.buiten_998.itertuples())
+            if len(view.buiten_998)
             else "geen enkele aanbieder"
         )
         + ". Kleine aanbieders hebben brede grenzen; zo wordt niemand op toeval afgerekend."
     )
     table_with_downloads(
-        points,
+        funnel.punten,
         labels={
             "naam": "Aanbieder",
             "n": "Beëindigd",
@@ -134,24 +157,19 @@ else:
             "hi998": procent,
             "buiten_998": lambda v, suppressed=False: "ja" if v else "",
         },
-        file_stem=f"trechter_{indicator}",
+        file_stem=f"trechter_{funnel.indicator}",
         key="res_funnel_tabel",
     )
 
 # --- 3. indicators by dimension ---------------------------------------------------------------
 st.header("Indicatoren per segment, profiel, gemeente en kwartaal")
-dimension = st.segmented_control(
-    "Indeling",
-    ["segment", "profiel", "gemeente", "kwartaal"],
-    format_func=str.capitalize,
-    default="kwartaal",
-    key="res_indeling",
+st.segmented_control(
+    "Indeling", list(INDELINGEN), format_func=str.capitalize, default="kwartaal", key="res_indeling"
 )
-by = cached_query(r.indicators_by, engine, scope, filters, dimension or "kwartaal")
 table_with_downloads(
-    by,
+    view.indicatoren,
     labels={
-        "groep": (dimension or "kwartaal").capitalize(),
+        "groep": view.indeling.capitalize(),
         "beeindigd": "Beëindigd",
         "uitval_pct": "Uitval",
         "doel_volledig_pct": "Doelen volledig",
@@ -167,141 +185,123 @@ table_with_downloads(
         "doel_niet_pct": procent,
         "ervaring_gemiddeld": cijfer,
     },
-    file_stem=f"indicatoren_per_{dimension or 'kwartaal'}",
+    file_stem=f"indicatoren_per_{view.indeling}",
     key="res_indeling_tabel",
 )
 
 # --- 4. what-if -------------------------------------------------------------------------------
 st.header("Wat als een deel van de afronding van het resultaat afhangt?")
-if scope.rol not in r.WHAT_IF_ROLES:
+wat_als = view.wat_als
+if wat_als is None:
     st.info("Het doorrekenen van betaalregels is er voor de kerngroep en de contractmanagers.")
     st.stop()
-saved = r.scenarios(engine, scope)
-names = {i: s.naam for i, s in saved.items()}
-loaded = st.selectbox(
+names = wat_als.opgeslagen
+st.selectbox(
     "Bewaard scenario laden",
     [None, *names],
     format_func=lambda i: names.get(i, "—"),
     key="res_laden",
 )
-base = saved.get(loaded) if loaded else r.Scenario()
+base = wat_als.scenario or Scenario()
+suffix = wat_als.geladen
 left, right = st.columns(2)
-share = left.slider(
+left.slider(
     "Deel van de afrondingstranche dat van het resultaat afhangt (%)",
     0,
     100,
     int(base.resultaatdeel * 100),
     step=5,
-    key=f"res_deel_{loaded}",
+    key=f"res_deel_{suffix}",
 )
-neutral = right.toggle(
+right.toggle(
     "Budgetneutraal (de regio betaalt in totaal hetzelfde)",
     value=base.budgetneutraal,
-    key=f"res_neutraal_{loaded}",
+    key=f"res_neutraal_{suffix}",
 )
 a, b, c = st.columns(3)
-w_dropout = a.slider(
-    "Gewicht uitval", 0.0, 3.0, float(base.gewicht_uitval), 0.5, key=f"res_w1_{loaded}"
+a.slider("Gewicht uitval", 0.0, 3.0, float(base.gewicht_uitval), 0.5, key=f"res_w1_{suffix}")
+b.slider("Gewicht doelrealisatie", 0.0, 3.0, float(base.gewicht_doel), 0.5, key=f"res_w2_{suffix}")
+c.slider(
+    "Gewicht cliëntervaring", 0.0, 3.0, float(base.gewicht_ervaring), 0.5, key=f"res_w3_{suffix}"
 )
-w_goal = b.slider(
-    "Gewicht doelrealisatie", 0.0, 3.0, float(base.gewicht_doel), 0.5, key=f"res_w2_{loaded}"
-)
-w_exp = c.slider(
-    "Gewicht cliëntervaring", 0.0, 3.0, float(base.gewicht_ervaring), 0.5, key=f"res_w3_{loaded}"
-)
-try:
-    scenario = r.Scenario(
-        naam=base.naam,
-        resultaatdeel=Decimal(share) / 100,
-        gewicht_uitval=Decimal(str(w_dropout)),
-        gewicht_doel=Decimal(str(w_goal)),
-        gewicht_ervaring=Decimal(str(w_exp)),
-        budgetneutraal=neutral,
-    )
-except ValueError as exc:
-    st.error(str(exc))
+if wat_als.fout or wat_als.resultaat is None or wat_als.scenario is None:
+    st.error(wat_als.fout or "Deze instellingen geven geen geldige betaalregel.")
     st.stop()
-basis = cached_query(r.scenario_basis, engine, scope, filters)
-result = r.doorrekenen(basis, scenario, scope)
-difference = result.totaal_scenario_cent - result.totaal_werkelijk_cent
+result = wat_als.resultaat
 tiles = st.container(horizontal=True)
 tiles.metric("Werkelijk betaald (afronding)", euro_kort(result.totaal_werkelijk_cent), border=True)
 tiles.metric(
     "Volgens scenario",
     euro_kort(result.totaal_scenario_cent),
-    delta=euro_cent(difference, hele_euros=True),
+    delta=euro_cent(result.totaal_scenario_cent - result.totaal_werkelijk_cent, hele_euros=True),
     delta_color="off",
     border=True,
 )
-rows = result.per_aanbieder.dropna(subset=["verschil_cent"])
-if len(rows):
-    losers, gainers = rows.head(3), rows.tail(3).iloc[::-1]
+if len(wat_als.verlies):
     st.caption(
         "Samenvatting: meeste verlies bij "
         + ", ".join(
-            f"{n} ({euro_cent(v, hele_euros=True)})"
-            for n, v in zip(losers["naam"], losers["verschil_cent"], strict=True)
+            f"{r.naam} ({euro_cent(r.verschil_cent, hele_euros=True)})"
+            for r in wat_als.verlies.itertuples()
         )
         + "; meeste winst bij "
         + ", ".join(
-            f"{n} (+{euro_cent(v, hele_euros=True)})"
-            for n, v in zip(gainers["naam"], gainers["verschil_cent"], strict=True)
+            f"{r.naam} (+{euro_cent(r.verschil_cent, hele_euros=True)})"
+            for r in wat_als.winst.itertuples()
         )
         + "."
     )
-scenario_labels = {
-    "naam": "Aanbieder",
-    "beeindigd": "Beëindigd",
-    "uitval_pct": "Uitval",
-    "doel_volledig_pct": "Doelen volledig",
-    "ervaring_gemiddeld": "Ervaring",
-    "score": "Score (100% = regio)",
-    "werkelijk_cent": "Werkelijk (€)",
-    "scenario_cent": "Scenario (€)",
-    "verschil_cent": "Verschil (€)",
-}
-scenario_format = {
-    "beeindigd": aantal,
-    "uitval_pct": procent,
-    "doel_volledig_pct": procent,
-    "ervaring_gemiddeld": cijfer,
-    "score": procent,
-    "werkelijk_cent": euro_cent,
-    "scenario_cent": euro_cent,
-    "verschil_cent": euro_cent,
-}
 table_with_downloads(
     result.per_aanbieder,
-    labels=scenario_labels,
-    formatters=scenario_format,
+    labels={
+        "naam": "Aanbieder",
+        "beeindigd": "Beëindigd",
+        "uitval_pct": "Uitval",
+        "doel_volledig_pct": "Doelen volledig",
+        "ervaring_gemiddeld": "Ervaring",
+        "score": "Score (100% = regio)",
+        "werkelijk_cent": "Werkelijk (€)",
+        "scenario_cent": "Scenario (€)",
+        "verschil_cent": "Verschil (€)",
+    },
+    formatters={
+        "beeindigd": aantal,
+        "uitval_pct": procent,
+        "doel_volledig_pct": procent,
+        "ervaring_gemiddeld": cijfer,
+        "score": procent,
+        "werkelijk_cent": euro_cent,
+        "scenario_cent": euro_cent,
+        "verschil_cent": euro_cent,
+    },
     file_stem="scenario_resultaat",
     key="res_scenario",
 )
 
-if scope.rol in r.SCENARIO_ROLES:
+if scope.may_save_scenarios:
     with st.form("res_bewaren", clear_on_submit=True):
         name = st.text_input("Naam om dit scenario te bewaren", max_chars=80)
         if st.form_submit_button("Scenario bewaren"):
             try:
-                r.save_scenario(engine, scope, r.Scenario(**{**scenario.__dict__, "naam": name}))
+                save_scenario(
+                    get_engine(),
+                    scope,
+                    scenario=Scenario(**{**wat_als.scenario.__dict__, "naam": name}),
+                )
             except (ValidationFailed, AccessDenied) as exc:
                 st.error(str(exc))
             else:
                 st.success("Het scenario is bewaard. Kies het hierboven om het te laden.")
 
-if len(saved) >= 2:
+if wat_als.vergelijk is not None and wat_als.vergelijking is not None:
     st.subheader("Twee scenario's vergelijken")
+    first, second = wat_als.vergelijk
     left, right = st.columns(2)
-    first = left.selectbox("Scenario A", list(names), format_func=names.get, key="res_a")
-    second = right.selectbox("Scenario B", list(names), index=1, format_func=names.get, key="res_b")
-    one = r.doorrekenen(basis, saved[first], scope).per_aanbieder
-    two = r.doorrekenen(basis, saved[second], scope).per_aanbieder
-    both = one[["aanbieder_id", "naam", "werkelijk_cent", "scenario_cent", "onderdrukt"]].merge(
-        two[["naam", "scenario_cent"]], on="naam", suffixes=("_a", "_b")
-    )
-    both["verschil_cent"] = both["scenario_cent_b"] - both["scenario_cent_a"]
+    ids = list(names)
+    left.selectbox("Scenario A", ids, index=ids.index(first), format_func=names.get, key="res_a")
+    right.selectbox("Scenario B", ids, index=ids.index(second), format_func=names.get, key="res_b")
     table_with_downloads(
-        both,
+        wat_als.vergelijking,
         labels={
             "naam": "Aanbieder",
             "werkelijk_cent": "Werkelijk (€)",

@@ -1,15 +1,13 @@
 """Segment B en C: where the B tariff does not fit, and where B clients go."""
 
-from functools import partial
-
 import streamlit as st
 
 from dashboard import charts
-from dashboard.auth import require_page
-from dashboard.components import link_to_page, table_with_downloads
-from dashboard.db import cached_query, get_engine
+from dashboard.auth import guard
+from dashboard.components import link_to_page, select_from_chart, table_with_downloads
+from dashboard.db import load_view
 from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent
+from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent, suppression_note
 from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_FORMAT,
     KNELPUNTEN_PER_CATEGORIE_LABELS,
@@ -18,32 +16,29 @@ from dashboard.tables import (
     TRAJECT_FORMAT,
     TRAJECT_LABELS,
 )
-from data_access.models import Rol
-from data_access.queries.knelpunt_trends import trends
-from data_access.queries.segmenten import segmenten
-from data_access.queries.uitnutting import Selectie, trajecten
+from data_access.queries.segmenten import SegmentenKeuze, segmenten
 
-engine = get_engine()
-identity, scope = require_page(engine, "segmenten")
-filters = filter_bar(engine, scope)
-data = cached_query(segmenten, engine, scope, filters)
-drill_allowed = scope.rol != Rol.ADVISEUR
+identity, scope = guard("segmenten")
+filters = filter_bar(scope)
+# The drill-down's select box is drawn at the bottom; its last choice selects now.
+choice = SegmentenKeuze(spic_id=st.session_state.get("seg_spic"))
+view = load_view(segmenten, scope=scope, filters=filters, choice=choice)
 
 st.title("Segment B en C")
 st.caption(
-    f"Periode {datum(filters.van)} t/m {datum(filters.tot)}. Kosten zijn die van trajecten die in "
-    "de periode zijn afgesloten. B-aanbieders: alleen gecontracteerd voor segment B. "
-    "'<10' betekent minder dan 10 trajecten (privacy)."
+    f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. Kosten zijn die van "
+    "trajecten die in de periode zijn afgesloten. B-aanbieders: alleen gecontracteerd voor "
+    f"segment B. {suppression_note()}"
 )
 
 # --- headline ---------------------------------------------------------------------------------
-if data.koppen:
+if view.koppen:
     lines = [
         f"{n}. {k.spic_code} ({k.profiel_naam}, {k.intensiteit_naam}): de kosten zijn "
         f"{procent(k.uitnutting)} van het B-tarief, gemiddeld "
         f"{euro_cent(k.tekort_per_traject_cent, hele_euros=True)} per traject te weinig "
         f"({k.trajecten} trajecten)."
-        for n, k in enumerate(data.koppen, start=1)
+        for n, k in enumerate(view.koppen, start=1)
     ]
     st.info(
         "**Waar het B-tarief het meest tekortschiet**\n\n" + "\n\n".join(lines),
@@ -54,18 +49,9 @@ else:
         "In deze selectie kost geen enkele B-combinatie (met genoeg trajecten) meer dan het tarief."
     )
 
-
-def _select(chart_key: str) -> None:
-    points = st.session_state[chart_key].selection.points
-    custom = points[0].get("customdata") if points else None
-    if custom:
-        st.session_state["seg_spic"] = int(custom[0])
-
-
 # --- 1. tariff gap ----------------------------------------------------------------------------
 st.header("Tariefkloof: B- en C-tarief naast de werkelijke kosten")
-gap = data.tariefkloof
-intensities = dict(zip(gap["intensiteit_nr"], gap["intensiteit_naam"], strict=False))
+intensities = view.intensiteiten
 intensity = st.segmented_control(
     "Intensiteit",
     list(intensities),
@@ -73,11 +59,10 @@ intensity = st.segmented_control(
     default=next(iter(intensities)),
     key="seg_intensiteit",
 )
-shown = gap[gap["intensiteit_nr"] == (intensity or next(iter(intensities)))]
 st.plotly_chart(
-    charts.tariff_gap(shown),
+    charts.tariff_gap(view.tariefkloof, intensity or next(iter(intensities))),
     key="seg_kloof",
-    on_select=partial(_select, "seg_kloof") if drill_allowed else "ignore",
+    on_select=select_from_chart("seg_kloof", "seg_spic") if scope.sees_trajectories else "ignore",
     selection_mode="points",
     width="stretch",
 )
@@ -87,7 +72,7 @@ st.caption(
     "De tabel hieronder bevat alle intensiteiten."
 )
 table_with_downloads(
-    gap,
+    view.tariefkloof,
     labels={
         "profiel_naam": "Profiel",
         "intensiteit_naam": "Intensiteit",
@@ -118,20 +103,17 @@ table_with_downloads(
 
 # --- 2. B providers ---------------------------------------------------------------------------
 st.header("Financiële positie van B-aanbieders")
-providers = data.b_aanbieders
-visible = providers.dropna(subset=["resultaat_cent"])
-if visible.empty:
+if view.b_met_cijfers == 0:
     st.info("Geen B-aanbieders met afgesloten trajecten in deze selectie.")
 else:
-    st.plotly_chart(charts.result_bars(visible), width="stretch", key="seg_b_resultaat")
-    deficit = visible[visible["tekort"]]
+    st.plotly_chart(charts.result_bars(view.b_aanbieders), width="stretch", key="seg_b_resultaat")
     st.caption(
-        f"Samenvatting: {len(deficit)} van {len(visible)} B-aanbieders hebben op hun eigen "
-        f"afgesloten B-trajecten een tekort, samen "
-        f"{euro_cent(-deficit['resultaat_cent'].sum(), hele_euros=True)}."
+        f"Samenvatting: {view.b_met_tekort} van {view.b_met_cijfers} B-aanbieders hebben op hun "
+        f"eigen afgesloten B-trajecten een tekort, samen "
+        f"{euro_cent(view.b_tekort_cent, hele_euros=True)}."
     )
 table_with_downloads(
-    data.b_per_profiel,
+    view.b_per_profiel,
     labels={
         "profiel_naam": "Profiel",
         "trajecten": "Trajecten",
@@ -157,23 +139,20 @@ detail_level = st.segmented_control(
     default="Per profiel",
     key="seg_stromen_detail",
 )
-flows = data.stromen if detail_level == "Per profiel en intensiteit" else data.stromen_per_profiel
-if flows["aantal"].dropna().empty:
+flows = view.stromen if detail_level == "Per profiel en intensiteit" else view.stromen_per_profiel
+if flows.getekend.empty:
     st.info("Geen (of te weinig) herindicaties van B naar C in deze selectie.")
 else:
-    top = flows.dropna(subset=["aantal"]).head(40)
-    st.plotly_chart(charts.flow_sankey(top), width="stretch", key="seg_sankey")
-    by_profile = top.groupby("van_profiel")["aantal"].sum().sort_values(ascending=False)
-    share = by_profile.head(3).sum() / by_profile.sum()
-    total = aantal(data.herindicaties, suppressed=True)
+    st.plotly_chart(charts.flow_sankey(flows.getekend), width="stretch", key="seg_sankey")
     st.caption(
-        f"Samenvatting: {total} trajecten in C volgden op een B-traject van dezelfde cliënt. "
-        f"{procent(share)} van de getoonde herindicaties komt uit de profielen "
-        + ", ".join(f"P{int(p):02d}" for p in by_profile.head(3).index)
+        f"Samenvatting: {aantal(view.herindicaties, suppressed=True)} trajecten in C volgden op "
+        f"een B-traject van dezelfde cliënt. {procent(flows.aandeel_top3)} van de getoonde "
+        "herindicaties komt uit de profielen "
+        + ", ".join(f"P{p:02d}" for p in flows.top_profielen)
         + ". De tabel noemt ook de mediane tijd van de start van het B-traject tot de start in C."
     )
 table_with_downloads(
-    flows,
+    flows.tabel,
     labels={
         "van_code": "Van (B)",
         "naar_code": "Naar (C)",
@@ -187,15 +166,14 @@ table_with_downloads(
 
 # --- 4. B under C -----------------------------------------------------------------------------
 st.header("B-aanbieders die werken onder een C-hoofdaannemer")
-income = data.b_onder_c
 st.caption(
     "Inkomen in de periode: als hoofdaannemer de ontvangen tranches, als onderaannemer de "
     "vergoeding van de hoofdaannemer. "
-    f"{aantal(data.b_onder_c_trajecten, suppressed=True)} C-trajecten kregen zorg van een "
+    f"{aantal(view.b_onder_c_trajecten, suppressed=True)} C-trajecten kregen zorg van een "
     "B-aanbieder als onderaannemer."
 )
 table_with_downloads(
-    income,
+    view.b_onder_c,
     labels={
         "naam": "B-aanbieder",
         "als_hoofd_cent": "Als hoofdaannemer (€)",
@@ -217,9 +195,9 @@ table_with_downloads(
 
 # --- 5. knelpunten by segment -----------------------------------------------------------------
 st.header("Knelpunten per segment")
-register = trends(engine, scope, filters.segment)  # live: the register is read directly
+register = view.knelpunten
 st.caption(
-    f"Meldingen{' in segment ' + filters.segment.value if filters.segment else ''}: "
+    f"Meldingen{' in segment ' + view.filters.segment.value if view.filters.segment else ''}: "
     f"{aantal(register.totaal, suppressed=True)}, waarvan "
     f"{aantal(register.open, suppressed=True)} open."
 )
@@ -238,33 +216,25 @@ table_with_downloads(
     key="seg_knelpunten_maand",
 )
 if scope.may_open("kerngroep"):
-    link_to_page(
-        "kerngroep",
-        "Open deze meldingen in het register",
-        {"uit_segment": filters.segment.value} if filters.segment else None,
-    )
+    # The register page takes the segment from the shared filters: the link needs no more.
+    link_to_page("kerngroep", "Open deze meldingen in het register")
 
 # --- 6. drill-down ----------------------------------------------------------------------------
 st.header("Trajecten achter een SPIC")
-if not drill_allowed:
+if not scope.sees_trajectories:
     st.info("Gegevens per traject zijn niet beschikbaar voor uw rol; u ziet alleen totalen.")
     st.stop()
-spics = {
-    int(i): c
-    for col_id, col_code in (("b_spic_id", "b_code"), ("c_spic_id", "c_code"))
-    for i, c in zip(gap[col_id], gap[col_code], strict=True)
-}
-spic_id = st.selectbox(
+st.selectbox(
     "SPIC",
-    sorted(spics, key=spics.get),
+    list(view.spic_opties),
     index=None,
-    format_func=spics.get,
+    format_func=view.spic_opties.get,
     placeholder="Klik op een punt in de tariefkloof of kies een SPIC",
     key="seg_spic",
 )
-if spic_id is None:
+drill = view.drilldown
+if drill is None:
     st.stop()
-drill = cached_query(trajecten, engine, scope, filters, Selectie(spic_id=spic_id))
 if drill.beperkt_tot_eigen:
     st.caption("U ziet alleen trajecten van aanbieders waarvan u de gegevens mag inzien.")
 table_with_downloads(

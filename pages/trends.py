@@ -1,13 +1,13 @@
 """Trends knelpunten: what is reported, by category, segment and month, and how fast it moves."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.auth import require_page
-from dashboard.components import PALETTE, table_with_downloads
-from dashboard.db import get_engine
-from dashboard.filters import SEGMENT_LABELS
-from dashboard.formatting import PLOTLY_SEPARATORS, aantal, cijfer
+from dashboard import charts
+from dashboard.auth import guard
+from dashboard.components import table_with_downloads
+from dashboard.db import load_view
+from dashboard.filters import filter_bar
+from dashboard.formatting import aantal, cijfer, suppression_note
 from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_FORMAT,
     KNELPUNTEN_PER_CATEGORIE_LABELS,
@@ -15,58 +15,30 @@ from dashboard.tables import (
     KNELPUNTEN_PER_MAAND_LABELS,
     coded,
 )
-from data_access.labels import CATEGORIE, label
-from data_access.models import Segment
-from data_access.queries.knelpunt_trends import trends
+from data_access.labels import CATEGORIE
+from data_access.queries.trends import TrendsKeuze, trends
 
-engine = get_engine()
-identity, scope = require_page(engine, "trends")
+identity, scope = guard("trends")
+filters = filter_bar(scope, fields=("segment",))
+view = load_view(trends, scope=scope, filters=filters, choice=TrendsKeuze())
 
 st.title("Trends knelpunten")
-segment = st.segmented_control(
-    "Segment",
-    list(SEGMENT_LABELS),
-    format_func=SEGMENT_LABELS.get,
-    key="trends_segment",
-    bind="query-params",
-)
-data = trends(engine, scope, Segment(segment) if segment else None)  # live: the register
 st.caption(
-    f"Meldingen in het register: {aantal(data.totaal, suppressed=True)}, waarvan "
-    f"{aantal(data.open, suppressed=True)} open. '<10' betekent minder dan 10 (privacy)."
+    f"Meldingen in het register: {aantal(view.totaal, suppressed=True)}, waarvan "
+    f"{aantal(view.open, suppressed=True)} open. {suppression_note('meldingen')}"
 )
-
 
 st.header("Meldingen per maand en categorie")
-per_maand = data.per_maand.dropna(subset=["meldingen"])
-if per_maand.empty:
+if view.drukste_maand is None:
     st.info("Geen meldingen (of te weinig om te tonen) in deze selectie.")
 else:
-    fig = go.Figure()
-    patterns = ["", "/", "\\", "x", "-", "|", "+", ".", ""]
-    for n, (cat, group) in enumerate(per_maand.groupby("categorie")):
-        fig.add_bar(
-            x=group["maand"],
-            y=group["meldingen"],
-            name=label(CATEGORIE, cat),
-            marker={"color": PALETTE[n % len(PALETTE)], "pattern": {"shape": patterns[n % 9]}},
-        )
-    fig.update_layout(
-        barmode="stack",
-        separators=PLOTLY_SEPARATORS,
-        height=360,
-        margin={"t": 10},
-        legend={"orientation": "h", "y": -0.3},
-    )
-    fig.update_yaxes(title="Meldingen")
-    st.plotly_chart(fig, width="stretch", key="trends_maand")
-    busiest = per_maand.groupby("maand")["meldingen"].sum().idxmax()
+    st.plotly_chart(charts.reports_per_month(view.per_maand), width="stretch", key="trends_maand")
     st.caption(
-        f"Samenvatting: de meeste meldingen kwamen in {busiest}. De tabel hieronder bevat "
-        "dezelfde cijfers."
+        f"Samenvatting: de meeste meldingen kwamen in {view.drukste_maand}. De tabel hieronder "
+        "bevat dezelfde cijfers."
     )
 table_with_downloads(
-    data.per_maand,
+    view.per_maand,
     labels=KNELPUNTEN_PER_MAAND_LABELS,
     formatters=KNELPUNTEN_PER_MAAND_FORMAT,
     file_stem="knelpunten_per_maand",
@@ -75,7 +47,7 @@ table_with_downloads(
 
 st.header("Open en afgesloten per categorie en segment")
 table_with_downloads(
-    data.per_categorie,
+    view.per_categorie,
     labels=KNELPUNTEN_PER_CATEGORIE_LABELS,
     formatters=KNELPUNTEN_PER_CATEGORIE_FORMAT,
     file_stem="knelpunten_per_categorie",
@@ -85,7 +57,7 @@ table_with_downloads(
 st.header("Doorlooptijd tot besluit")
 st.caption("Mediaan aantal dagen van melding tot het eerste besluit van de kerngroep.")
 table_with_downloads(
-    data.doorlooptijd,
+    view.doorlooptijd,
     labels={"categorie": "Categorie", "besloten": "Besloten", "mediaan_dagen": "Mediaan (dagen)"},
     formatters={"categorie": coded(CATEGORIE), "besloten": aantal, "mediaan_dagen": cijfer},
     file_stem="knelpunten_doorlooptijd",

@@ -85,7 +85,7 @@ def demo_engine_rw(
     """The demo dataset in a database of its own; tests may change it."""
     with fresh_database(request.param, tmp_path) as (engine, _):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         yield engine
 
 
@@ -96,7 +96,7 @@ def demo_db(
     """The demo dataset, shared by read-only tests of one backend: (engine, url)."""
     with fresh_database(request.param, tmp_path_factory.mktemp("demo")) as (engine, url):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         yield engine, url
 
 
@@ -106,7 +106,7 @@ def demo_engine_sqlite(
 ) -> Iterator[tuple[Engine, str]]:
     with fresh_database("sqlite", tmp_path_factory.mktemp("demo_sqlite")) as (engine, url):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         yield engine, url
 
 
@@ -130,5 +130,5 @@ def demo_sqlite_rw(tmp_path: Path, demo_tables: dict) -> Iterator[tuple[Engine, 
     """A writable demo database on SQLite, with its URL for the app under test."""
     with fresh_database("sqlite", tmp_path) as (engine, url):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         yield engine, url

@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access.access import Scope, scope_for
-from data_access.auth import identity_by_id
+from data_access.users import identity_by_id
 
 
 def sql_scalar(engine: sa.Engine, sql: str, **params: object) -> object:
@@ -28,6 +28,6 @@ def provider_ids(engine: sa.Engine) -> dict[str, int]:
 
 def user_scope(engine: sa.Engine, username: str) -> Scope:
     uid = sql_scalar(engine, "SELECT id FROM gebruiker WHERE gebruikersnaam = :n", n=username)
-    identity = identity_by_id(engine, int(uid))
+    identity = identity_by_id(engine, user_id=int(uid))
     assert identity is not None
-    return scope_for(engine, identity)
+    return scope_for(engine, identity=identity)

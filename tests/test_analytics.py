@@ -7,12 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
 from data_access import analytics
 from data_access.analytics import DERIVED, SNAPSHOT_TABLES, derived_path, write_snapshot
 from data_access.db import migrate
 from data_access.loader import load_tables
 from tests.conftest import BACKENDS, fresh_database
+from tests.helpers import sql_scalar
 
 
 def test_sqlite_and_postgresql_snapshots_are_identical(tmp_path: Path, demo_tables: dict) -> None:
@@ -20,9 +22,9 @@ def test_sqlite_and_postgresql_snapshots_are_identical(tmp_path: Path, demo_tabl
     for backend in BACKENDS:
         with fresh_database(backend, tmp_path) as (engine, _):
             migrate(engine)
-            load_tables(engine, demo_tables)
+            load_tables(engine, tables=demo_tables)
             target = tmp_path / f"snapshot-{backend}"
-            write_snapshot(engine, target)
+            write_snapshot(engine, target=target)
             snapshots[backend] = {
                 name: pq.read_table(target / f"{name}.parquet") for name in SNAPSHOT_TABLES
             } | {name: pq.read_table(derived_path(target, name)) for name in DERIVED}
@@ -42,8 +44,8 @@ def test_sqlite_and_postgresql_snapshots_are_identical(tmp_path: Path, demo_tabl
 def test_derived_tables_hold_what_the_base_tables_hold(tmp_path: Path, demo_tables: dict) -> None:
     with fresh_database("sqlite", tmp_path) as (engine, _):
         migrate(engine)
-        load_tables(engine, demo_tables)
-        write_snapshot(engine, tmp_path / "snapshot")
+        load_tables(engine, tables=demo_tables)
+        write_snapshot(engine, target=tmp_path / "snapshot")
     derived = {
         name: pq.read_table(derived_path(tmp_path / "snapshot", name)).to_pandas()
         for name in DERIVED
@@ -78,9 +80,9 @@ def test_a_snapshot_from_an_older_version_gets_its_derived_tables_rebuilt(
     """After an upgrade that derives a table differently, the old file is not read."""
     with fresh_database("sqlite", tmp_path) as (engine, _):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         target = tmp_path / "snapshot"
-        write_snapshot(engine, target)
+        write_snapshot(engine, target=target)
     old = derived_path(target, "aanbieder_maand")
     monkeypatch.setitem(
         DERIVED, "aanbieder_maand", DERIVED["aanbieder_maand"].replace("SUM(uren)", "SUM(uren) * 2")
@@ -91,3 +93,23 @@ def test_a_snapshot_from_an_older_version_gets_its_derived_tables_rebuilt(
     assert new.exists()
     hours = opened.frame("SELECT SUM(uren) AS u FROM aanbieder_maand")["u"].iloc[0]
     assert hours == pytest.approx(2 * float(demo_tables["inzet"]["uren"].astype(float).sum()))
+
+
+def test_the_period_runs_from_the_first_start_to_the_last_complete_month(
+    demo_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from data_access.filters import data_period
+
+    periode = data_period(demo_engine)
+    first = sql_scalar(demo_engine, "SELECT MIN(startdatum) FROM traject")
+    last = sql_scalar(demo_engine, "SELECT MAX(maand) FROM inzet")
+    assert periode.begin == dt.date.fromisoformat(str(first)[:10]).replace(day=1)
+    assert periode.peildatum.replace(day=1) == dt.date.fromisoformat(str(last)[:10])
+    assert (periode.peildatum + dt.timedelta(days=1)).day == 1  # the end of that month
+    # A month still under way is not complete.
+    during = data_period(demo_engine, today=periode.peildatum.replace(day=15))
+    assert during.peildatum < periode.peildatum.replace(day=1)
+    monkeypatch.setenv("SPIC_PEILDATUM", "2019-06-30")
+    assert data_period(demo_engine).peildatum == dt.date(2019, 6, 30)

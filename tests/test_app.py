@@ -116,16 +116,36 @@ def test_provider_sees_own_organisation_next_to_region(
 def test_invalid_url_parameters_fall_back_with_a_notice(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
-    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
     at.query_params["segment"] = "Z"
     at.query_params["aanbieder"] = "1"  # provider detail an adviser may not filter on
     at.query_params["van"] = "1999-99-99"
-    at.run()
+    at = login(at, "demo.adviseur")  # the link is opened first, then the user logs in
     assert not at.exception
     notice = at.sidebar.warning[0].value
     assert "ongeldige of niet toegestane filterwaarde" in notice
     assert "segment" in notice and "aanbieder" in notice and "van" in notice
     assert at.title[0].value == "Overzicht"
+    assert "segment" not in at.query_params and "aanbieder" not in at.query_params
+
+
+def test_a_link_shared_before_login_opens_its_page_with_its_filters(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.query_params.update({"segment": "C", "gemeente": "GM0479", "van": "2019-01-01"})
+    at = login(at, "demo.kerngroep")
+    assert at.selectbox(key="segment").value == "C"
+    assert at.selectbox(key="gemeente").value == "GM0479"
+    assert at.date_input(key="van").value == dt.date(2019, 1, 1)
+    # ... and the filters travel along to the next page, and back into its address.
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert at.selectbox(key="segment").value == "C"
+    assert at.query_params["segment"] == ["C"] or at.query_params["segment"] == "C"
+    at.selectbox(key="segment").set_value("B").run()
+    at.switch_page(str(PAGES_DIR / "resultaat.py")).run()
+    assert at.selectbox(key="segment").value == "B"
+    assert at.selectbox(key="gemeente").value == "GM0479"
 
 
 def test_session_expires_after_inactivity(
@@ -253,7 +273,9 @@ def test_contract_manager_chooses_a_provider_from_the_portfolio(
     engine, url = demo_engine_sqlite
     at = login(new_app(monkeypatch, url), "demo.contractmanager")
     at.switch_page(str(PAGES_DIR / "aanbieder.py")).run()
-    choice = at.selectbox(key="dossier")
+    assert at.info[0].value.startswith("Kies een aanbieder")
+    choice = at.selectbox(key="aanbieder")
+    assert choice not in at.sidebar.selectbox  # drawn on the page itself
     with engine.connect() as conn:
         portfolio = conn.execute(
             sa.text(
@@ -262,12 +284,13 @@ def test_contract_manager_chooses_a_provider_from_the_portfolio(
                 "WHERE g.gebruikersnaam = 'demo.contractmanager'"
             )
         ).all()
-    assert sorted(choice.options) == sorted(n for _, n in portfolio)
+    assert sorted(choice.options) == sorted(["Kies een aanbieder", *(n for _, n in portfolio)])
     first_id, first_name = portfolio[0]
     choice.set_value(str(first_id)).run()
     assert not at.exception
     assert at.subheader[0].value == first_name
     assert {m.label for m in at.metric} >= {"Gestarte trajecten", "Resultaat"}
+    assert at.query_params["aanbieder"] in (str(first_id), [str(first_id)])
 
 
 def _fill_report(at: AppTest, titel: str, omschrijving: str) -> None:
@@ -335,7 +358,7 @@ def test_kerngroep_moves_a_report_and_the_provider_sees_it(
         sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference),
     )
     next(s for s in at.selectbox if s.label == "Melding behandelen").set_value(knelpunt_id).run()
-    from data_access.knelpunten import TRANSITIONS
+    from data_access.register.workflow import TRANSITIONS
 
     target = sorted(TRANSITIONS[KnelpuntStatus(status_before)] - {KnelpuntStatus.SAMENGEVOEGD})[0]
     next(s for s in at.selectbox if s.label == "Nieuwe status").set_value(target)
@@ -361,12 +384,23 @@ def test_segment_page_states_the_computed_headline_and_links_to_the_register(
     at.switch_page(str(PAGES_DIR / "segmenten.py")).run()
     at.selectbox(key="segment").set_value("B").run()
     assert not at.exception
-    expected = segmenten(engine, user_scope(engine, "demo.kerngroep"), Filters(segment="B"))
+    expected = segmenten(
+        engine=engine, scope=user_scope(engine, "demo.kerngroep"), filters=Filters(segment="B")
+    )
     headline = at.info[0].value
     for kop in expected.koppen:
         assert kop.spic_code in headline
-    links = list(at.get("page_link"))
-    assert any("uit_segment=B" in str(e.proto) for e in links)
+    assert any(e.proto.page == "kerngroep" for e in at.get("page_link"))
+    # The register opens on the segment the dashboard showed: the filters are shared.
+    at.switch_page(str(PAGES_DIR / "kerngroep.py")).run()
+    assert at.selectbox(key="segment").value == "B"
+    queue = at.dataframe[0].value
+    in_b = sql_scalar(
+        engine,
+        "SELECT COUNT(*) FROM knelpunt WHERE segment = 'B' AND status IN "
+        "('nieuw', 'in_behandeling', 'geagendeerd', 'besloten')",
+    )
+    assert len(queue) == in_b and set(queue["Segment"]) <= {"B"}
 
 
 def test_segment_page_gives_advisers_no_trajectories(
@@ -412,3 +446,15 @@ def test_advisers_see_results_but_no_what_if(
     assert not at.exception
     assert any("kerngroep en de contractmanagers" in i.value for i in at.info)
     assert len(at.slider) == 0
+
+
+def test_a_bad_setting_stops_the_app_with_a_dutch_message(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    monkeypatch.setenv("SPIC_SUPPRESSION_THRESHOLD", "tien")
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.run()
+    assert not at.exception
+    assert "SPIC_SUPPRESSION_THRESHOLD" in at.error[0].value
+    assert "geheel getal" in at.error[0].value
+    assert len(at.text_input) == 0  # no login form on a misconfigured server

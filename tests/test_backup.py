@@ -40,6 +40,8 @@ def test_sqlite_backup_change_restore_finds_the_original(
     original = fingerprint(sqlite_env)
     target = tmp_path / "backups" / "spic.db"
     assert main(["backup", str(target)]) == 0
+    # A backup is one file: no empty -wal or -shm beside it (the live database runs in WAL).
+    assert sorted(p.name for p in target.parent.iterdir()) == ["spic.db"]
     _change(sqlite_env)
     assert fingerprint(sqlite_env) != original
     version = data_version(sqlite_env)

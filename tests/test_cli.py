@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.__main__ import main
-from data_access.auth import LoginError, authenticate
+from data_access.users import LoginError, authenticate
 
 
 @pytest.fixture
@@ -41,21 +41,117 @@ def test_user_create_and_deactivate(
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "een-lang-wachtwoord")
     assert main(["user", "create", "j.jansen", "--name", "J. Jansen", "--role", "adviseur"]) == 0
     engine = sa.create_engine(sqlite_env)
-    assert authenticate(engine, "j.jansen", "een-lang-wachtwoord").gebruikersnaam == "j.jansen"
+    identity = authenticate(engine, username="j.jansen", password="een-lang-wachtwoord")
+    assert identity.gebruikersnaam == "j.jansen"
     assert main(["user", "deactivate", "j.jansen"]) == 0
     with pytest.raises(LoginError):
-        authenticate(engine, "j.jansen", "een-lang-wachtwoord")
+        authenticate(engine, username="j.jansen", password="een-lang-wachtwoord")
     assert main(["user", "create", "j.jansen", "--name", "X", "--role", "adviseur"]) == 1
     assert "bestaat al" in capsys.readouterr().err
 
 
-def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_lists_the_commands_in_dutch(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("init", "generate", "load", "counts", "user"):
+    for command in ("init", "generate", "load", "counts", "user", "aanbieders", "instellingen"):
         assert command in out
+    assert out.startswith("gebruik: ") and "toon deze hulp en stop" in out
+    for english in ("usage:", "show this help", "positional arguments", "options:"):
+        assert english not in out
+    with pytest.raises(SystemExit):
+        main(["user", "create", "x", "--role", "baas"])
+    err = capsys.readouterr().err
+    assert "ongeldige keuze: 'baas'" in err and "invalid choice" not in err
+
+
+def test_every_command_and_argument_has_a_help_text() -> None:
+    import argparse
+
+    from data_access.__main__ import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for name, child in action.choices.items():
+                    if not helps.get(name):
+                        missing.append(f"{path} {name}")
+                    missing += walk(child, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {action.dest}")
+        return missing
+
+    assert walk(build_parser(), "data_access") == []
+
+
+def test_a_refused_user_is_one_dutch_line_before_any_password_is_asked(
+    sqlite_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["init"])
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or "x" * 20)
+    account = ["x.aanbieder", "--name", "X", "--role", "aanbieder", "--provider-id", "99999"]
+    code = main(["user", "create", *account])
+    err = capsys.readouterr().err
+    assert code == 1 and asked == []
+    assert err.strip().count("\n") == 0 and err.startswith("Fout: Aanbieder 99999 bestaat niet")
+    assert "Traceback" not in err and "argon2" not in err and "$" not in err
+
+
+def test_an_unexpected_failure_prints_no_traceback_and_no_details(
+    sqlite_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["init"])
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("geheim-detail 111222333")
+
+    monkeypatch.setattr("data_access.loader.table_counts", fails)
+    assert main(["counts"]) == 1
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err and "geheim-detail" not in err and "Traceback" not in err
+
+
+def test_providers_are_listed_with_their_numbers(
+    sqlite_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["load", "--preset", "demo"])
+    capsys.readouterr()
+    assert main(["aanbieders", "zonnebloem"]) == 0
+    out = capsys.readouterr().out.rstrip().splitlines()
+    engine = sa.create_engine(sqlite_env)
+    with engine.connect() as conn:
+        provider_id = conn.execute(
+            sa.text("SELECT id FROM aanbieder WHERE naam = 'Praktijk De Zonnebloem'")
+        ).scalar()
+    assert out == [f"{provider_id:>6}  Praktijk De Zonnebloem"]
+
+
+def test_replacing_all_data_asks_for_confirmation(
+    sqlite_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["load", "--preset", "demo"])
+    engine = sa.create_engine(sqlite_env)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE gebruiker SET weergavenaam = 'Gewijzigd' WHERE id = 1"))
+    assert main(["load", "--preset", "demo", "--replace"]) == 2
+    assert "Bevestig met --ja" in capsys.readouterr().err
+    with engine.connect() as conn:
+        name = conn.execute(sa.text("SELECT weergavenaam FROM gebruiker WHERE id = 1")).scalar()
+    assert name == "Gewijzigd"  # nothing was replaced
+    assert main(["load", "--preset", "demo", "--replace", "--ja"]) == 0
+
+
+def test_a_bad_setting_stops_the_command_line_in_dutch(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SPIC_DRILL_LIMIT", "veel")
+    assert main(["counts"]) == 1
+    err = capsys.readouterr().err
+    assert "SPIC_DRILL_LIMIT" in err and "geheel getal" in err and "Traceback" not in err
 
 
 def test_template_export_and_import(

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from data_access import knelpunten
-from data_access.knelpunten import Conflict
 from data_access.models import KnelpuntStatus
+from data_access.register import reports
+from data_access.register.workflow import Conflict
 from tests.helpers import sql_frame, sql_scalar, user_scope
 from tests.test_knelpunten import GOOD
 
@@ -20,12 +20,14 @@ def test_parallel_edits_of_one_report_one_wins_and_the_rest_are_told(
     demo_engine_rw: sa.Engine,
 ) -> None:
     engine = demo_engine_rw
-    report = knelpunten.submit(engine, user_scope(engine, "demo.aanbieder"), GOOD).id
+    report = reports.submit(engine, user_scope(engine, "demo.aanbieder"), melding=GOOD).id
     kerngroep = user_scope(engine, "demo.kerngroep")
 
     def move(_: int) -> str:
         try:
-            knelpunten.change_status(engine, kerngroep, report, 1, S.IN_BEHANDELING)
+            reports.change_status(
+                engine, kerngroep, knelpunt_id=report, versie=1, naar=S.IN_BEHANDELING
+            )
         except Conflict as exc:
             return str(exc)
         return "ok"
@@ -46,7 +48,7 @@ def test_many_writers_at_once_lose_nothing(demo_engine_rw: sa.Engine) -> None:
     engine = demo_engine_rw
     provider = user_scope(engine, "demo.aanbieder")
     kerngroep = user_scope(engine, "demo.kerngroep")
-    existing = [knelpunten.submit(engine, provider, GOOD).id for _ in range(8)]
+    existing = [reports.submit(engine, provider, melding=GOOD).id for _ in range(8)]
     reports_before = int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpunt"))
     events_before = int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis"))
 
@@ -54,13 +56,19 @@ def test_many_writers_at_once_lose_nothing(demo_engine_rw: sa.Engine) -> None:
         kind = n % 3
         if kind == 0:
             melding = dataclasses.replace(GOOD, titel=f"Parallelle melding {n:02d}")
-            return knelpunten.submit(engine, provider, melding).referentie
+            return reports.submit(engine, provider, melding=melding).referentie
         report = existing[n // 3]
         if kind == 1:
-            knelpunten.change_status(engine, kerngroep, report, 1, S.IN_BEHANDELING)
-            knelpunten.change_status(engine, kerngroep, report, 2, S.GEAGENDEERD)
+            reports.change_status(
+                engine, kerngroep, knelpunt_id=report, versie=1, naar=S.IN_BEHANDELING
+            )
+            reports.change_status(
+                engine, kerngroep, knelpunt_id=report, versie=2, naar=S.GEAGENDEERD
+            )
             return "verplaatst"
-        knelpunten.comment(engine, kerngroep, report, f"Opmerking nummer {n}", intern=True)
+        reports.comment(
+            engine, kerngroep, knelpunt_id=report, tekst=f"Opmerking nummer {n}", intern=True
+        )
         return "opmerking"
 
     with ThreadPoolExecutor(max_workers=24) as pool:

@@ -93,7 +93,7 @@ def proxied_postgres(tmp_path: Path) -> tuple[Proxy, str]:
     base = sa.engine.make_url(postgres_url())
     with fresh_database("postgresql", tmp_path) as (engine, url):
         migrate(engine)
-        load_tables(engine, read_parquet(DEMO_DIR))
+        load_tables(engine, tables=read_parquet(DEMO_DIR))
         proxy = Proxy((base.host or "127.0.0.1", base.port or 5432))
         proxied = sa.engine.make_url(url).set(port=proxy.port).render_as_string(False)
         yield proxy, proxied
@@ -141,12 +141,12 @@ def test_an_error_in_the_middle_of_an_import_writes_nothing(
 ) -> None:
     with fresh_database(backend, tmp_path) as (engine, _):
         migrate(engine)
-        load_tables(engine, read_parquet(DEMO_DIR))
+        load_tables(engine, tables=read_parquet(DEMO_DIR))
         files = [
-            Bestand(f"{k}.csv", csv_bytes(export_frame(engine, PER_KEY[k])))
+            Bestand(f"{k}.csv", csv_bytes(export_frame(engine, soort=PER_KEY[k])))
             for k in ("trajecten", "betalingen")
         ]
-        frame = export_frame(engine, PER_KEY["betalingen"])
+        frame = export_frame(engine, soort=PER_KEY["betalingen"])
         frame["bedrag"] = "1,00"  # every payment changes
         files[1] = Bestand("betalingen.csv", csv_bytes(frame))
         before = fingerprint(engine)
@@ -162,7 +162,7 @@ def test_an_error_in_the_middle_of_an_import_writes_nothing(
 
         monkeypatch.setattr(writing, "_upsert", fail_on_second)
         with pytest.raises(RuntimeError):
-            importeer(engine, Uitvoerder("test"), files)
+            importeer(engine, uitvoerder=Uitvoerder("test"), bestanden=files)
         assert calls == 2
         assert fingerprint(engine) == before
 
@@ -184,7 +184,9 @@ CRASHING_IMPORT = textwrap.dedent(
         return result
 
     writing._upsert = then_hang
-    importeer(make_engine(), Uitvoerder("crash"), [Bestand("betalingen.csv", data)])
+    importeer(
+        make_engine(), uitvoerder=Uitvoerder("crash"), bestanden=[Bestand("betalingen.csv", data)]
+    )
     """
 )
 
@@ -193,8 +195,8 @@ CRASHING_IMPORT = textwrap.dedent(
 def test_a_writer_killed_mid_transaction_leaves_no_trace(backend: str, tmp_path: Path) -> None:
     with fresh_database(backend, tmp_path) as (engine, url):
         migrate(engine)
-        load_tables(engine, read_parquet(DEMO_DIR))
-        frame = export_frame(engine, PER_KEY["betalingen"])
+        load_tables(engine, tables=read_parquet(DEMO_DIR))
+        frame = export_frame(engine, soort=PER_KEY["betalingen"])
         frame["bedrag"] = "1,00"
         data = tmp_path / "betalingen.csv"
         data.write_bytes(csv_bytes(frame))

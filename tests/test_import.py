@@ -59,7 +59,7 @@ def clear_facts(engine: Engine) -> None:
 def refused(engine: Engine, files: list[Bestand], **kwargs: object) -> pd.DataFrame:
     before = fingerprint(engine)
     with pytest.raises(ImportGeweigerd) as caught:
-        importeer(engine, BEHEERDER, files, **kwargs)  # type: ignore[arg-type]
+        importeer(engine, uitvoerder=BEHEERDER, bestanden=files, **kwargs)  # type: ignore[arg-type]
     assert fingerprint(engine) == before, "a refused import changed the database"
     assert list(caught.value.fouten.columns) == ["Bestand", "Rij", "Kolom", "Waarde", "Probleem"]
     return caught.value.fouten
@@ -99,7 +99,7 @@ def test_every_template_round_trips_on_an_empty_region(
     demo_engine: Engine, demo_engine_rw: Engine
 ) -> None:
     """Download each template, fill it with the demo rows, import: the same data comes back."""
-    originals = {s.key: export_frame(demo_engine, s) for s in SOORTEN}
+    originals = {s.key: export_frame(demo_engine, soort=s) for s in SOORTEN}
     clear_facts(demo_engine_rw)
     files = []
     for soort in SOORTEN:
@@ -112,12 +112,12 @@ def test_every_template_round_trips_on_an_empty_region(
         )
         filled = pd.DataFrame(originals[soort.key].to_numpy(), columns=blank.columns)
         files.append(Bestand(f"{soort.key}.csv", csv_bytes(filled)))
-    verslagen = importeer(demo_engine_rw, BEHEERDER, files)
+    verslagen = importeer(demo_engine_rw, uitvoerder=BEHEERDER, bestanden=files)
     assert {v.soort: v.nieuw for v in verslagen} == {
         s.titel: len(originals[s.key]) for s in SOORTEN
     }
     for soort in SOORTEN:
-        again = export_frame(demo_engine_rw, soort)
+        again = export_frame(demo_engine_rw, soort=soort)
         key = list(soort.namen)
         pd.testing.assert_frame_equal(
             again.sort_values(key).reset_index(drop=True),
@@ -131,26 +131,30 @@ def test_excel_workbook_round_trips(demo_engine_sqlite: tuple[Engine, str], tmp_
 
     source = demo_engine_sqlite[0]
     small = ("productcodes", "tarieven", "onderaannemingen", "trajecten", "uitkomsten")
-    workbook = xlsx_bytes({k: export_frame(source, PER_KEY[k]) for k in small})
+    workbook = xlsx_bytes({k: export_frame(source, soort=PER_KEY[k]) for k in small})
     with fresh_database("sqlite", tmp_path) as (engine, _):
         from data_access.db import migrate
         from data_access.generator import read_parquet
         from data_access.loader import DEMO_DIR, load_tables
 
         migrate(engine)
-        load_tables(engine, read_parquet(DEMO_DIR))
+        load_tables(engine, tables=read_parquet(DEMO_DIR))
         clear_facts(engine)
-        verslagen = importeer(engine, BEHEERDER, [Bestand("regio.xlsx", workbook)])
+        verslagen = importeer(
+            engine, uitvoerder=BEHEERDER, bestanden=[Bestand("regio.xlsx", workbook)]
+        )
         assert [v.bron for v in verslagen] == [f"regio.xlsx › {k}" for k in small]
         for key in small:
-            assert export_frame(engine, PER_KEY[key]).equals(export_frame(source, PER_KEY[key]))
+            assert export_frame(engine, soort=PER_KEY[key]).equals(
+                export_frame(source, soort=PER_KEY[key])
+            )
 
 
 def test_reimporting_the_same_files_changes_nothing(demo_engine_rw: Engine) -> None:
-    files = [Bestand(f"{s.key}.csv", export(demo_engine_rw, s, "csv")) for s in SOORTEN]
+    files = [Bestand(f"{s.key}.csv", export(demo_engine_rw, soort=s, fmt="csv")) for s in SOORTEN]
     version = data_version(demo_engine_rw)
     before = fingerprint(demo_engine_rw)
-    verslagen = importeer(demo_engine_rw, BEHEERDER, files)
+    verslagen = importeer(demo_engine_rw, uitvoerder=BEHEERDER, bestanden=files)
     assert all(v.nieuw == 0 and v.gewijzigd == 0 for v in verslagen)
     assert data_version(demo_engine_rw) == version
     after = fingerprint(demo_engine_rw)
@@ -163,7 +167,7 @@ def test_a_changed_value_is_one_change_logged_and_refreshes_the_dashboards(
 ) -> None:
     from data_access.analytics import analytics
 
-    frame = export_frame(demo_engine_rw, PER_KEY["betalingen"])
+    frame = export_frame(demo_engine_rw, soort=PER_KEY["betalingen"])
     frame.loc[0, "bedrag"] = "1,00"
     extra = frame.iloc[[0]].copy()
     extra["tranche"] = "resultaat"
@@ -172,7 +176,9 @@ def test_a_changed_value_is_one_change_logged_and_refreshes_the_dashboards(
     )
     version = data_version(demo_engine_rw)
     bestand = Bestand("betalingen mei.csv", csv_bytes(pd.concat([frame, extra])))
-    [verslag] = importeer(demo_engine_rw, Uitvoerder("Beheerder B", None), [bestand])
+    [verslag] = importeer(
+        demo_engine_rw, uitvoerder=Uitvoerder("Beheerder B", None), bestanden=[bestand]
+    )
     assert (verslag.nieuw, verslag.gewijzigd, verslag.rijen) == (1, 1, len(frame) + 1)
     assert data_version(demo_engine_rw) == version + 1
     after_total = analytics(demo_engine_rw).frame("SELECT SUM(bedrag_cent) FROM betaling").iat[0, 0]
@@ -272,7 +278,7 @@ def test_a_delivery_for_an_unknown_trajectory_rolls_back_the_files_before_it(
     demo_engine_rw: Engine,
 ) -> None:
     """Trajecten are written first in the transaction; the bad delivery undoes them too."""
-    trajecten = export_frame(demo_engine_rw, PER_KEY["trajecten"]).iloc[[0]].copy()
+    trajecten = export_frame(demo_engine_rw, soort=PER_KEY["trajecten"]).iloc[[0]].copy()
     trajecten["toewijzingnummer"] = "TWNIEUW0001"
     hoofd = trajecten["hoofdaannemer"].iat[0]
     fouten = refused(
@@ -349,8 +355,8 @@ def test_jw301_and_jw307_make_one_ended_trajectory_without_identifying_data(
     toewijzing = Toewijzing("TWIJW0001", ingangsdatum="2019-03-15", einddatum="2020-03-14")
     verslagen = importeer(
         demo_engine_rw,
-        BEHEERDER,
-        [
+        uitvoerder=BEHEERDER,
+        bestanden=[
             Bestand("stop.xml", jw307(BSN, "TWIJW0001", "2019-11-30", "32")),
             Bestand("toewijzing.xml", jw301(BSN, [toewijzing])),
         ],
@@ -387,9 +393,21 @@ def test_jw301_and_jw307_make_one_ended_trajectory_without_identifying_data(
 def test_the_pseudonym_is_stable_across_imports_and_depends_on_the_secret(
     demo_engine_rw: Engine, secret: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    importeer(demo_engine_rw, BEHEERDER, [Bestand("a.xml", jw301(BSN, [Toewijzing("TWA")]))])
-    importeer(demo_engine_rw, BEHEERDER, [Bestand("b.xml", jw301(BSN, [Toewijzing("TWB")]))])
-    importeer(demo_engine_rw, BEHEERDER, [Bestand("c.xml", jw301(OTHER_BSN, [Toewijzing("TWC")]))])
+    importeer(
+        demo_engine_rw,
+        uitvoerder=BEHEERDER,
+        bestanden=[Bestand("a.xml", jw301(BSN, [Toewijzing("TWA")]))],
+    )
+    importeer(
+        demo_engine_rw,
+        uitvoerder=BEHEERDER,
+        bestanden=[Bestand("b.xml", jw301(BSN, [Toewijzing("TWB")]))],
+    )
+    importeer(
+        demo_engine_rw,
+        uitvoerder=BEHEERDER,
+        bestanden=[Bestand("c.xml", jw301(OTHER_BSN, [Toewijzing("TWC")]))],
+    )
     with demo_engine_rw.connect() as conn:
         pseudos = dict(
             conn.execute(

@@ -12,17 +12,8 @@ import docx
 import pytest
 import sqlalchemy as sa
 
-from data_access import knelpunten, overleg
 from data_access.access import AccessDenied, Scope
 from data_access.db import make_engine, migrate
-from data_access.knelpunten import (
-    TRANSITIONS,
-    Conflict,
-    Melding,
-    RegisterFilter,
-    ValidationFailed,
-    WorkflowError,
-)
 from data_access.loader import load_tables
 from data_access.models import (
     KnelpuntCategorie,
@@ -32,6 +23,11 @@ from data_access.models import (
     Segment,
     Urgentie,
 )
+from data_access.register import meetings, reads, reports, workflow
+from data_access.register.reads import RegisterFilter
+from data_access.register.reports import Melding
+from data_access.register.workflow import TRANSITIONS, Conflict, WorkflowError
+from data_access.validation import ValidationFailed
 from tests.conftest import BACKENDS, fresh_database
 from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
 
@@ -57,9 +53,9 @@ def _counts(engine: sa.Engine) -> tuple[int, int, int]:
     )
 
 
-def _submit(engine: sa.Engine, **changes: object) -> knelpunten.Ingediend:
-    return knelpunten.submit(
-        engine, user_scope(engine, "demo.aanbieder"), dataclasses.replace(GOOD, **changes)
+def _submit(engine: sa.Engine, **changes: object) -> reports.Ingediend:
+    return reports.submit(
+        engine, user_scope(engine, "demo.aanbieder"), melding=dataclasses.replace(GOOD, **changes)
     )
 
 
@@ -116,8 +112,8 @@ def test_markdown_html_and_script_are_stored_verbatim(demo_engine_rw: sa.Engine)
         "| tabel | kop |\n# kop ' OR 1=1; DROP TABLE knelpunt; --"
     )
     done = _submit(demo_engine_rw, titel="<img src=x onerror=alert(1)> titel", omschrijving=payload)
-    detail = knelpunten.detail(
-        demo_engine_rw, user_scope(demo_engine_rw, "demo.kerngroep"), done.id
+    detail = reads.detail(
+        demo_engine_rw, user_scope(demo_engine_rw, "demo.kerngroep"), knelpunt_id=done.id
     )
     assert detail.knelpunt["omschrijving"] == payload
     assert detail.knelpunt["titel"] == "<img src=x onerror=alert(1)> titel"
@@ -127,19 +123,21 @@ def test_on_behalf_reports_need_a_provider_the_user_may_see(demo_engine_rw: sa.E
     ids = provider_ids(demo_engine_rw)
     cm = user_scope(demo_engine_rw, "demo.contractmanager")
     with pytest.raises(ValidationFailed) as failed:
-        knelpunten.submit(demo_engine_rw, cm, GOOD)
+        reports.submit(demo_engine_rw, cm, melding=GOOD)
     assert "aanbieder" in failed.value.errors
     outside = next(i for i in ids.values() if i not in cm.portefeuille)
     with pytest.raises(ValidationFailed):
-        knelpunten.submit(demo_engine_rw, cm, dataclasses.replace(GOOD, aanbieder_id=outside))
+        reports.submit(demo_engine_rw, cm, melding=dataclasses.replace(GOOD, aanbieder_id=outside))
     inside = next(iter(cm.portefeuille))
-    done = knelpunten.submit(demo_engine_rw, cm, dataclasses.replace(GOOD, aanbieder_id=inside))
+    done = reports.submit(
+        demo_engine_rw, cm, melding=dataclasses.replace(GOOD, aanbieder_id=inside)
+    )
     assert (
         sql_scalar(demo_engine_rw, "SELECT aanbieder_id FROM knelpunt WHERE id = :i", i=done.id)
         == inside
     )
     with pytest.raises(AccessDenied):
-        knelpunten.submit(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"), GOOD)
+        reports.submit(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"), melding=GOOD)
 
 
 def test_a_provider_always_reports_for_its_own_organisation(demo_engine_rw: sa.Engine) -> None:
@@ -184,7 +182,14 @@ def test_every_allowed_transition_works_and_every_other_is_refused(
             events = int(sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis"))
             reden = "Valt buiten de afspraken van de regio" if naar == S.AFGEWEZEN else None
             if naar in TRANSITIONS[van]:
-                knelpunten.change_status(demo_engine_rw, kerngroep, done.id, versie, naar, reden)
+                reports.change_status(
+                    demo_engine_rw,
+                    kerngroep,
+                    knelpunt_id=done.id,
+                    versie=versie,
+                    naar=naar,
+                    reden=reden,
+                )
                 row = sql_frame(
                     demo_engine_rw, "SELECT status, versie FROM knelpunt WHERE id = :i", i=done.id
                 ).iloc[0]
@@ -198,8 +203,13 @@ def test_every_allowed_transition_works_and_every_other_is_refused(
                 assert last["tekst"] == reden
             else:
                 with pytest.raises(WorkflowError):
-                    knelpunten.change_status(
-                        demo_engine_rw, kerngroep, done.id, versie, naar, reden
+                    reports.change_status(
+                        demo_engine_rw,
+                        kerngroep,
+                        knelpunt_id=done.id,
+                        versie=versie,
+                        naar=naar,
+                        reden=reden,
                     )
                 after = sql_scalar(
                     demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=done.id
@@ -214,7 +224,9 @@ def test_rejection_needs_a_reason(demo_engine_rw: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     done = _submit(demo_engine_rw)
     with pytest.raises(ValidationFailed):
-        knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.AFGEWEZEN, "  ")
+        reports.change_status(
+            demo_engine_rw, kerngroep, knelpunt_id=done.id, versie=1, naar=S.AFGEWEZEN, reden="  "
+        )
     assert sql_scalar(demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=done.id) == (
         "nieuw"
     )
@@ -223,12 +235,28 @@ def test_rejection_needs_a_reason(demo_engine_rw: sa.Engine) -> None:
 def test_a_stale_version_is_refused_and_writes_nothing(demo_engine_rw: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     done = _submit(demo_engine_rw)
-    knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.IN_BEHANDELING)
+    reports.change_status(
+        demo_engine_rw, kerngroep, knelpunt_id=done.id, versie=1, naar=S.IN_BEHANDELING
+    )
     before = _counts(demo_engine_rw)
     with pytest.raises(Conflict, match="intussen door iemand anders gewijzigd"):
-        knelpunten.change_status(demo_engine_rw, kerngroep, done.id, 1, S.AFGEWEZEN, "dubbel werk")
+        reports.change_status(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=done.id,
+            versie=1,
+            naar=S.AFGEWEZEN,
+            reden="dubbel werk",
+        )
     with pytest.raises(Conflict):
-        knelpunten.set_action(demo_engine_rw, kerngroep, done.id, 1, "Gemeente Zaanstad", None)
+        reports.set_action(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=done.id,
+            versie=1,
+            actiehouder="Gemeente Zaanstad",
+            deadline=None,
+        )
     assert _counts(demo_engine_rw) == before
 
 
@@ -236,51 +264,83 @@ def test_only_the_kerngroep_moves_the_workflow(demo_engine_rw: sa.Engine) -> Non
     done = _submit(demo_engine_rw)
     for name in ("demo.contractmanager", "demo.aanbieder", "demo.adviseur"):
         with pytest.raises(AccessDenied):
-            knelpunten.change_status(
-                demo_engine_rw, user_scope(demo_engine_rw, name), done.id, 1, S.IN_BEHANDELING
+            reports.change_status(
+                demo_engine_rw,
+                user_scope(demo_engine_rw, name),
+                knelpunt_id=done.id,
+                versie=1,
+                naar=S.IN_BEHANDELING,
             )
 
 
 def test_provider_withdraws_only_while_new(demo_engine_rw: sa.Engine) -> None:
     provider = user_scope(demo_engine_rw, "demo.aanbieder")
     first, second = _submit(demo_engine_rw), _submit(demo_engine_rw)
-    knelpunten.withdraw(demo_engine_rw, provider, first.id, 1)
+    reports.withdraw(demo_engine_rw, provider, knelpunt_id=first.id, versie=1)
     assert sql_scalar(demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=first.id) == (
         "ingetrokken"
     )
-    knelpunten.change_status(
+    reports.change_status(
         demo_engine_rw,
         user_scope(demo_engine_rw, "demo.kerngroep"),
-        second.id,
-        1,
-        S.IN_BEHANDELING,
+        knelpunt_id=second.id,
+        versie=1,
+        naar=S.IN_BEHANDELING,
     )
     with pytest.raises(WorkflowError):
-        knelpunten.withdraw(demo_engine_rw, provider, second.id, 2)
+        reports.withdraw(demo_engine_rw, provider, knelpunt_id=second.id, versie=2)
     other = user_scope(demo_engine_rw, "demo.aanbieder2")
     with pytest.raises(AccessDenied):  # not its organisation's report
-        knelpunten.withdraw(demo_engine_rw, other, first.id, 2)
+        reports.withdraw(demo_engine_rw, other, knelpunt_id=first.id, versie=2)
 
 
 def test_merge_closes_the_duplicate_and_records_both_sides(demo_engine_rw: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     original, duplicate = _submit(demo_engine_rw), _submit(demo_engine_rw)
     with pytest.raises(ValidationFailed):
-        knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, original.id, "")
+        reports.merge(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=duplicate.id,
+            versie=1,
+            into_id=original.id,
+            reden="",
+        )
     with pytest.raises(WorkflowError):
-        knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, duplicate.id, "zelfde")
-    knelpunten.merge(demo_engine_rw, kerngroep, duplicate.id, 1, original.id, "Zelfde knelpunt")
+        reports.merge(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=duplicate.id,
+            versie=1,
+            into_id=duplicate.id,
+            reden="zelfde",
+        )
+    reports.merge(
+        demo_engine_rw,
+        kerngroep,
+        knelpunt_id=duplicate.id,
+        versie=1,
+        into_id=original.id,
+        reden="Zelfde knelpunt",
+    )
     row = sql_frame(
         demo_engine_rw,
         "SELECT status, samengevoegd_in_id FROM knelpunt WHERE id = :i",
         i=duplicate.id,
     ).iloc[0]
     assert (row["status"], row["samengevoegd_in_id"]) == ("samengevoegd", original.id)
-    target = knelpunten.detail(demo_engine_rw, kerngroep, original.id).geschiedenis
+    target = reads.detail(demo_engine_rw, kerngroep, knelpunt_id=original.id).geschiedenis
     assert duplicate.referentie in target["van"].tolist()
     third = _submit(demo_engine_rw)
     with pytest.raises(WorkflowError):  # a closed report cannot absorb others
-        knelpunten.merge(demo_engine_rw, kerngroep, third.id, 1, duplicate.id, "Zelfde knelpunt")
+        reports.merge(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=third.id,
+            versie=1,
+            into_id=duplicate.id,
+            reden="Zelfde knelpunt",
+        )
 
 
 def test_assignment_comments_actions_and_edits_are_all_in_the_history(
@@ -290,21 +350,40 @@ def test_assignment_comments_actions_and_edits_are_all_in_the_history(
     cm = user_scope(demo_engine_rw, "demo.contractmanager")
     done = _submit(demo_engine_rw)
     with pytest.raises(WorkflowError):  # only contract managers take follow-up
-        knelpunten.assign(demo_engine_rw, kerngroep, done.id, 1, kerngroep.gebruiker_id)
-    knelpunten.assign(demo_engine_rw, kerngroep, done.id, 1, cm.gebruiker_id)
-    knelpunten.comment(demo_engine_rw, cm, done.id, "Gesprek met aanbieder gepland", intern=True)
-    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Wordt besproken in mei", intern=False)
-    knelpunten.set_action(demo_engine_rw, cm, done.id, 2, "Contractmanager", dt.date(2026, 12, 1))
-    knelpunten.edit(
+        reports.assign(
+            demo_engine_rw,
+            kerngroep,
+            knelpunt_id=done.id,
+            versie=1,
+            gebruiker_id=kerngroep.gebruiker_id,
+        )
+    reports.assign(
+        demo_engine_rw, kerngroep, knelpunt_id=done.id, versie=1, gebruiker_id=cm.gebruiker_id
+    )
+    reports.comment(
+        demo_engine_rw, cm, knelpunt_id=done.id, tekst="Gesprek met aanbieder gepland", intern=True
+    )
+    reports.comment(
+        demo_engine_rw, kerngroep, knelpunt_id=done.id, tekst="Wordt besproken in mei", intern=False
+    )
+    reports.set_action(
+        demo_engine_rw,
+        cm,
+        knelpunt_id=done.id,
+        versie=2,
+        actiehouder="Contractmanager",
+        deadline=dt.date(2026, 12, 1),
+    )
+    reports.edit(
         demo_engine_rw,
         kerngroep,
-        done.id,
-        3,
+        knelpunt_id=done.id,
+        versie=3,
         categorie=KnelpuntCategorie.TARIEF_FINANCIERING,
         urgentie=Urgentie.MIDDEL,
         segment=Segment.B,
     )
-    history = knelpunten.detail(demo_engine_rw, kerngroep, done.id).geschiedenis
+    history = reads.detail(demo_engine_rw, kerngroep, knelpunt_id=done.id).geschiedenis
     assert history["soort"].tolist() == [
         "aangemaakt",
         "toegewezen",
@@ -317,16 +396,16 @@ def test_assignment_comments_actions_and_edits_are_all_in_the_history(
     assert history["tekst"].iloc[-1] == (
         "categorie: crisiscapaciteit → tarief_financiering; urgentie: hoog → middel; segment: C → B"
     )
-    overdue = knelpunten.register(
+    overdue = reads.register(
         demo_engine_rw,
         kerngroep,
-        RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 12, 2)),
+        filters=RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 12, 2)),
     )
     assert done.id in overdue["id"].tolist()
-    not_yet = knelpunten.register(
+    not_yet = reads.register(
         demo_engine_rw,
         kerngroep,
-        RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 11, 30)),
+        filters=RegisterFilter(alleen_achterstallig=True, vandaag=dt.date(2026, 11, 30)),
     )
     assert done.id not in not_yet["id"].tolist()
 
@@ -340,34 +419,40 @@ def test_a_provider_sees_only_its_own_reports_and_no_internal_notes(
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     provider = user_scope(demo_engine_rw, "demo.aanbieder")
     done = _submit(demo_engine_rw)
-    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Interne afweging budget", intern=True)
-    knelpunten.comment(demo_engine_rw, kerngroep, done.id, "Openbare reactie", intern=False)
-    own = knelpunten.register(demo_engine_rw, provider)
+    reports.comment(
+        demo_engine_rw, kerngroep, knelpunt_id=done.id, tekst="Interne afweging budget", intern=True
+    )
+    reports.comment(
+        demo_engine_rw, kerngroep, knelpunt_id=done.id, tekst="Openbare reactie", intern=False
+    )
+    own = reads.register(demo_engine_rw, provider)
     expected = sql_scalar(
         demo_engine_rw,
         "SELECT COUNT(*) FROM knelpunt WHERE aanbieder_id = :a",
         a=provider.aanbieder_id,
     )
     assert len(own) == expected and set(own["aanbieder"]) == {"Horizon Jeugd & Gezin"}
-    texts = knelpunten.detail(demo_engine_rw, provider, done.id).geschiedenis["tekst"].tolist()
+    texts = (
+        reads.detail(demo_engine_rw, provider, knelpunt_id=done.id).geschiedenis["tekst"].tolist()
+    )
     assert "Openbare reactie" in texts and "Interne afweging budget" not in texts
     other = user_scope(demo_engine_rw, "demo.aanbieder2")
-    assert done.id not in knelpunten.register(demo_engine_rw, other)["id"].tolist()
+    assert done.id not in reads.register(demo_engine_rw, other)["id"].tolist()
     with pytest.raises(AccessDenied):
-        knelpunten.detail(demo_engine_rw, other, done.id)
+        reads.detail(demo_engine_rw, other, knelpunt_id=done.id)
 
 
 def test_an_adviser_gets_no_free_text(demo_engine: sa.Engine) -> None:
     adviseur = user_scope(demo_engine, "demo.adviseur")
     with pytest.raises(AccessDenied):
-        knelpunten.register(demo_engine, adviseur)
+        reads.register(demo_engine, adviseur)
     with pytest.raises(AccessDenied):
-        knelpunten.detail(demo_engine, adviseur, 1)
+        reads.detail(demo_engine, adviseur, knelpunt_id=1)
 
 
 def test_a_contract_manager_sees_portfolio_and_assigned_reports(demo_engine: sa.Engine) -> None:
     cm = user_scope(demo_engine, "demo.contractmanager")
-    seen = knelpunten.register(demo_engine, cm)
+    seen = reads.register(demo_engine, cm)
     rows = sql_frame(demo_engine, "SELECT id, aanbieder_id, toegewezen_aan_id FROM knelpunt")
     expected = rows[
         rows["aanbieder_id"].isin(cm.portefeuille) | (rows["toegewezen_aan_id"] == cm.gebruiker_id)
@@ -380,30 +465,36 @@ def test_a_contract_manager_sees_portfolio_and_assigned_reports(demo_engine: sa.
 
 def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
-    reports = [_submit(demo_engine_rw, titel=f"Knelpunt nummer {n}") for n in range(3)]
-    meeting = overleg.create(demo_engine_rw, kerngroep, dt.date(2026, 12, 10), "Kerngroep december")
-    for report in reports:
-        overleg.add_item(demo_engine_rw, kerngroep, meeting, report.id)
+    submitted = [_submit(demo_engine_rw, titel=f"Knelpunt nummer {n}") for n in range(3)]
+    meeting = meetings.create(
+        demo_engine_rw, kerngroep, datum=dt.date(2026, 12, 10), titel="Kerngroep december"
+    )
+    for report in submitted:
+        meetings.add_item(demo_engine_rw, kerngroep, overleg_id=meeting, knelpunt_id=report.id)
     with pytest.raises(WorkflowError):
-        overleg.add_item(demo_engine_rw, kerngroep, meeting, reports[0].id)
-    items = overleg.agenda(demo_engine_rw, kerngroep, meeting)
+        meetings.add_item(
+            demo_engine_rw, kerngroep, overleg_id=meeting, knelpunt_id=submitted[0].id
+        )
+    items = reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting)
     assert set(items["status"]) == {"geagendeerd"}
-    overleg.move_item(demo_engine_rw, kerngroep, int(items["id"].iloc[2]), omhoog=True)
-    order = overleg.agenda(demo_engine_rw, kerngroep, meeting)["referentie"].tolist()
-    assert order == [reports[0].referentie, reports[2].referentie, reports[1].referentie]
+    meetings.move_item(demo_engine_rw, kerngroep, item_id=int(items["id"].iloc[2]), omhoog=True)
+    order = reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting)["referentie"].tolist()
+    assert order == [submitted[0].referentie, submitted[2].referentie, submitted[1].referentie]
 
-    agenda_doc = docx.Document(io.BytesIO(overleg.agenda_docx(demo_engine_rw, kerngroep, meeting)))
+    agenda_doc = docx.Document(
+        io.BytesIO(meetings.agenda_docx(demo_engine_rw, kerngroep, overleg_id=meeting))
+    )
     headings = [p.text for p in agenda_doc.paragraphs if p.style.name == "Heading 2"]
     assert [h.split(" – ")[0] for h in headings] == [f"{n}. {r}" for n, r in enumerate(order, 1)]
 
-    first = overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]
-    overleg.record_decision(
+    first = reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting).iloc[0]
+    meetings.record_decision(
         demo_engine_rw,
         kerngroep,
-        int(first["id"]),
-        int(first["versie"]),
-        "Regio onderzoekt een crisisvoorziening",
-        "Contractmanager: voorstel in januari",
+        item_id=int(first["id"]),
+        versie=int(first["versie"]),
+        besluit="Regio onderzoekt een crisisvoorziening",
+        acties="Contractmanager: voorstel in januari",
     )
     assert (
         sql_scalar(
@@ -412,32 +503,36 @@ def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) ->
         == "besloten"
     )
     decisions = docx.Document(
-        io.BytesIO(overleg.decisions_docx(demo_engine_rw, kerngroep, meeting))
+        io.BytesIO(meetings.decisions_docx(demo_engine_rw, kerngroep, overleg_id=meeting))
     )
     cells = [[c.text for c in row.cells] for row in decisions.tables[0].rows]
     assert cells[0] == ["Nr.", "Melding", "Besluit", "Acties"]
     assert cells[1][2] == "Regio onderzoekt een crisisvoorziening"
     assert cells[2][2] == "(nog geen besluit)"
     with pytest.raises(AccessDenied):
-        overleg.agenda(demo_engine_rw, user_scope(demo_engine_rw, "demo.contractmanager"), meeting)
+        reads.agenda(
+            demo_engine_rw, user_scope(demo_engine_rw, "demo.contractmanager"), overleg_id=meeting
+        )
 
 
 def test_decision_with_a_phone_number_is_refused(demo_engine_rw: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     report = _submit(demo_engine_rw)
-    meeting = overleg.create(demo_engine_rw, kerngroep, dt.date(2026, 12, 10), "Kerngroep")
-    overleg.add_item(demo_engine_rw, kerngroep, meeting, report.id)
-    item = overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]
+    meeting = meetings.create(
+        demo_engine_rw, kerngroep, datum=dt.date(2026, 12, 10), titel="Kerngroep"
+    )
+    meetings.add_item(demo_engine_rw, kerngroep, overleg_id=meeting, knelpunt_id=report.id)
+    item = reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting).iloc[0]
     with pytest.raises(ValidationFailed):
-        overleg.record_decision(
+        meetings.record_decision(
             demo_engine_rw,
             kerngroep,
-            int(item["id"]),
-            int(item["versie"]),
-            "Bel de aanbieder op 06-12345678",
-            None,
+            item_id=int(item["id"]),
+            versie=int(item["versie"]),
+            besluit="Bel de aanbieder op 06-12345678",
+            acties=None,
         )
-    assert overleg.agenda(demo_engine_rw, kerngroep, meeting).iloc[0]["besluit"] is None
+    assert reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting).iloc[0]["besluit"] is None
 
 
 # --- concurrency --------------------------------------------------------------------------
@@ -449,7 +544,7 @@ def test_fifty_parallel_submissions_all_land_with_unique_numbers(
 ) -> None:
     with fresh_database(backend, tmp_path) as (engine, url):
         migrate(engine)
-        load_tables(engine, demo_tables)
+        load_tables(engine, tables=demo_tables)
         scope = user_scope(engine, "demo.aanbieder")
         before = _counts(engine)
         # Separate engines per worker group, as separate Streamlit sessions would share one
@@ -458,7 +553,7 @@ def test_fifty_parallel_submissions_all_land_with_unique_numbers(
 
         def one(n: int) -> str:
             melding = dataclasses.replace(GOOD, titel=f"Parallelle melding {n}")
-            return knelpunten.submit(engines[n % len(engines)], scope, melding).referentie
+            return reports.submit(engines[n % len(engines)], scope, melding=melding).referentie
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             references = list(pool.map(one, range(50)))
@@ -474,18 +569,18 @@ def test_fifty_parallel_submissions_all_land_with_unique_numbers(
 def test_scope_without_role_rights_cannot_comment(demo_engine: sa.Engine) -> None:
     adviseur = Scope(Rol.ADVISEUR, 1)
     with pytest.raises(AccessDenied):
-        knelpunten.comment(demo_engine, adviseur, 1, "Hallo daar", intern=False)
+        reports.comment(demo_engine, adviseur, knelpunt_id=1, tekst="Hallo daar", intern=False)
 
 
 def test_trends_count_what_the_register_holds_and_suppress_for_advisers(
     demo_engine: sa.Engine,
 ) -> None:
-    from data_access.queries.knelpunt_trends import trends
+    from data_access.queries.trends import register_trends as trends
 
     full = trends(demo_engine, user_scope(demo_engine, "demo.kerngroep"))
     rows = sql_frame(demo_engine, "SELECT categorie, status FROM knelpunt")
     assert full.totaal == len(rows)
-    closed = {s.value for s in knelpunten.CLOSED}
+    closed = {s.value for s in workflow.CLOSED}
     assert full.open == int((~rows["status"].isin(closed)).sum())
     per_cat = full.per_categorie.groupby("categorie")["meldingen"].sum()
     assert per_cat.to_dict() == rows["categorie"].value_counts().to_dict()

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import netwerk
 from data_access.filters import Filters
 from data_access.generator import PLANTED
 from data_access.models import OnderaannemingVorm
-from data_access.queries.onderaanneming import NetwerkKeuze, netwerk_data
+from data_access.queries import netwerk
+from data_access.queries.onderaanneming import NetwerkKeuze, onderaanneming
 from tests.helpers import sql_frame, user_scope
 
 ALL = Filters()
@@ -60,7 +60,7 @@ def test_layout_is_deterministic() -> None:
 _LAYOUT_IN_A_FRESH_PROCESS = """
 import json, sys
 import pandas as pd
-from data_access import netwerk
+from data_access.queries import netwerk
 # One big group and several small ones: a small group is laid out from a subgraph.
 pairs = [(f"H{i}", f"O{i}") for i in range(6)] + [("H0", f"O{i}") for i in range(6, 20)]
 edges = pd.DataFrame(pairs, columns=["hoofd", "onder"]).assign(
@@ -99,7 +99,12 @@ def test_top_edges_keeps_the_heaviest() -> None:
 
 
 def test_planted_patterns_appear(demo_engine: sa.Engine) -> None:
-    data = netwerk_data(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL, NetwerkKeuze())
+    data = onderaanneming(
+        engine=demo_engine,
+        scope=user_scope(demo_engine, "demo.kerngroep"),
+        filters=ALL,
+        choice=NetwerkKeuze(),
+    )
     figures = data.kerncijfers.set_index("aanbieder")
     horizon = figures.loc[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
     assert horizon["laag_eigen_aandeel"] and PLANTED.ZORGBOERDERIJ in horizon["reden"]
@@ -124,7 +129,12 @@ def test_planted_patterns_appear(demo_engine: sa.Engine) -> None:
 
 
 def test_relations_equal_a_recomputation(demo_engine: sa.Engine) -> None:
-    data = netwerk_data(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL, NetwerkKeuze())
+    data = onderaanneming(
+        engine=demo_engine,
+        scope=user_scope(demo_engine, "demo.kerngroep"),
+        filters=ALL,
+        choice=NetwerkKeuze(),
+    )
     expected = sql_frame(
         demo_engine,
         """
@@ -146,24 +156,35 @@ def test_relations_equal_a_recomputation(demo_engine: sa.Engine) -> None:
         assert figures.loc[name, "uit_cent"] == int(total)
 
 
-def test_graph_is_limited_with_a_count_of_what_is_left_out(demo_engine: sa.Engine) -> None:
+def test_graph_is_limited_with_a_count_of_what_is_left_out(
+    demo_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scope = user_scope(demo_engine, "demo.kerngroep")
-    data = netwerk_data(demo_engine, scope, ALL, NetwerkKeuze(max_relaties=5))
+    monkeypatch.setenv("SPIC_NETWORK_EDGE_LIMIT", "5")
+    data = onderaanneming(engine=demo_engine, scope=scope, filters=ALL, choice=NetwerkKeuze())
     assert len(data.getoond) == 5 and data.totaal_relaties > 5
     assert set(data.knopen["aanbieder"]) == set(data.getoond["hoofd"]) | set(data.getoond["onder"])
-    structural = netwerk_data(
-        demo_engine, scope, ALL, NetwerkKeuze(vorm=OnderaannemingVorm.STRUCTUREEL_FTE)
+    structural = onderaanneming(
+        engine=demo_engine,
+        scope=scope,
+        filters=ALL,
+        choice=NetwerkKeuze(vorm=OnderaannemingVorm.STRUCTUREEL_FTE),
     )
     assert set(structural.relaties["vorm"]) == {"structureel_fte"}
-    heavy = netwerk_data(demo_engine, scope, ALL, NetwerkKeuze(minimum=100_000))
+    heavy = onderaanneming(
+        engine=demo_engine, scope=scope, filters=ALL, choice=NetwerkKeuze(minimum=100_000)
+    )
     assert (heavy.getoond["kosten_cent"] >= 100_000 * 100).all()
 
 
 def test_a_provider_sees_its_own_relations_and_only_large_anonymous_others(
     demo_engine: sa.Engine,
 ) -> None:
-    provider = netwerk_data(
-        demo_engine, user_scope(demo_engine, "demo.aanbieder"), ALL, NetwerkKeuze()
+    provider = onderaanneming(
+        engine=demo_engine,
+        scope=user_scope(demo_engine, "demo.aanbieder"),
+        filters=ALL,
+        choice=NetwerkKeuze(),
     )
     edges = provider.relaties
     mine = edges[
@@ -175,8 +196,11 @@ def test_a_provider_sees_its_own_relations_and_only_large_anonymous_others(
     named = set(others["hoofd"]) | set(others["onder"])
     assert all(n.startswith("Aanbieder ") or n in set(mine["onder"]) for n in named)
     assert (others["trajecten"] >= 10).all() and provider.verborgen_relaties > 0
-    adviser = netwerk_data(
-        demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL, NetwerkKeuze()
+    adviser = onderaanneming(
+        engine=demo_engine,
+        scope=user_scope(demo_engine, "demo.adviseur"),
+        filters=ALL,
+        choice=NetwerkKeuze(),
     )
     names = set(adviser.relaties["hoofd"]) | set(adviser.kerncijfers["aanbieder"])
     assert all(n.startswith("Aanbieder ") for n in names)
@@ -188,10 +212,25 @@ def test_provider_filter_keeps_relations_on_either_side(demo_engine: sa.Engine) 
 
     zonnebloem = provider_ids(demo_engine)["Praktijk De Zonnebloem"]
     scope = user_scope(demo_engine, "demo.kerngroep")
-    data = netwerk_data(demo_engine, scope, Filters(aanbieder_id=zonnebloem), NetwerkKeuze())
+    data = onderaanneming(
+        engine=demo_engine,
+        scope=scope,
+        filters=Filters(aanbieder_id=zonnebloem),
+        choice=NetwerkKeuze(),
+    )
     edges = data.relaties
     assert len(edges) > 0
     assert (
         (edges["hoofd"] == "Praktijk De Zonnebloem") | (edges["onder"] == "Praktijk De Zonnebloem")
     ).all()
     assert set(edges["hoofd"]) == {PLANTED.AFHANKELIJK_HOOFDAANNEMER}  # it works as a subcontractor
+
+
+def test_key_figures_without_any_residential_partner() -> None:
+    """A selection where nobody buys residential care still explains nothing, and fails not."""
+    edges = pd.DataFrame(
+        {"hoofd": ["A"], "onder": ["B"], "kosten_cent": [900], "uren": [1.0], "trajecten": [1]}
+    )
+    figures = netwerk.kerncijfers(edges, pd.Series({"A": 100.0}), residentieel=set())
+    assert figures.set_index("aanbieder").loc["A", "reden"] == ""
+    assert bool(figures.set_index("aanbieder").loc["A", "laag_eigen_aandeel"])

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data_access.access import PAGE_ROLES
+from data_access.access import PAGES
 from data_access.generator import PLANTED
 from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
 from tests.test_app import login, new_app
@@ -41,7 +41,8 @@ def _hostile(engine: sa.Engine) -> dict[str, str]:
     other = provider_ids(engine)[OTHER]
     report = sql_scalar(engine, "SELECT MIN(id) FROM knelpunt WHERE aanbieder_id = :a", a=other)
     return {
-        "aanbieder": OTHER,
+        "aanbieder": str(other),
+        "segment": "B",
         "dossier": str(other),
         "aanbieder_id": str(other),
         "knelpunt": str(report or 1),
@@ -52,14 +53,20 @@ def _hostile(engine: sa.Engine) -> dict[str, str]:
 def _visit_all(at: AppTest, username: str, params: dict[str, str]) -> dict[str, str]:
     rol = user_scope_role(username)
     shown: dict[str, str] = {}
-    for page in sorted(PAGE_ROLES):
-        if rol not in PAGE_ROLES[page]:
+    for page in sorted(PAGES):
+        if rol not in PAGES[page].roles:
             continue
         at.query_params.update(params)
         at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
         assert not at.exception, (username, page, at.exception)
         shown[page] = _everything(at)
     return shown
+
+
+def _opened_with(at: AppTest, params: dict[str, str]) -> AppTest:
+    """The session is opened with the hostile link: the filters of a URL are read then."""
+    at.query_params.update(params)
+    return at
 
 
 def user_scope_role(username: str) -> object:
@@ -72,7 +79,7 @@ def test_an_adviser_sees_no_provider_names_anywhere(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
     engine, url = demo_engine_sqlite
-    at = login(new_app(monkeypatch, url), "demo.adviseur")
+    at = login(_opened_with(new_app(monkeypatch, url), _hostile(engine)), "demo.adviseur")
     names = list(provider_ids(engine))
     for page, text in _visit_all(at, "demo.adviseur", _hostile(engine)).items():
         leaked = [n for n in names if n in text]
@@ -94,7 +101,7 @@ def test_a_provider_never_sees_another_organisations_detail(
     )
     assert OTHER not in partners  # its own subcontractors may be named; this one is not one
     assert provider_ids(engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER] == scope.aanbieder_id
-    at = login(new_app(monkeypatch, url), "demo.aanbieder")
+    at = login(_opened_with(new_app(monkeypatch, url), _hostile(engine)), "demo.aanbieder")
     for page, text in _visit_all(at, "demo.aanbieder", _hostile(engine)).items():
         assert OTHER not in text, page
 
@@ -104,6 +111,6 @@ def test_the_search_finds_a_name_where_it_may_be_shown(
 ) -> None:
     """Control: the same visit as the other organisation itself does show its name."""
     engine, url = demo_engine_sqlite
-    at = login(new_app(monkeypatch, url), "demo.aanbieder2")
+    at = login(_opened_with(new_app(monkeypatch, url), _hostile(engine)), "demo.aanbieder2")
     shown = _visit_all(at, "demo.aanbieder2", _hostile(engine))
     assert OTHER in shown["aanbieder"]

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data_access import knelpunten, overleg
-from data_access.auth import UserAdminError, create_user
+from data_access.access import Scope
 from data_access.imports import Bestand, ImportGeweigerd, Uitvoerder, importeer
-from data_access.knelpunten import ValidationFailed
 from data_access.models import Rol
 from data_access.privacy import elfproef, screen
+from data_access.register import meetings, reports
+from data_access.users import UserAdminError, create_user
+from data_access.validation import ValidationFailed
 from tests.helpers import sql_scalar, user_scope
 from tests.test_knelpunten import GOOD, _counts
 
@@ -95,7 +96,7 @@ def test_a_report_is_stored_verbatim_or_refused_whole(
     before = _counts(demo_engine_rw)
     melding = dataclasses.replace(GOOD, titel=titel, omschrijving=omschrijving)
     try:
-        stored = knelpunten.submit(demo_engine_rw, scope, melding)
+        stored = reports.submit(demo_engine_rw, scope, melding=melding)
     except ValidationFailed as exc:
         assert exc.errors and all(
             isinstance(m, str) and m for messages in exc.errors.values() for m in messages
@@ -127,7 +128,7 @@ def test_numbers_and_codes_past_their_limits_are_refused_not_crashed(
         GOOD, profiel_nr=profiel, aantal_gezinnen=gezinnen, gemeenten=tuple(gemeenten)
     )
     try:
-        knelpunten.submit(demo_engine_rw, scope, melding)
+        reports.submit(demo_engine_rw, scope, melding=melding)
     except ValidationFailed as exc:
         assert set(exc.errors) <= {"profiel_nr", "aantal_gezinnen", "gemeenten"}
         assert _counts(demo_engine_rw) == before
@@ -144,7 +145,7 @@ def test_comments_and_meeting_titles_are_stored_verbatim_or_refused(
     kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
     events = sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis")
     try:
-        knelpunten.comment(demo_engine_rw, kerngroep, 1, tekst, intern=False)
+        reports.comment(demo_engine_rw, kerngroep, knelpunt_id=1, tekst=tekst, intern=False)
     except ValidationFailed:
         assert sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis") == events
     else:
@@ -154,11 +155,11 @@ def test_comments_and_meeting_titles_are_stored_verbatim_or_refused(
             "WHERE id = (SELECT MAX(id) FROM knelpuntgebeurtenis)",
         )
         assert last == tekst.strip()
-    meetings = sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM overleg")
+    meeting_count = sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM overleg")
     try:
-        overleg_id = overleg.create(demo_engine_rw, kerngroep, GOOD_DATE, titel)
+        overleg_id = meetings.create(demo_engine_rw, kerngroep, datum=GOOD_DATE, titel=titel)
     except ValidationFailed:
-        assert sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM overleg") == meetings
+        assert sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM overleg") == meeting_count
     else:
         stored = sql_scalar(demo_engine_rw, "SELECT titel FROM overleg WHERE id = :i", i=overleg_id)
         assert stored == titel.strip()
@@ -174,10 +175,11 @@ def test_user_accounts_are_created_as_given_or_refused(
     try:
         create_user(
             demo_engine_rw,
-            gebruikersnaam=naam,
-            weergavenaam=weergave,
-            rol=Rol.ADVISEUR,
-            wachtwoord=wachtwoord,
+            Scope.operator(),
+            username=naam,
+            display_name=weergave,
+            role=Rol.ADVISEUR,
+            password=wachtwoord,
         )
     except UserAdminError as exc:
         assert str(exc)
@@ -223,8 +225,8 @@ def test_an_import_of_arbitrary_cells_is_refused_with_a_table_or_fully_applied(
     try:
         [verslag] = importeer(
             demo_engine_rw,
-            Uitvoerder("hypothesis"),
-            [Bestand("inzet.csv", text.encode("utf-8", "surrogatepass"))],
+            uitvoerder=Uitvoerder("hypothesis"),
+            bestanden=[Bestand("inzet.csv", text.encode("utf-8", "surrogatepass"))],
         )
     except ImportGeweigerd as exc:
         assert len(exc.fouten) >= 1 and exc.fouten["Probleem"].map(bool).all()
@@ -239,4 +241,8 @@ def test_bytes_of_any_kind_never_crash_the_reader(demo_engine_rw: sa.Engine, siz
     data = bytes(range(256)) * (size // 256 + 1)
     for name in ("x.csv", "x.xlsx", "x.xml"):
         with pytest.raises(ImportGeweigerd):
-            importeer(demo_engine_rw, Uitvoerder("test"), [Bestand(name, data[:size])])
+            importeer(
+                demo_engine_rw,
+                uitvoerder=Uitvoerder("test"),
+                bestanden=[Bestand(name, data[:size])],
+            )

@@ -15,10 +15,11 @@ from data_access.access import AccessDenied
 from data_access.db import migrate
 from data_access.filters import Filters
 from data_access.generator import PLANTED
-from data_access.knelpunten import ValidationFailed
 from data_access.loader import load_tables
 from data_access.money import tranches as money_tranches
 from data_access.queries import resultaat as r
+from data_access.scenarios import save_scenario, saved_scenarios
+from data_access.validation import ValidationFailed
 from tests.conftest import fresh_database
 from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
 
@@ -57,10 +58,10 @@ def test_tranche_arithmetic_is_exact_to_the_cent(
 ) -> None:
     with fresh_database("sqlite", tmp_path) as (engine, _):
         migrate(engine)
-        load_tables(engine, _tiny_dataset(demo_tables))
+        load_tables(engine, tables=_tiny_dataset(demo_tables))
         scope = user_scope(engine, "demo.kerngroep")
         period = Filters(van=dt.date(2019, 1, 1), tot=dt.date(2019, 12, 31))
-        got = r.tranches(engine, scope, period, share)
+        got = r.tranches(engine, scope, filters=period, share=share)
         expected = {t: money_tranches(t, share) for t in (100_001, 333_333, 99_999)}
         starts = sum(s for s, _ in expected.values())
         completions = expected[100_001][1] + expected[333_333][1]  # the open one: not yet
@@ -78,12 +79,12 @@ def test_tranche_arithmetic_is_exact_to_the_cent(
 def test_tranches_follow_the_setting(monkeypatch: pytest.MonkeyPatch, demo_engine: sa.Engine):
     scope = user_scope(demo_engine, "demo.kerngroep")
     monkeypatch.setenv("SPIC_START_TRANCHE_SHARE", "0.60")
-    sixty = r.tranches(demo_engine, scope, ALL)
+    sixty = r.tranches(demo_engine, scope, filters=ALL)
     assert sixty.aandeel_start == Decimal("0.60")
     total_tariff = int(sql_scalar(demo_engine, "SELECT SUM(tarief_cent) FROM traject"))
     assert int(sixty.per_maand["start_cent"].sum()) == pytest.approx(total_tariff * 0.6, abs=3100)
     monkeypatch.setenv("SPIC_START_TRANCHE_SHARE", "0.70")
-    seventy = r.tranches(demo_engine, scope, ALL)
+    seventy = r.tranches(demo_engine, scope, filters=ALL)
     assert int(seventy.per_maand["start_cent"].sum()) > int(sixty.per_maand["start_cent"].sum())
     # With the contract's 70/30, what is due equals what the administration paid.
     assert int(
@@ -103,7 +104,9 @@ def test_indicators_equal_a_recomputation(demo_engine: sa.Engine) -> None:
         WHERE t.einddatum IS NOT NULL AND t.reden_beeindiging NOT IN ('02', '20')
         """,
     )
-    by_segment = r.indicators_by(demo_engine, scope, ALL, "segment").set_index("groep")
+    by_segment = r.indicators_by(demo_engine, scope, filters=ALL, dimension="segment").set_index(
+        "groep"
+    )
     for segment, group in rows.groupby("segment"):
         got = by_segment.loc[segment]
         assert got["beeindigd"] == len(group)
@@ -129,7 +132,9 @@ def test_control_limits_follow_the_binomial_formula() -> None:
 
 
 def test_the_high_dropout_provider_is_outside_and_a_small_one_is_not(demo_engine: sa.Engine):
-    data = r.funnel(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL, "uitval")
+    data = r.funnel(
+        demo_engine, user_scope(demo_engine, "demo.kerngroep"), filters=ALL, indicator="uitval"
+    )
     points = data.punten.set_index("naam")
     assert points.loc[PLANTED.HOGE_UITVAL, "buiten_998"]
     regio = sql_frame(
@@ -147,7 +152,7 @@ def test_the_high_dropout_provider_is_outside_and_a_small_one_is_not(demo_engine
 
 
 def test_funnel_hides_small_providers_and_names_for_advisers(demo_engine: sa.Engine) -> None:
-    data = r.funnel(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL)
+    data = r.funnel(demo_engine, user_scope(demo_engine, "demo.adviseur"), filters=ALL)
     assert (data.punten["n"] >= 10).all()
     assert data.punten["aanbieder_id"].isna().all()
     assert not data.punten["naam"].isin([PLANTED.HOGE_UITVAL]).any()
@@ -155,7 +160,7 @@ def test_funnel_hides_small_providers_and_names_for_advisers(demo_engine: sa.Eng
 
 def test_zero_outcome_share_reproduces_actual_payments(demo_engine: sa.Engine) -> None:
     scope = user_scope(demo_engine, "demo.kerngroep")
-    basis = r.scenario_basis(demo_engine, scope, ALL)
+    basis = r.scenario_basis(demo_engine, scope, filters=ALL)
     zero = r.doorrekenen(basis, r.Scenario(resultaatdeel=Decimal("0")), scope)
     paid = sql_frame(
         demo_engine,
@@ -171,7 +176,7 @@ def test_zero_outcome_share_reproduces_actual_payments(demo_engine: sa.Engine) -
 
 def test_budget_neutral_scenario_moves_money_to_better_outcomes(demo_engine: sa.Engine) -> None:
     scope = user_scope(demo_engine, "demo.kerngroep")
-    basis = r.scenario_basis(demo_engine, scope, ALL)
+    basis = r.scenario_basis(demo_engine, scope, filters=ALL)
     half = r.doorrekenen(basis, r.Scenario(resultaatdeel=Decimal("0.5")), scope)
     assert abs(half.totaal_scenario_cent - half.totaal_werkelijk_cent) <= len(basis)  # rounding
     rows = half.per_aanbieder.set_index("naam")
@@ -196,34 +201,40 @@ def test_a_saved_scenario_reloads_identically(demo_engine_rw: sa.Engine) -> None
         gewicht_ervaring=Decimal("0.5"),
         budgetneutraal=False,
     )
-    scenario_id = r.save_scenario(demo_engine_rw, scope, chosen)
-    reloaded = r.scenarios(demo_engine_rw, scope)[scenario_id]
+    scenario_id = save_scenario(demo_engine_rw, scope, scenario=chosen)
+    reloaded = saved_scenarios(demo_engine_rw, scope)[scenario_id]
     assert reloaded == chosen
-    basis = r.scenario_basis(demo_engine_rw, scope, ALL)
+    basis = r.scenario_basis(demo_engine_rw, scope, filters=ALL)
     pd.testing.assert_frame_equal(
         r.doorrekenen(basis, reloaded, scope).per_aanbieder,
         r.doorrekenen(basis, chosen, scope).per_aanbieder,
     )
     with pytest.raises(ValidationFailed):  # names are unique
-        r.save_scenario(demo_engine_rw, scope, chosen)
+        save_scenario(demo_engine_rw, scope, scenario=chosen)
     with pytest.raises(ValidationFailed):  # and screened like all free text
-        r.save_scenario(demo_engine_rw, scope, dataclasses.replace(chosen, naam="bel 0612345678"))
-    with pytest.raises(AccessDenied):
-        r.save_scenario(
-            demo_engine_rw,
-            user_scope(demo_engine_rw, "demo.contractmanager"),
-            dataclasses.replace(chosen, naam="Ander scenario"),
+        save_scenario(
+            demo_engine_rw, scope, scenario=dataclasses.replace(chosen, naam="bel 0612345678")
         )
     with pytest.raises(AccessDenied):
-        r.scenarios(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"))
+        save_scenario(
+            demo_engine_rw,
+            user_scope(demo_engine_rw, "demo.contractmanager"),
+            scenario=dataclasses.replace(chosen, naam="Ander scenario"),
+        )
+    with pytest.raises(AccessDenied):
+        saved_scenarios(demo_engine_rw, user_scope(demo_engine_rw, "demo.adviseur"))
 
 
 def test_tranches_per_provider_are_suppressed_for_advisers(demo_engine: sa.Engine) -> None:
-    got = r.tranches(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL).per_aanbieder
+    got = r.tranches(
+        demo_engine, user_scope(demo_engine, "demo.adviseur"), filters=ALL
+    ).per_aanbieder
     counts = got["trajecten"].dropna()
     assert ((counts == 0) | (counts >= 10)).all()
     assert got["aanbieder_id"].isna().all()
-    own = r.tranches(demo_engine, user_scope(demo_engine, "demo.aanbieder"), ALL).per_aanbieder
+    own = r.tranches(
+        demo_engine, user_scope(demo_engine, "demo.aanbieder"), filters=ALL
+    ).per_aanbieder
     horizon = provider_ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
     assert own["aanbieder_id"].dropna().tolist() == [horizon]
 
@@ -242,7 +253,7 @@ def test_paid_per_month_and_per_provider_totals_match_the_payments(
         tot=dt.date(2020, 12, 31),
         segment=Segment(segment) if segment else None,
     )
-    got = r.tranches(demo_engine, scope, period, Decimal("0.70"))
+    got = r.tranches(demo_engine, scope, filters=period, share=Decimal("0.70"))
     payments = sql_frame(
         demo_engine,
         "SELECT b.datum, b.bedrag_cent, s.segment FROM betaling b "

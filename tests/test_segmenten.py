@@ -14,7 +14,7 @@ from data_access.generator import HERINDICATIE_PROFIELEN, PLANTED, ZWARE_B_PROFI
 from data_access.queries.segmenten import segmenten
 from tests.helpers import provider_ids, sql_frame, user_scope
 
-ALL = Filters()
+ALL = Filters(van=dt.date(2018, 1, 1), tot=dt.date(2020, 12, 31))  # the demo data
 COST = """
     SELECT traject_id, SUM(kosten_cent) AS kosten FROM inzet GROUP BY traject_id
 """
@@ -39,7 +39,9 @@ def _ended_cells(engine: sa.Engine, filters: Filters) -> sa.engine.Result:
 
 
 def test_tariff_gap_equals_a_recomputation(demo_engine: sa.Engine) -> None:
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    )
     cells = _ended_cells(demo_engine, ALL)
     tariffs = sql_frame(
         demo_engine,
@@ -64,7 +66,9 @@ def test_headline_names_the_combinations_the_data_gives(
     demo_engine: sa.Engine, gemeente: str | None
 ) -> None:
     filters = dataclasses.replace(ALL, gemeente=gemeente)
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.kerngroep"), filters)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=filters
+    )
     cells = _ended_cells(demo_engine, filters)
     b = cells[(cells["segment"] == "B") & (cells["n"] >= 10)].copy()
     b["ratio"] = b["kosten"].astype(float) / b["tarief"].astype(float)
@@ -74,13 +78,17 @@ def test_headline_names_the_combinations_the_data_gives(
 
 
 def test_headline_points_at_the_heavy_b_profiles(demo_engine: sa.Engine) -> None:
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.adviseur"), filters=ALL
+    )
     assert len(data.koppen) == 3
     assert {int(k.spic_code[3:5]) for k in data.koppen} <= set(ZWARE_B_PROFIELEN)
 
 
 def test_b_provider_results_equal_a_recomputation(demo_engine: sa.Engine) -> None:
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    )
     expected = sql_frame(
         demo_engine,
         f"""
@@ -111,7 +119,9 @@ def test_b_provider_results_equal_a_recomputation(demo_engine: sa.Engine) -> Non
 def test_reindication_flows_equal_a_recomputation_and_concentrate(
     demo_engine: sa.Engine,
 ) -> None:
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    )
     pairs = sql_frame(
         demo_engine,
         """
@@ -123,7 +133,7 @@ def test_reindication_flows_equal_a_recomputation_and_concentrate(
         """,
     )
     assert data.herindicaties == len(pairs) > 20
-    flows = data.stromen.set_index(["van_code", "naar_code"])
+    flows = data.stromen.tabel.set_index(["van_code", "naar_code"])
     for (van, naar), group in pairs.groupby(["van", "naar"]):
         days = [
             (dt.date.fromisoformat(str(b)[:10]) - dt.date.fromisoformat(str(a)[:10])).days
@@ -133,12 +143,14 @@ def test_reindication_flows_equal_a_recomputation_and_concentrate(
         assert flows.loc[(van, naar), "mediaan_dagen"] == pytest.approx(statistics.median(days))
     share = pairs["profiel"].isin(HERINDICATIE_PROFIELEN).mean()
     assert share > 0.8  # planted: re-indications concentrate in a few profiles
-    per_profile = data.stromen_per_profiel
+    per_profile = data.stromen_per_profiel.tabel
     assert per_profile["aantal"].sum() == len(pairs)
 
 
 def test_dependent_b_providers_work_almost_only_under_c(demo_engine: sa.Engine) -> None:
-    data = segmenten(demo_engine, user_scope(demo_engine, "demo.kerngroep"), ALL)
+    data = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    )
     income = data.b_onder_c.set_index("naam")
     for name in PLANTED.AFHANKELIJKE_B:
         assert income.loc[name, "aandeel_onder_c"] > 0.9, name
@@ -163,20 +175,26 @@ def test_dependent_b_providers_work_almost_only_under_c(demo_engine: sa.Engine) 
 
 
 def test_suppression_and_anonymity_for_advisers_and_providers(demo_engine: sa.Engine) -> None:
-    adviser = segmenten(demo_engine, user_scope(demo_engine, "demo.adviseur"), ALL)
+    adviser = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.adviseur"), filters=ALL
+    )
     for frame, column in (
-        (adviser.stromen, "aantal"),
+        (adviser.stromen.tabel, "aantal"),
         (adviser.tariefkloof, "b_trajecten"),
         (adviser.b_aanbieders, "trajecten"),
     ):
         counts = frame[column].dropna()
         assert ((counts == 0) | (counts >= 10)).all(), column
-    assert adviser.stromen["onderdrukt"].any()
+    assert adviser.stromen.tabel["onderdrukt"].any()
     assert adviser.b_aanbieders["aanbieder_id"].isna().all()
     assert not adviser.b_onder_c["naam"].isin(PLANTED.AFHANKELIJKE_B).any()
-    provider = segmenten(demo_engine, user_scope(demo_engine, "demo.aanbieder2"), ALL)
+    provider = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.aanbieder2"), filters=ALL
+    )
     own = provider.b_onder_c[provider.b_onder_c["naam"] == "Praktijk De Zonnebloem"]
     assert len(own) == 1  # its own organisation by name, the others anonymous
     assert provider.b_onder_c["aanbieder_id"].notna().sum() == 1
-    cm = segmenten(demo_engine, user_scope(demo_engine, "demo.contractmanager"), ALL)
-    assert not cm.stromen["onderdrukt"].any()
+    cm = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.contractmanager"), filters=ALL
+    )
+    assert not cm.stromen.tabel["onderdrukt"].any()

@@ -16,7 +16,7 @@ from data_access.filters import Filters
 from data_access.generator import PLANTED, ZWARE_B_PROFIELEN
 from data_access.models import Inzet, Segment
 from data_access.queries.aanbieder import dossier
-from data_access.queries.uitnutting import Selectie, heatmap, trajecten, uitnutting
+from data_access.queries.uitnutting import Selectie, cell_figures, trajecten, uitnutting
 from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
 
 PERIOD = Filters(van=dt.date(2019, 1, 1), tot=dt.date(2020, 12, 31))
@@ -48,7 +48,7 @@ def test_heatmap_equals_a_plain_sql_recomputation(demo_engine: sa.Engine) -> Non
         tot=PERIOD.tot,
         regio=regio,
     ).set_index("spic_id")
-    got = heatmap(demo_engine, filters).set_index("spic_id")
+    got = cell_figures(demo_engine, filters=filters).set_index("spic_id")
     assert len(got) == 88  # every SPIC of the catalogue has a cell, empty ones with 0
     assert got["trajecten"].sum() == expected["n"].sum() > 100
     for spic_id, row in expected.iterrows():
@@ -61,7 +61,7 @@ def test_heatmap_equals_a_plain_sql_recomputation(demo_engine: sa.Engine) -> Non
 
 
 def test_heavier_b_profiles_show_over_100_percent(demo_engine: sa.Engine) -> None:
-    cells = heatmap(demo_engine, Filters(segment=Segment.B))
+    cells = cell_figures(demo_engine, filters=Filters(segment=Segment.B))
     sizeable = cells[cells["trajecten"] >= 10]
     heavy = sizeable[sizeable["profiel_nr"].isin(ZWARE_B_PROFIELEN)]
     light = sizeable[~sizeable["profiel_nr"].isin(ZWARE_B_PROFIELEN)]
@@ -72,7 +72,9 @@ def test_heavier_b_profiles_show_over_100_percent(demo_engine: sa.Engine) -> Non
 
 def test_portfolio_balance_equals_a_plain_sql_recomputation(demo_engine: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine, "demo.kerngroep")
-    balans = uitnutting(demo_engine, kerngroep, PERIOD).balans.set_index("aanbieder_id")
+    balans = uitnutting(
+        engine=demo_engine, scope=kerngroep, filters=PERIOD
+    ).balans.per_hoofdaannemer.set_index("aanbieder_id")
     expected = sql_frame(
         demo_engine,
         f"""
@@ -104,7 +106,7 @@ def test_portfolio_balance_equals_a_plain_sql_recomputation(demo_engine: sa.Engi
 def test_drilldown_returns_exactly_the_trajectories_of_the_cell(demo_engine: sa.Engine) -> None:
     kerngroep = user_scope(demo_engine, "demo.kerngroep")
     spic_id = int(sql_scalar(demo_engine, "SELECT id FROM spic WHERE code = 'B-P03-I1'"))
-    drill = trajecten(demo_engine, kerngroep, PERIOD, Selectie(spic_id=spic_id))
+    drill = trajecten(demo_engine, kerngroep, filters=PERIOD, selectie=Selectie(spic_id=spic_id))
     expected = sql_frame(
         demo_engine,
         "SELECT id FROM traject WHERE spic_id = :s AND einddatum BETWEEN :van AND :tot",
@@ -116,11 +118,13 @@ def test_drilldown_returns_exactly_the_trajectories_of_the_cell(demo_engine: sa.
     assert drill.totaal == len(expected) > 10
     assert set(drill.trajecten["spic_code"]) == {"B-P03-I1"}
     # The drill-down row carries the same cost as the cell it came from.
-    cell = heatmap(demo_engine, PERIOD).set_index("spic_id").loc[spic_id]
+    cell = cell_figures(demo_engine, filters=PERIOD).set_index("spic_id").loc[spic_id]
     assert drill.trajecten["kosten_cent"].sum() == cell["kosten_cent"]
 
     horizon = provider_ids(demo_engine)[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
-    both = trajecten(demo_engine, kerngroep, PERIOD, Selectie(hoofdaannemer_id=horizon))
+    both = trajecten(
+        demo_engine, kerngroep, filters=PERIOD, selectie=Selectie(hoofdaannemer_id=horizon)
+    )
     assert set(both.trajecten["hoofdaannemer"]) == {PLANTED.RESIDENTIEEL_HOOFDAANNEMER}
     assert both.totaal == sql_scalar(
         demo_engine,
@@ -135,23 +139,30 @@ def test_drilldown_returns_exactly_the_trajectories_of_the_cell(demo_engine: sa.
 def test_drilldown_respects_the_role(demo_engine: sa.Engine) -> None:
     ids = provider_ids(demo_engine)
     with pytest.raises(AccessDenied):
-        trajecten(demo_engine, user_scope(demo_engine, "demo.adviseur"), PERIOD, Selectie())
-    own = trajecten(demo_engine, user_scope(demo_engine, "demo.aanbieder"), PERIOD, Selectie())
+        trajecten(
+            demo_engine,
+            user_scope(demo_engine, "demo.adviseur"),
+            filters=PERIOD,
+            selectie=Selectie(),
+        )
+    own = trajecten(
+        demo_engine, user_scope(demo_engine, "demo.aanbieder"), filters=PERIOD, selectie=Selectie()
+    )
     assert set(own.trajecten["hoofdaannemer"]) == {PLANTED.RESIDENTIEEL_HOOFDAANNEMER}
     cm = user_scope(demo_engine, "demo.contractmanager")
     names = {n for n, i in ids.items() if i in cm.portefeuille}
-    rows = trajecten(demo_engine, cm, PERIOD, Selectie())
+    rows = trajecten(demo_engine, cm, filters=PERIOD, selectie=Selectie())
     assert set(rows.trajecten["hoofdaannemer"]) <= names
     outside = next(i for i in ids.values() if i not in cm.portefeuille)
     with pytest.raises(AccessDenied):  # naming a provider outside the portfolio is refused
-        trajecten(demo_engine, cm, Filters(aanbieder_id=outside), Selectie())
+        trajecten(demo_engine, cm, filters=Filters(aanbieder_id=outside), selectie=Selectie())
 
 
 def test_suppression_for_adviser_and_provider_not_for_contract_manager(
     demo_engine: sa.Engine,
 ) -> None:
     small = Filters(gemeente="GM0415")  # Landsmeer: a small municipality, many small cells
-    full = heatmap(demo_engine, small).set_index("spic_id")
+    full = cell_figures(demo_engine, filters=small).set_index("spic_id")
     tiny = full[(full["trajecten"] > 0) & (full["trajecten"] < 10)].index
     assert len(tiny) > 0
     for name, suppressed in (
@@ -160,8 +171,8 @@ def test_suppression_for_adviser_and_provider_not_for_contract_manager(
         ("demo.contractmanager", False),
         ("demo.kerngroep", False),
     ):
-        data = uitnutting(demo_engine, user_scope(demo_engine, name), small)
-        cells = data.heatmap.set_index("spic_id").loc[tiny]
+        data = uitnutting(engine=demo_engine, scope=user_scope(demo_engine, name), filters=small)
+        cells = data.heatmap.cellen.set_index("spic_id").loc[tiny]
         assert cells["trajecten"].isna().all() == suppressed, name
         assert cells["uitnutting"].isna().all() == suppressed, name
         bins = data.verdeling.per_bin
@@ -172,20 +183,26 @@ def test_suppression_for_adviser_and_provider_not_for_contract_manager(
 
 
 def test_balance_names_only_providers_the_user_may_see(demo_engine: sa.Engine) -> None:
-    adviseur = uitnutting(demo_engine, user_scope(demo_engine, "demo.adviseur"), PERIOD).balans
+    adviseur = uitnutting(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.adviseur"), filters=PERIOD
+    ).balans.per_hoofdaannemer
     assert adviseur["aanbieder_id"].isna().all()
     assert adviseur["naam"].str.startswith("Hoofdaannemer ").all()
-    own = uitnutting(demo_engine, user_scope(demo_engine, "demo.aanbieder"), PERIOD).balans
+    own = uitnutting(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.aanbieder"), filters=PERIOD
+    ).balans.per_hoofdaannemer
     assert own["naam"].isin([PLANTED.RESIDENTIEEL_HOOFDAANNEMER]).sum() == 1
     assert own["aanbieder_id"].notna().sum() == 1
     cm_scope = user_scope(demo_engine, "demo.contractmanager")
-    cm = uitnutting(demo_engine, cm_scope, PERIOD).balans
+    cm = uitnutting(engine=demo_engine, scope=cm_scope, filters=PERIOD).balans.per_hoofdaannemer
     assert set(cm["aanbieder_id"].dropna()) <= cm_scope.portefeuille
     assert not cm["onderdrukt"].any()  # contract managers see no suppression
 
 
 def test_reserved_hours_subcontract_shows_its_use(demo_engine: sa.Engine) -> None:
-    data = uitnutting(demo_engine, user_scope(demo_engine, "demo.kerngroep"), Filters())
+    data = uitnutting(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=Filters()
+    )
     cap = data.capaciteit.set_index("onderaannemer")
     lichtpunt = cap.loc[PLANTED.GERESERVEERDE_UREN]
     assert lichtpunt["vorm"] == "gereserveerde_uren"
@@ -209,7 +226,12 @@ def test_reserved_hours_subcontract_shows_its_use(demo_engine: sa.Engine) -> Non
 def test_dossier_figures_and_access(demo_engine: sa.Engine) -> None:
     ids = provider_ids(demo_engine)
     horizon = ids[PLANTED.RESIDENTIEEL_HOOFDAANNEMER]
-    d = dossier(demo_engine, user_scope(demo_engine, "demo.contractmanager"), PERIOD, horizon)
+    d = dossier(
+        demo_engine,
+        user_scope(demo_engine, "demo.contractmanager"),
+        filters=PERIOD,
+        aanbieder_id=horizon,
+    )
     started = sql_scalar(
         demo_engine,
         "SELECT COUNT(*) FROM traject WHERE hoofdaannemer_id = :h "
@@ -237,7 +259,12 @@ def test_dossier_figures_and_access(demo_engine: sa.Engine) -> None:
     )
     assert len(d.knelpunten) == knelpunten
     zonnebloem = ids["Praktijk De Zonnebloem"]
-    works_for = dossier(demo_engine, user_scope(demo_engine, "demo.kerngroep"), PERIOD, zonnebloem)
+    works_for = dossier(
+        demo_engine,
+        user_scope(demo_engine, "demo.kerngroep"),
+        filters=PERIOD,
+        aanbieder_id=zonnebloem,
+    )
     assert set(works_for.hoofdaannemers["partner"]) == {PLANTED.AFHANKELIJK_HOOFDAANNEMER}
 
     outside = ids["Sportschool Kracht & Koers"]
@@ -247,11 +274,13 @@ def test_dossier_figures_and_access(demo_engine: sa.Engine) -> None:
         ("demo.adviseur", horizon),
     ):
         with pytest.raises(AccessDenied):
-            dossier(demo_engine, user_scope(demo_engine, name), PERIOD, provider)
+            dossier(
+                demo_engine, user_scope(demo_engine, name), filters=PERIOD, aanbieder_id=provider
+            )
 
 
 def test_snapshot_follows_a_data_change(demo_engine_rw: sa.Engine) -> None:
-    before = heatmap(demo_engine_rw, Filters())
+    before = cell_figures(demo_engine_rw, filters=Filters())
     traject_id, spic_id = sql_frame(
         demo_engine_rw, "SELECT id, spic_id FROM traject WHERE einddatum IS NOT NULL LIMIT 1"
     ).iloc[0]
@@ -267,7 +296,7 @@ def test_snapshot_follows_a_data_change(demo_engine_rw: sa.Engine) -> None:
             )
         )
         bump_data_version(session)
-    after = heatmap(demo_engine_rw, Filters())
+    after = cell_figures(demo_engine_rw, filters=Filters())
     changed = after.set_index("spic_id")["kosten_cent"] - before.set_index("spic_id")["kosten_cent"]
     assert changed.loc[int(spic_id)] == 123_45
     assert (changed.drop(int(spic_id)) == 0).all()
@@ -276,8 +305,10 @@ def test_snapshot_follows_a_data_change(demo_engine_rw: sa.Engine) -> None:
 
 def test_empty_selection_gives_empty_frames_not_errors(demo_engine: sa.Engine) -> None:
     nothing = Filters(van=dt.date(2018, 1, 1), tot=dt.date(2018, 1, 2))
-    data = uitnutting(demo_engine, user_scope(demo_engine, "demo.adviseur"), nothing)
-    assert data.heatmap["trajecten"].fillna(0).sum() == 0
-    assert data.balans.empty and data.trend.empty
+    data = uitnutting(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.adviseur"), filters=nothing
+    )
+    assert data.heatmap.cellen["trajecten"].fillna(0).sum() == 0
+    assert data.balans.per_hoofdaannemer.empty and data.trend.empty
     assert data.verdeling.afgesloten == 0
-    assert pd.isna(data.heatmap["uitnutting"]).all()
+    assert pd.isna(data.heatmap.cellen["uitnutting"]).all()

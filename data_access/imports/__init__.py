@@ -24,7 +24,7 @@ from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
 from data_access.imports.spec import PER_KEY, SOORTEN, STOPS, Soort
 from data_access.imports.validation import Fouten, convert, detect, opzoek
 from data_access.imports.writing import write
-from data_access.models import Gegevensimport, Rol
+from data_access.models import Gegevensimport
 from data_access.settings import get_settings
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done)
@@ -37,6 +37,7 @@ __all__ = [
     "Uitvoerder",
     "Verslag",
     "exporteer",
+    "importbeheer",
     "importeer",
     "importlog",
     "productkoppelingen",
@@ -83,9 +84,9 @@ def uitvoerder_voor(scope: Scope, naam: str) -> Uitvoerder:
 
 def importeer(
     engine: Engine,
+    *,
     uitvoerder: Uitvoerder,
     bestanden: Sequence[Bestand],
-    *,
     soort: str | None = None,
     progress: Progress | None = None,
 ) -> list[Verslag]:
@@ -156,24 +157,36 @@ def importeer(
 
 
 def _require_beheerder(scope: Scope) -> None:
-    scope.require_role(
-        {Rol.BEHEERDER}, "Alleen een beheerder mag gegevens importeren of exporteren."
+    scope.require(
+        scope.may_administer, "Alleen een beheerder mag gegevens importeren of exporteren."
     )
 
 
-def exporteer(engine: Engine, scope: Scope, soort: str, fmt: str) -> bytes:
+def exporteer(engine: Engine, scope: Scope, *, soort: str, fmt: str) -> bytes:
     """Today's data of one kind, in its template's form (beheerder only)."""
     _require_beheerder(scope)
-    return templates.export(engine, PER_KEY[soort], fmt)
+    return templates.export(engine, soort=PER_KEY[soort], fmt=fmt)
 
 
 def productkoppelingen(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The product code → SPIC table that JW301 allocations are read with."""
     _require_beheerder(scope)
-    return templates.export_frame(engine, PER_KEY["productcodes"])
+    return templates.export_frame(engine, soort=PER_KEY["productcodes"])
 
 
-def importlog(engine: Engine, scope: Scope, limit: int = 200) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Importbeheer:
+    """What the import page shows besides its forms."""
+
+    productkoppelingen: pd.DataFrame
+    log: pd.DataFrame
+
+
+def importbeheer(engine: Engine, scope: Scope) -> Importbeheer:
+    return Importbeheer(productkoppelingen(engine, scope), importlog(engine, scope))
+
+
+def importlog(engine: Engine, scope: Scope, *, limit: int = 200) -> pd.DataFrame:
     """The most recent imports, newest first (beheerder only)."""
     _require_beheerder(scope)
     with engine.connect() as conn:

@@ -77,7 +77,7 @@ def _text_value(value: object, kind: str) -> str:
     return str(value)
 
 
-def export_frame(engine: Engine, soort: Soort) -> pd.DataFrame:
+def export_frame(engine: Engine, *, soort: Soort) -> pd.DataFrame:
     """The table's rows as text in the template's columns."""
     with engine.connect() as conn:
         result = conn.execute(sa.text(_EXPORT_SQL[soort.key]))
@@ -130,8 +130,8 @@ def template(soort: Soort, fmt: str) -> bytes:
     return xlsx_bytes({soort.key: example_frame(soort), TOELICHTING_SHEET: explanation(soort)})
 
 
-def export(engine: Engine, soort: Soort, fmt: str) -> bytes:
-    frame = export_frame(engine, soort)
+def export(engine: Engine, *, soort: Soort, fmt: str) -> bytes:
+    frame = export_frame(engine, soort=soort)
     if fmt == "csv":
         return csv_bytes(frame)
     return xlsx_bytes({soort.key: frame, TOELICHTING_SHEET: explanation(soort)})

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from data_access.access import AccessDenied, Scope
 from data_access.analytics import analytics
-from data_access.filters import Filters
+from data_access.filters import Filters, check_filters
 from data_access.models import Aanbieder, Knelpunt
 from data_access.queries.common import (
     TRAJECT_JOINS,
@@ -25,7 +25,7 @@ from data_access.queries.common import (
     traject_where,
 )
 from data_access.queries.uitkomsten import add_rates, indicator_counts
-from data_access.queries.uitnutting import heatmap
+from data_access.queries.uitnutting import cell_figures
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,15 @@ class Dossier:
     onderaannemers: pd.DataFrame  # its subcontractors, as main contractor
     hoofdaannemers: pd.DataFrame  # the main contractors it works for, as subcontractor
     knelpunten: pd.DataFrame
-    totaal: dict[str, int]
+    totaal: dict[str, int]  # gestart, afgesloten, tarief_cent, kosten_cent, resultaat_cent
+    contract: str  # "B en C", "B", ... or "" when not contracted
 
 
 def _per_spic(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -> pd.DataFrame:
     own_filters = dataclasses.replace(filters, aanbieder_id=aanbieder_id)
     # The regional comparison is an aggregate view: suppressed like every other one.
     regio = suppress_small(
-        heatmap(engine, dataclasses.replace(filters, aanbieder_id=None)),
+        cell_figures(engine, filters=dataclasses.replace(filters, aanbieder_id=None)),
         "trajecten",
         ["uitnutting"],
         scope,
@@ -58,7 +59,7 @@ def _per_spic(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int)
         """,
         [*params, filters.van, filters.tot],
     )
-    own = heatmap(engine, own_filters).merge(started, on="spic_id", how="left")
+    own = cell_figures(engine, filters=own_filters).merge(started, on="spic_id", how="left")
     own["gestart"] = own["gestart"].fillna(0).astype("int64")
     own = own.merge(
         regio[["spic_id", "uitnutting"]].rename(columns={"uitnutting": "regio_uitnutting"}),
@@ -71,9 +72,11 @@ def _per_spic(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int)
 
 def _uitkomsten(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -> pd.DataFrame:
     own = add_rates(
-        indicator_counts(engine, dataclasses.replace(filters, aanbieder_id=aanbieder_id))
+        indicator_counts(engine, filters=dataclasses.replace(filters, aanbieder_id=aanbieder_id))
     )
-    regio = add_rates(indicator_counts(engine, dataclasses.replace(filters, aanbieder_id=None)))
+    regio = add_rates(
+        indicator_counts(engine, filters=dataclasses.replace(filters, aanbieder_id=None))
+    )
     rows = [
         ("Uitval (voortijdig beëindigd)", "uitval_pct", "beeindigd", "pct"),
         ("Doelen volledig behaald", "doel_volledig_pct", "doel_gemeten", "pct"),
@@ -147,8 +150,9 @@ def _knelpunten(engine: Engine, aanbieder_id: int) -> pd.DataFrame:
     return frame
 
 
-def dossier(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -> Dossier:
+def dossier(engine: Engine, scope: Scope, *, filters: Filters, aanbieder_id: int) -> Dossier:
     scope.require_provider(aanbieder_id)
+    filters = check_filters(engine, scope, filters=filters)
     with Session(engine) as session:
         provider = session.get(Aanbieder, aanbieder_id)
     if provider is None:
@@ -160,6 +164,7 @@ def dossier(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -
         "tarief_cent": int(per_spic["tarief_cent"].sum()),
         "kosten_cent": int(per_spic["kosten_cent"].sum()),
     }
+    totaal["resultaat_cent"] = totaal["tarief_cent"] - totaal["kosten_cent"]
     return Dossier(
         aanbieder={
             "id": provider.id,
@@ -176,4 +181,34 @@ def dossier(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -
         hoofdaannemers=_onderaanneming(engine, filters, aanbieder_id, as_main=False),
         knelpunten=_knelpunten(engine, aanbieder_id),
         totaal=totaal,
+        contract=" en ".join(
+            s
+            for s, ok in (("B", provider.gecontracteerd_b), ("C", provider.gecontracteerd_c))
+            if ok
+        ),
     )
+
+
+@dataclass(frozen=True)
+class AanbiederKeuze:
+    """The dossier's provider is the filter bar's: a provider account sees its own."""
+
+
+@dataclass(frozen=True)
+class AanbiederView:
+    filters: Filters
+    dossier: Dossier | None  # None until a provider is chosen
+
+
+def aanbieder(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: AanbiederKeuze = AanbiederKeuze(),
+) -> AanbiederView:
+    filters = check_filters(engine, scope, filters=filters)
+    chosen = scope.own_provider_id or filters.aanbieder_id
+    if chosen is None:
+        return AanbiederView(filters, None)
+    return AanbiederView(filters, dossier(engine, scope, filters=filters, aanbieder_id=chosen))

@@ -8,10 +8,7 @@ import pandas as pd
 
 from data_access.access import Scope
 from data_access.filters import Filters
-from data_access.models import Rol
 from data_access.settings import get_settings
-
-SUPPRESSED_LABEL = "<10"
 
 
 def traject_where(filters: Filters, on: str | None = None) -> tuple[str, list[object]]:
@@ -50,18 +47,6 @@ TRAJECT_JOINS = """
     JOIN gemeente g ON g.cbs_code = t.gemeente_code
     JOIN spic s ON s.id = t.spic_id
 """
-
-
-def visible_providers_where(scope: Scope, column: str) -> tuple[str, list[object]]:
-    """A condition limiting rows to providers whose detail this user may see."""
-    if scope.sees_all_detail:
-        return "TRUE", []
-    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
-        return f"{column} = ?", [scope.aanbieder_id]
-    if scope.rol == Rol.CONTRACTMANAGER and scope.portefeuille:
-        ids = sorted(scope.portefeuille)
-        return f"{column} IN ({', '.join('?' * len(ids))})", list(ids)
-    return "FALSE", []
 
 
 def anonymise_providers(
@@ -113,7 +98,7 @@ def suppress_small(
 
 
 def suppress_value(count: int, suppress: bool) -> int | None:
-    """A single count as an aggregate view may show it (None means '<10')."""
+    """A single count as an aggregate view may show it (None means withheld: '<10')."""
     if suppress and 0 < count < threshold():
         return None
     return count

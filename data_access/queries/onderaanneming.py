@@ -15,19 +15,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import netwerk
 from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
-from data_access.models import AanbiederSoort, OnderaannemingVorm, Rol
+from data_access.models import AanbiederSoort, OnderaannemingVorm
+from data_access.queries import netwerk
 from data_access.queries.common import (
     anonymise_providers,
     threshold,
     traject_where,
 )
 from data_access.queries.uitnutting import capaciteit
-
-MAX_EDGES = 250
+from data_access.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -37,19 +36,28 @@ class NetwerkKeuze:
     vorm: OnderaannemingVorm | None = None
     gewicht: str = "kosten_cent"  # kosten_cent | uren | trajecten
     minimum: float = 0.0  # in the unit of `gewicht` (euros for kosten_cent)
-    max_relaties: int = MAX_EDGES
+    ego: str | None = None  # one provider (as named on the page) with its relations
 
 
 @dataclass(frozen=True)
 class Netwerk:
+    filters: Filters
     relaties: pd.DataFrame  # hoofd, onder, vorm, facturatie, kosten_cent, uren, trajecten
     getoond: pd.DataFrame  # the relations drawn (top by weight)
     knopen: pd.DataFrame  # aanbieder, rol, kosten_cent, uren, x, y
     totaal_relaties: int
     verborgen_relaties: int  # left out for privacy
     kerncijfers: pd.DataFrame
+    laag_eigen_aandeel: int  # main contractors under the own-share guideline
+    afhankelijk: int  # subcontractors over the dependency flag
     vormen: pd.DataFrame  # kwartaal, vorm, facturatie, kosten_cent, uren
+    vormen_per_kwartaal: pd.DataFrame  # kwartaal, vorm, kosten_cent (for the chart)
+    vorm_aandelen: dict[str, float]  # form -> share of all subcontracted euros, largest first
     capaciteit: pd.DataFrame
+    namen: list[str]  # every provider in a relation, for the one-provider view
+    werkt_voor: pd.DataFrame | None  # the chosen provider's relations as subcontractor
+    huurt_in: pd.DataFrame | None  # ... and as main contractor
+    gephi: pd.DataFrame  # the relations as an edge list (Source, Target, Weight, ...)
 
 
 def _roles(providers: pd.DataFrame) -> pd.Series:
@@ -66,8 +74,15 @@ def _roles(providers: pd.DataFrame) -> pd.Series:
     )
 
 
-def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze) -> Netwerk:
-    check_filters(filters, scope)
+def onderaanneming(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: NetwerkKeuze = NetwerkKeuze(),
+) -> Netwerk:
+    filters = check_filters(engine, scope, filters=filters)
+    keuze = choice
     # Subcontracted delivery, with the trajectory's filter columns, from its derived table.
     where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None), on="o")
     # The provider filter means: relations in which this provider takes part, either side.
@@ -141,9 +156,9 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     providers = providers.sort_values(["kosten_cent", "id"], ascending=[False, True])
     labelled = anonymise_providers(providers, scope, "id", "naam")
     label = dict(zip(providers["id"], labelled["naam"], strict=True))
-    if scope.rol == Rol.AANBIEDER:
+    if scope.own_provider_id is not None:
         # A provider knows whom it works with: its own partners keep their names.
-        own = scope.aanbieder_id
+        own = scope.own_provider_id
         partners = set(edges.loc[edges["hoofdaannemer_id"] == own, "onderaannemer_id"]) | set(
             edges.loc[edges["onderaannemer_id"] == own, "hoofdaannemer_id"]
         )
@@ -157,7 +172,7 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     edges["onder"] = edges["onderaannemer_id"].map(label)
     hidden = 0
     if scope.suppress_small_counts:
-        own = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+        own = scope.own_provider_id
         mine = (edges["hoofdaannemer_id"] == own) | (edges["onderaannemer_id"] == own)
         keep = (edges["trajecten"] >= threshold()) | mine
         hidden = int((~keep).sum())
@@ -169,7 +184,7 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     weight = keuze.gewicht
     minimum = keuze.minimum * 100 if weight == "kosten_cent" else keuze.minimum
     wanted = edges[edges[weight] >= minimum]
-    shown = netwerk.top_edges(wanted, weight, keuze.max_relaties)
+    shown = netwerk.top_edges(wanted, weight, get_settings().network_edge_limit)
     positions = netwerk.layout(netwerk.graph(shown, weight))
     nodes = providers[providers["aanbieder"].isin(positions)][
         ["aanbieder", "rol", "kosten_cent", "uren"]
@@ -193,20 +208,37 @@ def netwerk_data(engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkK
     )
     figures["trajecten"] = figures["aanbieder"].map(trajectories).fillna(0).astype("int64")
     if scope.suppress_small_counts:
-        own_label = label.get(scope.aanbieder_id) if scope.rol == Rol.AANBIEDER else None
+        own_label = label.get(scope.own_provider_id)
         figures = figures[
             (figures["trajecten"] >= threshold()) | (figures["aanbieder"] == own_label)
         ]
     figures = figures.sort_values(["uit_cent", "in_cent"], ascending=False).reset_index(drop=True)
 
-    summary, _ = capaciteit(engine, filters, scope)
+    summary, _ = capaciteit(engine, scope, filters=filters)
+    per_form = vormen.groupby(["kwartaal", "vorm"], as_index=False)["kosten_cent"].sum()
+    totals = vormen.groupby("vorm")["kosten_cent"].sum().sort_values(ascending=False)
+    names = sorted(pd.concat([edges["hoofd"], edges["onder"]]).unique())
+    ego = keuze.ego if keuze.ego in names else None
+    gephi = edges.rename(columns={"hoofd": "Source", "onder": "Target"})
+    gephi["Weight"] = gephi[weight]
     return Netwerk(
+        filters=filters,
         relaties=edges,
         getoond=shown,
         knopen=nodes.reset_index(drop=True),
         totaal_relaties=len(wanted),
         verborgen_relaties=hidden,
         kerncijfers=figures,
+        laag_eigen_aandeel=int(figures["laag_eigen_aandeel"].sum()),
+        afhankelijk=int(figures["afhankelijk"].sum()),
         vormen=vormen,
+        vormen_per_kwartaal=per_form,
+        vorm_aandelen={str(v): float(t / totals.sum()) for v, t in totals.items() if totals.sum()},
         capaciteit=summary,
+        namen=[str(n) for n in names],
+        werkt_voor=None if ego is None else edges[edges["onder"] == ego],
+        huurt_in=None if ego is None else edges[edges["hoofd"] == ego],
+        gephi=gephi[
+            ["Source", "Target", "Weight", "vorm", "facturatie", "kosten_cent", "uren", "trajecten"]
+        ],
     )

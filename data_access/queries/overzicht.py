@@ -1,7 +1,8 @@
-"""Headline figures for the overview page."""
+"""Overzicht: headline figures of the selection, per municipality and per quarter."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,21 +12,9 @@ from sqlalchemy.engine import Engine
 from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
-from data_access.models import (
-    Gemeente,
-    Knelpunt,
-    KnelpuntGemeente,
-    KnelpuntStatus,
-    Rol,
-)
+from data_access.models import Gemeente, Knelpunt, KnelpuntGemeente
 from data_access.queries.common import TRAJECT_ONLY, suppress_small, suppress_value, traject_where
-
-OPEN_STATUSSEN = (
-    KnelpuntStatus.NIEUW,
-    KnelpuntStatus.IN_BEHANDELING,
-    KnelpuntStatus.GEAGENDEERD,
-    KnelpuntStatus.BESLOTEN,
-)
+from data_access.register.workflow import OPEN
 
 
 @dataclass(frozen=True)
@@ -41,11 +30,18 @@ class Kerncijfers:
 
 
 @dataclass(frozen=True)
+class OverzichtKeuze:
+    """The overview has no controls of its own beyond the filter bar."""
+
+
+@dataclass(frozen=True)
 class Overzicht:
+    filters: Filters  # as applied, with the period filled in
     regio: Kerncijfers
     eigen_organisatie: Kerncijfers | None
     per_gemeente: pd.DataFrame
     starts_per_kwartaal: pd.DataFrame
+    gestart_per_segment: dict[str, int]  # the quarters shown, summed per segment
 
 
 def _kerncijfers(
@@ -114,17 +110,10 @@ def _kerncijfers(
 
 def _open_knelpunten(conn: sa.Connection, filters: Filters, scope: Scope) -> int:
     stmt = (
-        sa.select(sa.func.count()).select_from(Knelpunt).where(Knelpunt.status.in_(OPEN_STATUSSEN))
+        sa.select(sa.func.count())
+        .select_from(Knelpunt)
+        .where(Knelpunt.status.in_([s.value for s in OPEN]), scope.report_visibility(counting=True))
     )
-    if scope.rol == Rol.AANBIEDER:
-        stmt = stmt.where(Knelpunt.aanbieder_id == scope.aanbieder_id)
-    elif scope.rol == Rol.CONTRACTMANAGER:
-        stmt = stmt.where(
-            sa.or_(
-                Knelpunt.aanbieder_id.in_(scope.portefeuille or {-1}),
-                Knelpunt.toegewezen_aan_id == scope.gebruiker_id,
-            )
-        )
     if filters.segment:
         stmt = stmt.where(sa.or_(Knelpunt.segment == filters.segment, Knelpunt.segment.is_(None)))
     if filters.aanbieder_id is not None:
@@ -141,28 +130,32 @@ def _open_knelpunten(conn: sa.Connection, filters: Filters, scope: Scope) -> int
     return int(conn.execute(stmt).scalar() or 0)
 
 
-def overzicht(engine: Engine, scope: Scope, filters: Filters) -> Overzicht:
-    check_filters(filters, scope)
+def overzicht(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: OverzichtKeuze = OverzichtKeuze(),
+) -> Overzicht:
+    filters = check_filters(engine, scope, filters=filters)
     with engine.connect() as conn:
         regio = _kerncijfers(engine, conn, filters, scope, suppress=True)
         eigen = None
-        if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
-            own = Filters(
-                filters.van,
-                filters.tot,
-                filters.regio,
-                filters.gemeente,
-                filters.segment,
-                scope.aanbieder_id,
-            )
+        if scope.own_provider_id is not None:
+            own = dataclasses.replace(filters, aanbieder_id=scope.own_provider_id)
             eigen = _kerncijfers(engine, conn, own, scope, suppress=False)
     per_gemeente = _per_gemeente(engine, filters)
-    per_kwartaal = _starts_per_kwartaal(engine, filters)
+    per_kwartaal = suppress_small(_starts_per_kwartaal(engine, filters), "gestart", [], scope)
+    shown = per_kwartaal.dropna(subset=["gestart"])
     return Overzicht(
+        filters=filters,
         regio=regio,
         eigen_organisatie=eigen,
         per_gemeente=suppress_small(per_gemeente, "gestart", ["spic_waarde_cent"], scope),
-        starts_per_kwartaal=suppress_small(per_kwartaal, "gestart", [], scope),
+        starts_per_kwartaal=per_kwartaal,
+        gestart_per_segment={
+            str(s): int(n) for s, n in shown.groupby("segment")["gestart"].sum().items()
+        },
     )
 
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
-from data_access.models import Rol
 from data_access.queries.common import (
     TRAJECT_ONLY,
     anonymise_providers,
@@ -30,6 +27,7 @@ from data_access.queries.common import (
     traject_where,
 )
 from data_access.queries.uitkomsten import add_rates, indicator_counts
+from data_access.scenarios import Scenario, require_what_if, saved_scenarios
 from data_access.settings import get_settings
 
 Z95 = 1.959964  # two-sided 95%
@@ -52,9 +50,9 @@ class Tranches:
 
 
 def tranches(
-    engine: Engine, scope: Scope, filters: Filters, share: Decimal | None = None
+    engine: Engine, scope: Scope, *, filters: Filters, share: Decimal | None = None
 ) -> Tranches:
-    check_filters(filters, scope)
+    filters = check_filters(engine, scope, filters=filters)
     share = get_settings().start_tranche_share if share is None else share
     where, params = traject_where(filters)
     start = _split_sql(share)
@@ -151,9 +149,7 @@ def tranches(
         """,
         [*params, filters.tot, filters.tot],
     )["openstaand"].iloc[0]
-    own = (
-        per_aanbieder["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
-    )
+    own = scope.own_rows(per_aanbieder, "aanbieder_id")
     per_aanbieder = suppress_small(
         per_aanbieder, "trajecten", ["start_cent", "afronding_cent"], scope, exempt=own
     )
@@ -184,14 +180,14 @@ INDICATORS = {
 }
 
 
-def funnel(engine: Engine, scope: Scope, filters: Filters, indicator: str = "uitval") -> Funnel:
+def funnel(engine: Engine, scope: Scope, *, filters: Filters, indicator: str = "uitval") -> Funnel:
     """Each provider's rate against its number of cases, with the region's control limits."""
-    check_filters(filters, scope)
+    filters = check_filters(engine, scope, filters=filters)
     numerator, denominator = INDICATORS[indicator]
     per = indicator_counts(
         engine,
-        dataclasses.replace(filters, aanbieder_id=None),
-        ("t.hoofdaannemer_id AS aanbieder_id",),
+        filters=dataclasses.replace(filters, aanbieder_id=None),
+        group_by=("t.hoofdaannemer_id AS aanbieder_id",),
     )
     names = analytics(engine).frame("SELECT id AS aanbieder_id, naam FROM aanbieder")
     per = per.merge(names, on="aanbieder_id")
@@ -226,7 +222,7 @@ def funnel(engine: Engine, scope: Scope, filters: Filters, indicator: str = "uit
     if scope.suppress_small_counts:
         # A provider with fewer than the threshold of cases is left out for these roles,
         # apart from a provider's own organisation.
-        own = per["aanbieder_id"] == scope.aanbieder_id
+        own = per["aanbieder_id"] == scope.own_provider_id
         per = per[(per["n"] >= threshold()) | own].reset_index(drop=True)
     per = anonymise_providers(per, scope, "aanbieder_id", "naam")
     top = max(int(per["n"].max()) if len(per) else 10, 10)
@@ -236,9 +232,11 @@ def funnel(engine: Engine, scope: Scope, filters: Filters, indicator: str = "uit
     return Funnel(per, p, indicator, grid)
 
 
-def indicators_by(engine: Engine, scope: Scope, filters: Filters, dimension: str) -> pd.DataFrame:
+def indicators_by(
+    engine: Engine, scope: Scope, *, filters: Filters, dimension: str
+) -> pd.DataFrame:
     """Indicators per segment, profile, municipality or quarter (of the end date)."""
-    check_filters(filters, scope)
+    filters = check_filters(engine, scope, filters=filters)
     groups = {
         "segment": ("t.segment::VARCHAR AS groep",),
         "profiel": ("t.profiel_nr::VARCHAR || '. ' || t.profiel_naam AS groep",),
@@ -247,7 +245,9 @@ def indicators_by(engine: Engine, scope: Scope, filters: Filters, dimension: str
             "YEAR(t.einddatum)::VARCHAR || '-K' || QUARTER(t.einddatum)::VARCHAR AS groep",
         ),
     }[dimension]
-    frame = add_rates(indicator_counts(engine, filters, groups)).sort_values("groep")
+    frame = add_rates(indicator_counts(engine, filters=filters, group_by=groups)).sort_values(
+        "groep"
+    )
     frame = frame.reset_index(drop=True)
     rates = [
         "uitval_pct",
@@ -263,39 +263,20 @@ def indicators_by(engine: Engine, scope: Scope, filters: Filters, dimension: str
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """A payment rule to try: part of the completion tranche depends on the outcome."""
-
-    naam: str = ""
-    resultaatdeel: Decimal = Decimal("0")  # share of the completion tranche at stake, 0..1
-    gewicht_uitval: Decimal = Decimal("1")
-    gewicht_doel: Decimal = Decimal("1")
-    gewicht_ervaring: Decimal = Decimal("1")
-    budgetneutraal: bool = True
-
-    def __post_init__(self) -> None:
-        if not Decimal(0) <= self.resultaatdeel <= Decimal(1):
-            raise ValueError("Het resultaatdeel moet tussen 0% en 100% liggen.")
-        weights = (self.gewicht_uitval, self.gewicht_doel, self.gewicht_ervaring)
-        if any(w < 0 for w in weights) or sum(weights) == 0:
-            raise ValueError("Geef minstens één indicator een gewicht groter dan nul.")
-
-
-@dataclass(frozen=True)
 class ScenarioResultaat:
     per_aanbieder: pd.DataFrame  # actual completion tranches, scenario amount, difference
     totaal_werkelijk_cent: int
     totaal_scenario_cent: int
 
 
-def scenario_basis(engine: Engine, scope: Scope, filters: Filters) -> pd.DataFrame:
+def scenario_basis(engine: Engine, scope: Scope, *, filters: Filters) -> pd.DataFrame:
     """Per provider: completion tranches of trajectories ended in the period, and indicators.
 
     The expensive part of a what-if; cache it and recompute the cheap part per slider move.
     It names every provider, so only the roles of the what-if may have it.
     """
-    _require_what_if(scope)
-    check_filters(filters, scope)
+    require_what_if(scope)
+    filters = check_filters(engine, scope, filters=filters)
     share = get_settings().start_tranche_share
     where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None))
     base = analytics(engine).frame(
@@ -311,8 +292,8 @@ def scenario_basis(engine: Engine, scope: Scope, filters: Filters) -> pd.DataFra
     counts = add_rates(
         indicator_counts(
             engine,
-            dataclasses.replace(filters, aanbieder_id=None),
-            ("t.hoofdaannemer_id AS aanbieder_id",),
+            filters=dataclasses.replace(filters, aanbieder_id=None),
+            group_by=("t.hoofdaannemer_id AS aanbieder_id",),
         )
     )
     return base.merge(counts, on="aanbieder_id", how="left").sort_values("aanbieder_id")
@@ -326,7 +307,7 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
     weighted score multiplies the outcome part of the completion tranche; budget-neutral
     scales all outcome parts so the region pays the same in total.
     """
-    _require_what_if(scope)
+    require_what_if(scope)
     frame = basis.copy()
     d = frame["beeindigd"].fillna(0)
     region_dropout = frame["uitval"].sum() / d.sum() if d.sum() else 0.0
@@ -384,7 +365,7 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
             "verschil_cent",
         ]
     ]
-    own = out["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    own = scope.own_rows(out, "aanbieder_id")
     out = suppress_small(
         out,
         "beeindigd",
@@ -406,64 +387,143 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
     )
 
 
-# --- saved scenarios ---------------------------------------------------------------------------
+# --- the page -----------------------------------------------------------------------------------
 
-SCENARIO_ROLES = frozenset({Rol.KERNGROEP, Rol.BEHEERDER})
-WHAT_IF_ROLES = SCENARIO_ROLES | {Rol.CONTRACTMANAGER}
+INDELINGEN = ("segment", "profiel", "gemeente", "kwartaal")
 
 
-def _require_what_if(scope: Scope) -> None:
-    scope.require_role(
-        WHAT_IF_ROLES, "Scenario's zijn er voor de kerngroep en de contractmanagers."
+@dataclass(frozen=True)
+class ScenarioInstellingen:
+    """The what-if controls as the user set them; None means: as in the loaded scenario."""
+
+    geladen: int | None = None  # a saved scenario, or None for the default rule
+    resultaatdeel_pct: int | None = None
+    budgetneutraal: bool | None = None
+    gewicht_uitval: float | None = None
+    gewicht_doel: float | None = None
+    gewicht_ervaring: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultaatKeuze:
+    indicator: str = "uitval"  # of the funnel plot: uitval | doel_volledig
+    indeling: str = "kwartaal"  # of the indicator table: one of INDELINGEN
+    scenario: ScenarioInstellingen = ScenarioInstellingen()
+    vergelijk: tuple[int | None, int | None] = (None, None)  # two saved scenarios
+
+
+@dataclass(frozen=True)
+class WatAls:
+    """The what-if section: the rule in force, its outcome, and a comparison of two saved."""
+
+    opgeslagen: dict[int, str]  # id -> name, by name
+    geladen: int | None
+    scenario: Scenario | None  # None when the controls make no valid rule (see `fout`)
+    fout: str | None = None
+    resultaat: ScenarioResultaat | None = None
+    verlies: pd.DataFrame = field(default_factory=pd.DataFrame)  # three largest losses
+    winst: pd.DataFrame = field(default_factory=pd.DataFrame)  # three largest gains
+    vergelijk: tuple[int, int] | None = None
+    vergelijking: pd.DataFrame | None = None  # per provider: A, B and B minus A
+
+
+@dataclass(frozen=True)
+class Resultaat:
+    filters: Filters
+    tranches: Tranches
+    start_totaal_cent: int
+    afronding_totaal_cent: int
+    funnel: Funnel
+    buiten_998: pd.DataFrame  # providers outside the 99.8% limits: naam, rate
+    indeling: str
+    indicatoren: pd.DataFrame
+    wat_als: WatAls | None  # None for roles that may not run what-ifs
+
+
+def _scenario(saved: dict[int, Scenario], keuze: ScenarioInstellingen) -> Scenario:
+    base = saved.get(keuze.geladen) if keuze.geladen is not None else None
+    base = base or Scenario()
+
+    def pick(value: float | None, default: Decimal) -> Decimal:
+        return default if value is None else Decimal(str(value))
+
+    return Scenario(
+        naam=base.naam,
+        resultaatdeel=base.resultaatdeel
+        if keuze.resultaatdeel_pct is None
+        else Decimal(keuze.resultaatdeel_pct) / 100,
+        gewicht_uitval=pick(keuze.gewicht_uitval, base.gewicht_uitval),
+        gewicht_doel=pick(keuze.gewicht_doel, base.gewicht_doel),
+        gewicht_ervaring=pick(keuze.gewicht_ervaring, base.gewicht_ervaring),
+        budgetneutraal=base.budgetneutraal
+        if keuze.budgetneutraal is None
+        else keuze.budgetneutraal,
     )
 
 
-def save_scenario(engine: Engine, scope: Scope, scenario: Scenario) -> int:
-    """Store a scenario under its name; the name must be new. Returns its id."""
-    from data_access.db import session_scope
-    from data_access.knelpunten import ValidationFailed, check_text
-    from data_access.models import BetaalScenario
-
-    scope.require_role(SCENARIO_ROLES, "Alleen de kerngroep bewaart scenario's.")
-    naam = check_text(scenario.naam, "Naam", (3, 80))
-    with session_scope(engine) as session:
-        taken = session.execute(
-            sa.select(BetaalScenario.id).where(BetaalScenario.naam == naam)
-        ).first()
-        if taken:
-            raise ValidationFailed(
-                {"naam": ["Er is al een scenario met deze naam; kies een andere."]}
-            )
-        row = BetaalScenario(
-            naam=naam,
-            resultaatdeel=scenario.resultaatdeel,
-            gewicht_uitval=scenario.gewicht_uitval,
-            gewicht_doel=scenario.gewicht_doel,
-            gewicht_ervaring=scenario.gewicht_ervaring,
-            budgetneutraal=scenario.budgetneutraal,
-            aangemaakt_door_id=scope.gebruiker_id,
-        )
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        return row.id
+def _compare(
+    basis: pd.DataFrame, saved: dict[int, Scenario], pair: tuple[int, int], scope: Scope
+) -> pd.DataFrame:
+    one = doorrekenen(basis, saved[pair[0]], scope).per_aanbieder
+    two = doorrekenen(basis, saved[pair[1]], scope).per_aanbieder
+    both = one[["aanbieder_id", "naam", "werkelijk_cent", "scenario_cent", "onderdrukt"]].merge(
+        two[["naam", "scenario_cent"]], on="naam", suffixes=("_a", "_b")
+    )
+    both["verschil_cent"] = both["scenario_cent_b"] - both["scenario_cent_a"]
+    return both
 
 
-def scenarios(engine: Engine, scope: Scope) -> dict[int, Scenario]:
-    from data_access.models import BetaalScenario
+def _wat_als(engine: Engine, scope: Scope, filters: Filters, keuze: ResultaatKeuze) -> WatAls:
+    saved = saved_scenarios(engine, scope)
+    names = {i: s.naam for i, s in saved.items()}
+    geladen = keuze.scenario.geladen if keuze.scenario.geladen in saved else None
+    try:
+        scenario = _scenario(saved, dataclasses.replace(keuze.scenario, geladen=geladen))
+    except ValueError as exc:
+        return WatAls(names, geladen, None, fout=str(exc))
+    basis = scenario_basis(engine, scope, filters=filters)
+    result = doorrekenen(basis, scenario, scope)
+    rows = result.per_aanbieder.dropna(subset=["verschil_cent"])
+    ids = list(names)
+    first, second = keuze.vergelijk
+    pair = None
+    if len(ids) >= 2:
+        a = first if first in saved else ids[0]
+        b = second if second in saved else ids[1]
+        pair = (a, b)
+    return WatAls(
+        opgeslagen=names,
+        geladen=geladen,
+        scenario=scenario,
+        resultaat=result,
+        verlies=rows.head(3).reset_index(drop=True),
+        winst=rows.tail(3).iloc[::-1].reset_index(drop=True),
+        vergelijk=pair,
+        vergelijking=None if pair is None else _compare(basis, saved, pair, scope),
+    )
 
-    _require_what_if(scope)
-    with Session(engine) as session:
-        rows = session.execute(sa.select(BetaalScenario).order_by(BetaalScenario.naam)).scalars()
-        return {
-            int(r.id): Scenario(
-                naam=r.naam,
-                resultaatdeel=Decimal(r.resultaatdeel),
-                gewicht_uitval=Decimal(r.gewicht_uitval),
-                gewicht_doel=Decimal(r.gewicht_doel),
-                gewicht_ervaring=Decimal(r.gewicht_ervaring),
-                budgetneutraal=r.budgetneutraal,
-            )
-            for r in rows
-            if r.id is not None
-        }
+
+def resultaat(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: ResultaatKeuze = ResultaatKeuze(),
+) -> Resultaat:
+    filters = check_filters(engine, scope, filters=filters)
+    indicator = choice.indicator if choice.indicator in INDICATORS else "uitval"
+    indeling = choice.indeling if choice.indeling in INDELINGEN else "kwartaal"
+    due = tranches(engine, scope, filters=filters)
+    trechter = funnel(engine, scope, filters=filters, indicator=indicator)
+    points = trechter.punten
+    return Resultaat(
+        filters=filters,
+        tranches=due,
+        start_totaal_cent=int(due.per_maand["start_cent"].sum()),
+        afronding_totaal_cent=int(due.per_maand["afronding_cent"].sum()),
+        funnel=trechter,
+        buiten_998=points.loc[points["buiten_998"], ["naam", "rate"]].reset_index(drop=True),
+        indeling=indeling,
+        indicatoren=indicators_by(engine, scope, filters=filters, dimension=indeling),
+        wat_als=_wat_als(engine, scope, filters, choice) if scope.may_run_what_if else None,
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
-from data_access.models import Rol, Segment
+from data_access.models import Segment
 from data_access.queries.common import (
     TRAJECT_JOINS,
     TRAJECT_ONLY,
@@ -25,9 +25,10 @@ from data_access.queries.common import (
     threshold,
     traject_where,
 )
-from data_access.queries.uitnutting import heatmap
+from data_access.queries.trends import Trends, register_trends
+from data_access.queries.uitnutting import Drilldown, Selectie, cell_figures, trajecten
 
-TOP_FLOWS = 40
+FLOWS_DRAWN = 40  # re-indications drawn in the Sankey diagram; the table has them all
 
 
 @dataclass(frozen=True)
@@ -43,21 +44,44 @@ class Kop:
 
 
 @dataclass(frozen=True)
+class Stromen:
+    """Re-indications from B to C at one level of detail, with what the chart draws."""
+
+    tabel: pd.DataFrame  # van_code, naar_code, van_profiel, aantal, mediaan_dagen
+    getekend: pd.DataFrame  # the largest FLOWS_DRAWN shown rows
+    aandeel_top3: float | None  # share of the drawn flows from the three largest B profiles
+    top_profielen: list[int]
+
+
+@dataclass(frozen=True)
+class SegmentenKeuze:
+    spic_id: int | None = None  # the drill-down: trajectories of one SPIC
+
+
+@dataclass(frozen=True)
 class SegmentenBC:
+    filters: Filters
     tariefkloof: pd.DataFrame
+    intensiteiten: dict[int, str]  # nr -> name, in order
     koppen: list[Kop]
     b_aanbieders: pd.DataFrame  # per B provider: result on its own B trajectories
+    b_met_cijfers: int  # B providers with (unsuppressed) figures
+    b_met_tekort: int
+    b_tekort_cent: int
     b_per_profiel: pd.DataFrame  # per profile: B providers, in deficit, total deficit
-    stromen: pd.DataFrame  # van/naar SPIC, aantal, mediaan_dagen
-    stromen_per_profiel: pd.DataFrame  # the same, per B profile to C profile
+    stromen: Stromen  # per SPIC
+    stromen_per_profiel: Stromen  # per B profile to C profile
     herindicaties: int | None
     b_onder_c: pd.DataFrame  # per B provider: income as main, as sub of C, share
     b_onder_c_trajecten: int | None  # C trajectories with care by a B provider
+    knelpunten: Trends  # the register, in this segment (read live)
+    spic_opties: dict[int, str]  # drill-down choices, by code
+    drilldown: Drilldown | None
 
 
 def _tariefkloof(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     """Per profile x intensity: B and C tariff and realised cost per ended trajectory."""
-    cells = heatmap(engine, dataclasses.replace(filters, segment=None))
+    cells = cell_figures(engine, filters=dataclasses.replace(filters, segment=None))
     cells["kosten_per_traject"] = (
         cells["kosten_cent"] / cells["trajecten"].where(cells["trajecten"] > 0)
     ).astype("Float64")
@@ -70,11 +94,13 @@ def _tariefkloof(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame
         ["tarief_cent", "kosten_cent", "uitnutting", "kosten_per_traject", "tarief_per_traject"],
         scope,
     )
-    # The catalogue tariff of the latest year in the period, so empty cells have one too.
-    year = min(filters.tot.year, 2020)
+    # The catalogue tariff of the period's last year with tariffs, so empty cells have one too.
     catalogue = analytics(engine).frame(
-        "SELECT spic_id, tarief_cent AS catalogustarief_cent FROM spictarief WHERE jaar = ?",
-        [year],
+        """
+        SELECT spic_id, tarief_cent AS catalogustarief_cent FROM spictarief
+        WHERE jaar = (SELECT MAX(jaar) FROM spictarief WHERE jaar <= ?)
+        """,
+        [filters.tot.year],
     )
     cells = cells.merge(catalogue, on="spic_id", how="left")
     keys = ["profiel_nr", "profiel_naam", "intensiteit_nr", "intensiteit_naam"]
@@ -174,7 +200,7 @@ def _b_aanbieders(
     per_profile = suppress_small(
         per_profile, "trajecten", ["aanbieders", "met_tekort", "tekort_cent"], scope
     )
-    own = providers["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    own = scope.own_rows(providers, "aanbieder_id")
     providers = suppress_small(
         providers, "trajecten", ["tarief_cent", "kosten_cent", "resultaat_cent"], scope, exempt=own
     )
@@ -299,20 +325,56 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
     return income, suppress_value(int(c_trajecten), scope.suppress_small_counts)
 
 
-def segmenten(engine: Engine, scope: Scope, filters: Filters) -> SegmentenBC:
-    check_filters(filters, scope)
+def _stromen_view(flows: pd.DataFrame) -> Stromen:
+    drawn = flows.dropna(subset=["aantal"]).head(FLOWS_DRAWN)
+    by_profile = drawn.groupby("van_profiel")["aantal"].sum().sort_values(ascending=False)
+    total = by_profile.sum()
+    return Stromen(
+        tabel=flows,
+        getekend=drawn.reset_index(drop=True),
+        aandeel_top3=float(by_profile.head(3).sum() / total) if total else None,
+        top_profielen=[int(p) for p in by_profile.head(3).index],
+    )
+
+
+def segmenten(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: SegmentenKeuze = SegmentenKeuze(),
+) -> SegmentenBC:
+    filters = check_filters(engine, scope, filters=filters)
     gap = _tariefkloof(engine, filters, scope)
     providers, per_profile = _b_aanbieders(engine, filters, scope)
     flows, flows_per_profile, total = _stromen(engine, filters, scope)
     income, under_c = _b_onder_c(engine, filters, scope)
+    shown = providers.dropna(subset=["resultaat_cent"])
+    deficit = shown[shown["tekort"]]
+    spics = {
+        int(i): str(c)
+        for col_id, col_code in (("b_spic_id", "b_code"), ("c_spic_id", "c_code"))
+        for i, c in zip(gap[col_id], gap[col_code], strict=True)
+    }
+    drill = None
+    if scope.sees_trajectories and choice.spic_id is not None:
+        drill = trajecten(engine, scope, filters=filters, selectie=Selectie(spic_id=choice.spic_id))
     return SegmentenBC(
+        filters=filters,
         tariefkloof=gap,
+        intensiteiten=dict(zip(gap["intensiteit_nr"], gap["intensiteit_naam"], strict=False)),
         koppen=_koppen(gap),
         b_aanbieders=providers,
+        b_met_cijfers=len(shown),
+        b_met_tekort=len(deficit),
+        b_tekort_cent=int(-deficit["resultaat_cent"].sum()),
         b_per_profiel=per_profile,
-        stromen=flows,
-        stromen_per_profiel=flows_per_profile,
+        stromen=_stromen_view(flows),
+        stromen_per_profiel=_stromen_view(flows_per_profile),
         herindicaties=total,
         b_onder_c=income,
         b_onder_c_trajecten=under_c,
+        knelpunten=register_trends(engine, scope, segment=filters.segment),
+        spic_opties=dict(sorted(spics.items(), key=lambda item: item[1])),
+        drilldown=drill,
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access.analytics import analytics
-from data_access.filters import Filters
+from data_access.filters import Filters, with_period
 from data_access.queries.common import traject_where
 
 NIET_MEETELLEND = ("02", "20")
@@ -29,7 +29,7 @@ INDICATOR_COLUMNS = (
 
 
 def indicator_counts(
-    engine: Engine, filters: Filters, group_by: tuple[str, ...] = ()
+    engine: Engine, *, filters: Filters, group_by: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     """Counts behind the indicators for trajectories ended in the period, optionally grouped.
 
@@ -37,6 +37,7 @@ def indicator_counts(
     `uitkomst_traject` (an ended trajectory with its outcome, main contractor, municipality,
     region and SPIC columns; see `analytics.DERIVED`).
     """
+    filters = with_period(engine, filters=filters)
     where, params = traject_where(filters, on="t")
     skip = ", ".join(f"'{c}'" for c in NIET_MEETELLEND)
     select_groups = "".join(f"{g}, " for g in group_by)

@@ -15,23 +15,23 @@ from sqlalchemy.engine import Engine
 
 from data_access.access import AccessDenied, Scope
 from data_access.analytics import analytics
-from data_access.filters import Filters, check_filters
-from data_access.models import OnderaannemingVorm, Rol
+from data_access.filters import Filters, check_filters, with_period
+from data_access.models import OnderaannemingVorm
 from data_access.queries.common import (
     TRAJECT_JOINS,
     anonymise_providers,
     suppress_small,
     suppress_value,
     traject_where,
-    visible_providers_where,
 )
+from data_access.settings import get_settings
 
 # Histogram bins of 10 percentage points; everything from 300% up shares the last bin.
 BIN_WIDTH = 0.10
 LAST_BIN = 30
 WEEKS_PER_MONTH = 52 / 12
 HOURS_PER_FTE = 36  # the collective agreement's working week for youth care
-DRILL_LIMIT = 2_000
+BALANCE_BARS = 30  # main contractors drawn in the balance chart; the table has them all
 CAPACITY_FORMS = (OnderaannemingVorm.STRUCTUREEL_FTE, OnderaannemingVorm.GERESERVEERDE_UREN)
 
 
@@ -42,17 +42,67 @@ class Verdeling:
     boven_tarief: int | None  # trajectories that cost more than their tariff
     mediaan: float | None
     overschrijding_cent: int | None  # summed cost above tariff over those trajectories
+    getekend: bool  # some bin is shown (not everything suppressed or empty)
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Utilisation per SPIC cell, with what its one-line summary says."""
+
+    cellen: pd.DataFrame
+    segmenten: list[str]  # the segments the cells cover, one grid each
+    afgesloten: int  # ended trajectories behind the shown cells
+    boven_tarief: int  # cells whose cost exceeds their tariff
+    duurste: pd.DataFrame  # the three cells furthest over their tariff
+
+
+@dataclass(frozen=True)
+class Balans:
+    per_hoofdaannemer: pd.DataFrame  # sorted from largest deficit to largest surplus
+    getekend: pd.DataFrame  # the first BALANCE_BARS with figures, for the chart
+    met_cijfers: int  # main contractors with (unsuppressed) figures
+    met_tekort: int
+    tekort_cent: int  # summed deficit of those in deficit
+
+
+@dataclass(frozen=True)
+class Selectie:
+    """What a click on the page selects: one SPIC cell and/or one main contractor."""
+
+    spic_id: int | None = None
+    hoofdaannemer_id: int | None = None
+
+    @property
+    def leeg(self) -> bool:
+        return self.spic_id is None and self.hoofdaannemer_id is None
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    trajecten: pd.DataFrame
+    totaal: int  # before the display limit
+    beperkt_tot_eigen: bool  # rows limited to the providers this user may see
+
+
+@dataclass(frozen=True)
+class UitnuttingKeuze:
+    selectie: Selectie = Selectie()
 
 
 @dataclass(frozen=True)
 class Uitnutting:
-    heatmap: pd.DataFrame
-    eigen_heatmap: pd.DataFrame | None  # a provider's own organisation, unsuppressed
+    filters: Filters
+    heatmap: Heatmap
+    eigen_heatmap: Heatmap | None  # a provider's own organisation, unsuppressed
     verdeling: Verdeling
-    balans: pd.DataFrame
+    balans: Balans
     trend: pd.DataFrame
+    trend_kostenaandeel: dict[str, float]  # per segment: cost as a share of tariff value
     capaciteit: pd.DataFrame
     capaciteit_per_maand: pd.DataFrame
+    spic_opties: dict[int, str]  # drill-down choices
+    hoofdaannemer_opties: dict[int, str]
+    drilldown: Drilldown | None  # the chosen selection's trajectories, for those who may
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -66,8 +116,9 @@ def _ended(filters: Filters) -> tuple[str, list[object]]:
     return f"{where} AND t.einddatum BETWEEN ? AND ?", [*params, filters.van, filters.tot]
 
 
-def heatmap(engine: Engine, filters: Filters) -> pd.DataFrame:
+def cell_figures(engine: Engine, *, filters: Filters) -> pd.DataFrame:
     """Per SPIC: ended trajectories, tariff and cost; one row per SPIC of the catalogue."""
+    filters = with_period(engine, filters=filters)
     where, params = _ended(filters)
     frame = analytics(engine).frame(
         f"""
@@ -132,6 +183,7 @@ def _verdeling(engine: Engine, filters: Filters, scope: Scope) -> Verdeling:
         boven_tarief=boven,
         mediaan=float(stats["mediaan"]) if n and pd.notna(stats["mediaan"]) else None,
         overschrijding_cent=int(stats["over"]) if boven is not None else None,
+        getekend=bool(per_bin["trajecten"].fillna(0).sum() > 0),
     )
 
 
@@ -156,7 +208,7 @@ def _balans(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
     frame["tekort"] = frame["resultaat_cent"] < 0
     frame = frame.sort_values(["resultaat_cent", "naam"]).reset_index(drop=True)
-    own = frame["aanbieder_id"] == scope.aanbieder_id if scope.rol == Rol.AANBIEDER else None
+    own = scope.own_rows(frame, "aanbieder_id")
     frame = suppress_small(
         frame,
         "trajecten",
@@ -195,7 +247,9 @@ def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     return suppress_small(frame, "trajecten", ["tarief_cent", "kosten_cent", "uitnutting"], scope)
 
 
-def capaciteit(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+def capaciteit(
+    engine: Engine, scope: Scope, *, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hours used per week against hours reserved, for fte and reserved-hours subcontracts.
 
     Capacity belongs to the contract, not to a municipality or segment: only the period and
@@ -258,56 +312,111 @@ def capaciteit(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
     return summary, monthly
 
 
-def uitnutting(engine: Engine, scope: Scope, filters: Filters) -> Uitnutting:
-    check_filters(filters, scope)
-    cells = heatmap(engine, filters)
-    value_columns = ["tarief_cent", "kosten_cent", "uitnutting"]
-    eigen = None
-    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
-        own = heatmap(engine, dataclasses.replace(filters, aanbieder_id=scope.aanbieder_id))
-        eigen = suppress_small(own, "trajecten", value_columns, scope, exempt=own["trajecten"] >= 0)
-    summary, monthly = capaciteit(engine, filters, scope)
-    return Uitnutting(
-        heatmap=suppress_small(cells, "trajecten", value_columns, scope),
-        eigen_heatmap=eigen,
-        verdeling=_verdeling(engine, filters, scope),
-        balans=_balans(engine, filters, scope),
-        trend=_trend(engine, filters, scope),
-        capaciteit=summary,
-        capaciteit_per_maand=monthly,
+def _heatmap_view(cells: pd.DataFrame) -> Heatmap:
+    over = cells[(cells["uitnutting"] > 1) & ~cells["onderdrukt"]].sort_values(
+        "uitnutting", ascending=False
+    )
+    return Heatmap(
+        cellen=cells,
+        segmenten=sorted(str(s) for s in cells["segment"].unique()),
+        afgesloten=int(cells["trajecten"].fillna(0).sum()),
+        boven_tarief=len(over),
+        duurste=over.head(3).reset_index(drop=True),
     )
 
 
-@dataclass(frozen=True)
-class Selectie:
-    """What a click on the page selects: one SPIC cell and/or one main contractor."""
+def _balans_view(balans: pd.DataFrame) -> Balans:
+    shown = balans.dropna(subset=["tarief_cent"])
+    deficit = shown[shown["tekort"]]
+    return Balans(
+        per_hoofdaannemer=balans,
+        getekend=shown.head(BALANCE_BARS),
+        met_cijfers=len(shown),
+        met_tekort=len(deficit),
+        tekort_cent=int(-deficit["resultaat_cent"].sum()),
+    )
 
-    spic_id: int | None = None
-    hoofdaannemer_id: int | None = None
+
+def _cost_share(trend: pd.DataFrame) -> dict[str, float]:
+    totals = (
+        trend.dropna(subset=["tarief_cent"])
+        .groupby("segment")[["kosten_cent", "tarief_cent"]]
+        .sum()
+    )
+    return {
+        str(segment): float(row.kosten_cent / row.tarief_cent)
+        for segment, row in totals.iterrows()
+        if row.tarief_cent
+    }
 
 
-@dataclass(frozen=True)
-class Drilldown:
-    trajecten: pd.DataFrame
-    totaal: int  # before the display limit
-    beperkt_tot_eigen: bool  # rows limited to the providers this user may see
+def uitnutting(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: UitnuttingKeuze = UitnuttingKeuze(),
+) -> Uitnutting:
+    filters = check_filters(engine, scope, filters=filters)
+    cells = cell_figures(engine, filters=filters)
+    value_columns = ["tarief_cent", "kosten_cent", "uitnutting"]
+    eigen = None
+    if scope.own_provider_id is not None:
+        own = cell_figures(
+            engine, filters=dataclasses.replace(filters, aanbieder_id=scope.own_provider_id)
+        )
+        eigen = suppress_small(own, "trajecten", value_columns, scope, exempt=own["trajecten"] >= 0)
+    summary, monthly = capaciteit(engine, scope, filters=filters)
+    shown_cells = suppress_small(cells, "trajecten", value_columns, scope)
+    balans = _balans(engine, filters, scope)
+    named = balans.dropna(subset=["aanbieder_id"])
+    trend = _trend(engine, filters, scope)
+    drill = None
+    if scope.sees_trajectories and not choice.selectie.leeg:
+        drill = trajecten(engine, scope, filters=filters, selectie=choice.selectie)
+    return Uitnutting(
+        filters=filters,
+        heatmap=_heatmap_view(shown_cells),
+        eigen_heatmap=None if eigen is None else _heatmap_view(eigen),
+        verdeling=_verdeling(engine, filters, scope),
+        balans=_balans_view(balans),
+        trend=trend,
+        trend_kostenaandeel=_cost_share(trend),
+        capaciteit=summary,
+        capaciteit_per_maand=monthly,
+        spic_opties={
+            int(r.spic_id): f"{r.spic_code} – {r.profiel_naam}, {r.intensiteit_naam}"
+            for r in cells.itertuples()
+        },
+        hoofdaannemer_opties=dict(
+            zip(named["aanbieder_id"].astype(int), named["naam"], strict=True)
+        ),
+        drilldown=drill,
+    )
 
 
 def trajecten(
-    engine: Engine, scope: Scope, filters: Filters, selectie: Selectie, limit: int = DRILL_LIMIT
+    engine: Engine,
+    scope: Scope,
+    *,
+    filters: Filters,
+    selectie: Selectie,
+    limit: int | None = None,
 ) -> Drilldown:
     """The ended trajectories behind one heatmap cell or balance bar.
 
     Trajectory rows are provider detail: advisers get none, providers only their own,
-    contract managers those of their portfolio.
+    contract managers those of their portfolio. At most SPIC_DRILL_LIMIT rows, the highest
+    utilisation first.
     """
-    check_filters(filters, scope)
-    if scope.rol == Rol.ADVISEUR:
+    filters = check_filters(engine, scope, filters=filters)
+    if not scope.sees_trajectories:
         raise AccessDenied(
             "Gegevens per traject zijn niet beschikbaar voor uw rol; u ziet alleen totalen."
         )
+    limit = get_settings().drill_limit if limit is None else limit
     where, params = _ended(filters)
-    visible, visible_params = visible_providers_where(scope, "t.hoofdaannemer_id")
+    visible, visible_params = scope.provider_condition("t.hoofdaannemer_id")
     conditions = [where, visible]
     params += visible_params
     if selectie.spic_id is not None:

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-import pandas as pd
 import sqlalchemy as sa
 from docx import Document
 from docx.shared import Pt
@@ -19,29 +18,20 @@ from sqlmodel import Session
 
 from data_access.access import Scope
 from data_access.db import session_scope
-from data_access.knelpunten import (
-    BEHANDELAARS,
-    Conflict,
-    ValidationFailed,
-    WorkflowError,
-    check_text,
-    load_for_change,
-    transition,
-)
 from data_access.labels import CATEGORIE, STATUS, label
-from data_access.models import Aanbieder, Agendapunt, Knelpunt, KnelpuntStatus, Overleg
-from data_access.privacy import screen
+from data_access.models import Agendapunt, KnelpuntStatus, Overleg
+from data_access.register.reads import agenda, require_meetings
+from data_access.register.reports import load_for_change, transition
+from data_access.register.workflow import AGENDA_STATUSES, Conflict, WorkflowError
+from data_access.validation import check_optional_text, check_text
 
 S = KnelpuntStatus
 TITEL_LENGTE = (3, 150)
+ACTIES_LENGTE = 5_000
 
 
-def _require(scope: Scope) -> None:
-    scope.require_role(BEHANDELAARS, "Alleen de kerngroep beheert overleggen en agenda's.")
-
-
-def create(engine: Engine, scope: Scope, datum: dt.date, titel: str) -> int:
-    _require(scope)
+def create(engine: Engine, scope: Scope, *, datum: dt.date, titel: str) -> int:
+    require_meetings(scope)
     text = check_text(titel, "Titel", TITEL_LENGTE)
     with session_scope(engine) as session:
         overleg = Overleg(datum=datum, titel=text)
@@ -51,71 +41,9 @@ def create(engine: Engine, scope: Scope, datum: dt.date, titel: str) -> int:
         return overleg.id
 
 
-def overleggen(engine: Engine, scope: Scope) -> pd.DataFrame:
-    _require(scope)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                Overleg.id,
-                Overleg.datum,
-                Overleg.titel,
-                sa.func.count(Agendapunt.id).label("punten"),
-            )
-            .outerjoin(Agendapunt, Agendapunt.overleg_id == Overleg.id)
-            .group_by(Overleg.id, Overleg.datum, Overleg.titel)
-            .order_by(Overleg.datum.desc(), Overleg.id.desc())
-        ).all()
-    return pd.DataFrame(rows, columns=["id", "datum", "titel", "punten"])
-
-
-AGENDA_COLUMNS = [
-    "id",
-    "volgorde",
-    "knelpunt_id",
-    "referentie",
-    "titel",
-    "categorie",
-    "aanbieder",
-    "status",
-    "versie",
-    "besluit",
-    "acties",
-]
-
-
-def agenda(engine: Engine, scope: Scope, overleg_id: int) -> pd.DataFrame:
-    _require(scope)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                Agendapunt.id,
-                Agendapunt.volgorde,
-                Knelpunt.id,
-                Knelpunt.referentie,
-                Knelpunt.titel,
-                Knelpunt.categorie,
-                Aanbieder.naam,
-                Knelpunt.status,
-                Knelpunt.versie,
-                Agendapunt.besluit,
-                Agendapunt.acties,
-            )
-            .join(Knelpunt, Knelpunt.id == Agendapunt.knelpunt_id)
-            .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
-            .where(Agendapunt.overleg_id == overleg_id)
-            .order_by(Agendapunt.volgorde, Agendapunt.id)
-        ).all()
-    frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
-    for column in ("categorie", "status"):
-        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
-    for column in ("besluit", "acties", "aanbieder"):  # missing text is None, not NaN
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
-
-
-def add_item(engine: Engine, scope: Scope, overleg_id: int, knelpunt_id: int) -> None:
+def add_item(engine: Engine, scope: Scope, *, overleg_id: int, knelpunt_id: int) -> None:
     """Put a report at the end of the agenda; a report in progress becomes 'geagendeerd'."""
-    _require(scope)
+    require_meetings(scope)
     with session_scope(engine) as session:
         if session.get(Overleg, overleg_id) is None:
             raise WorkflowError("Dit overleg bestaat niet.")
@@ -127,7 +55,7 @@ def add_item(engine: Engine, scope: Scope, overleg_id: int, knelpunt_id: int) ->
         ).first()
         if present:
             raise WorkflowError(f"Melding {knelpunt.referentie} staat al op deze agenda.")
-        if knelpunt.status not in (S.NIEUW, S.IN_BEHANDELING, S.GEAGENDEERD):
+        if knelpunt.status not in AGENDA_STATUSES:
             raise WorkflowError(
                 f"Melding {knelpunt.referentie} heeft status '{label(STATUS, knelpunt.status)}' "
                 "en kan niet meer worden geagendeerd."
@@ -146,9 +74,9 @@ def add_item(engine: Engine, scope: Scope, overleg_id: int, knelpunt_id: int) ->
             transition(session, scope, knelpunt, versie, S.GEAGENDEERD, None)
 
 
-def move_item(engine: Engine, scope: Scope, item_id: int, omhoog: bool) -> None:
+def move_item(engine: Engine, scope: Scope, *, item_id: int, omhoog: bool) -> None:
     """Swap an agenda item with its neighbour above or below."""
-    _require(scope)
+    require_meetings(scope)
     with session_scope(engine) as session:
         item = session.get(Agendapunt, item_id)
         if item is None:
@@ -167,8 +95,8 @@ def move_item(engine: Engine, scope: Scope, item_id: int, omhoog: bool) -> None:
         session.add_all([item, neighbour])
 
 
-def remove_item(engine: Engine, scope: Scope, item_id: int) -> None:
-    _require(scope)
+def remove_item(engine: Engine, scope: Scope, *, item_id: int) -> None:
+    require_meetings(scope)
     with session_scope(engine) as session:
         item = session.get(Agendapunt, item_id)
         if item is None:
@@ -181,19 +109,16 @@ def remove_item(engine: Engine, scope: Scope, item_id: int) -> None:
 def record_decision(
     engine: Engine,
     scope: Scope,
+    *,
     item_id: int,
     versie: int,
     besluit: str,
     acties: str | None,
 ) -> None:
     """Write the decision and actions of one agenda item; the report becomes 'besloten'."""
-    _require(scope)
+    require_meetings(scope)
     text = check_text(besluit, "Besluit")
-    actions = (acties or "").strip() or None
-    if actions:
-        problems = screen(actions, "Acties")
-        if problems:
-            raise ValidationFailed({"acties": problems})
+    actions = check_optional_text(acties, "Acties", ACTIES_LENGTE)
     with session_scope(engine) as session:
         item = session.get(Agendapunt, item_id)
         if item is None:
@@ -246,9 +171,9 @@ def _bytes(doc: Document) -> bytes:
     return buffer.getvalue()
 
 
-def agenda_docx(engine: Engine, scope: Scope, overleg_id: int) -> bytes:
+def agenda_docx(engine: Engine, scope: Scope, *, overleg_id: int) -> bytes:
     """The agenda to send out beforehand: the reports in order, with what they are about."""
-    items = agenda(engine, scope, overleg_id)
+    items = agenda(engine, scope, overleg_id=overleg_id)
     doc = _document(_header(engine, overleg_id), "Agenda")
     if items.empty:
         doc.add_paragraph("Er staan nog geen meldingen op de agenda.")
@@ -261,9 +186,9 @@ def agenda_docx(engine: Engine, scope: Scope, overleg_id: int) -> bytes:
     return _bytes(doc)
 
 
-def decisions_docx(engine: Engine, scope: Scope, overleg_id: int) -> bytes:
+def decisions_docx(engine: Engine, scope: Scope, *, overleg_id: int) -> bytes:
     """The decisions list afterwards: per item the decision and the actions."""
-    items = agenda(engine, scope, overleg_id)
+    items = agenda(engine, scope, overleg_id=overleg_id)
     doc = _document(_header(engine, overleg_id), "Besluitenlijst")
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"

@@ -1,4 +1,4 @@
-"""The knelpuntenregister: report, review, follow up. Reads and writes SQL directly.
+"""Every change to a report: submit, review, follow up. Reads and writes SQL directly.
 
 Every change is one transaction that also appends to `KnelpuntGebeurtenis`, so the history
 can never miss a change or show one that did not happen. Concurrent edits of one report are
@@ -12,20 +12,17 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from data_access.access import AccessDenied, Scope
+from data_access.access import AccessDenied, Scope, may_be_assigned
 from data_access.db import session_scope
 from data_access.labels import STATUS, label
 from data_access.models import (
     Aanbieder,
-    Agendapunt,
     GebeurtenisSoort,
     Gebruiker,
     Gemeente,
@@ -35,58 +32,27 @@ from data_access.models import (
     KnelpuntGemeente,
     KnelpuntSoort,
     KnelpuntStatus,
-    Overleg,
     Rol,
     Segment,
     Urgentie,
     Volgnummer,
     utcnow,
 )
-from data_access.privacy import screen
+from data_access.register.workflow import (
+    CLOSED,
+    NEEDS_REASON,
+    TRANSITIONS,
+    Conflict,
+    WorkflowError,
+)
+from data_access.validation import ValidationFailed, check_optional_text, check_text, text_errors
 
 S = KnelpuntStatus
 TITEL_LENGTE = (5, 150)
 OMSCHRIJVING_LENGTE = (20, 5_000)
-TEKST_LENGTE = (2, 5_000)  # comments, additions, reasons, decisions
 ACTIEHOUDER_LENGTE = 120
 MAX_GEZINNEN = 10_000
 PROFIELEN = range(1, 12)
-
-# The workflow: the main line, and rejection or merging (with a reason) while still open.
-# Withdrawal is the reporter's own step, only while the report is new.
-TRANSITIONS: dict[KnelpuntStatus, frozenset[KnelpuntStatus]] = {
-    S.NIEUW: frozenset({S.IN_BEHANDELING, S.AFGEWEZEN, S.SAMENGEVOEGD, S.INGETROKKEN}),
-    S.IN_BEHANDELING: frozenset({S.GEAGENDEERD, S.AFGEWEZEN, S.SAMENGEVOEGD}),
-    S.GEAGENDEERD: frozenset({S.BESLOTEN, S.IN_BEHANDELING, S.AFGEWEZEN, S.SAMENGEVOEGD}),
-    S.BESLOTEN: frozenset({S.OPGELOST}),
-    S.OPGELOST: frozenset(),
-    S.AFGEWEZEN: frozenset(),
-    S.SAMENGEVOEGD: frozenset(),
-    S.INGETROKKEN: frozenset(),
-}
-NEEDS_REASON = frozenset({S.AFGEWEZEN, S.SAMENGEVOEGD})
-CLOSED = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
-OPEN = frozenset(S) - CLOSED
-
-MELDERS = frozenset({Rol.AANBIEDER, Rol.KERNGROEP, Rol.CONTRACTMANAGER, Rol.BEHEERDER})
-BEHANDELAARS = frozenset({Rol.KERNGROEP, Rol.BEHEERDER})  # workflow, assignment, meetings
-VOLGERS = frozenset({Rol.KERNGROEP, Rol.BEHEERDER, Rol.CONTRACTMANAGER})  # comments, actions
-
-
-class ValidationFailed(ValueError):
-    """Field -> Dutch messages; nothing was stored."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
-
-
-class Conflict(RuntimeError):
-    """Someone else changed the report since it was read."""
-
-
-class WorkflowError(ValueError):
-    """A change the workflow does not allow; the message is Dutch."""
 
 
 @dataclass(frozen=True)
@@ -113,26 +79,6 @@ class Ingediend:
 
 # --- validation -------------------------------------------------------------------------------
 
-
-def _text_errors(value: str, field: str, limits: tuple[int, int]) -> list[str]:
-    text = value.strip()
-    if not text:
-        return [f"{field} is verplicht."]
-    if len(text) < limits[0]:
-        return [f"{field} is te kort: gebruik minstens {limits[0]} tekens."]
-    if len(value) > limits[1]:
-        return [f"{field} is te lang: maximaal {limits[1]} tekens (nu {len(value)})."]
-    return screen(value, field)
-
-
-def check_text(value: str | None, field: str, limits: tuple[int, int] = TEKST_LENGTE) -> str:
-    """A free-text value as it will be stored, or ValidationFailed for that field."""
-    errors = _text_errors(value or "", field, limits)
-    if errors:
-        raise ValidationFailed({field.lower(): errors})
-    return (value or "").strip()
-
-
 _municipalities_seen: dict[str, set[str]] = {}
 
 
@@ -154,7 +100,7 @@ def _known_municipalities(engine: Engine, codes: Iterable[str]) -> set[str]:
     return codes & seen
 
 
-def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[str]]:
+def validate(engine: Engine, scope: Scope, *, melding: Melding) -> dict[str, list[str]]:
     """Every problem with a report, per form field, in Dutch. Empty when it may be stored."""
     errors: dict[str, list[str]] = {}
 
@@ -163,8 +109,8 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
         if messages:
             errors.setdefault(key, []).extend(messages)
 
-    add("titel", _text_errors(melding.titel, "Titel", TITEL_LENGTE))
-    add("omschrijving", _text_errors(melding.omschrijving, "Omschrijving", OMSCHRIJVING_LENGTE))
+    add("titel", text_errors(melding.titel, "Titel", TITEL_LENGTE))
+    add("omschrijving", text_errors(melding.omschrijving, "Omschrijving", OMSCHRIJVING_LENGTE))
     if melding.categorie is None:
         add("categorie", ["Kies een categorie."])
     if not melding.gemeenten:
@@ -180,7 +126,7 @@ def validate(engine: Engine, scope: Scope, melding: Melding) -> dict[str, list[s
             "aantal_gezinnen",
             [f"Het aantal gezinnen moet tussen 0 en {MAX_GEZINNEN:,} liggen.".replace(",", ".")],
         )
-    if scope.rol != Rol.AANBIEDER:
+    if scope.reports_on_behalf:
         if melding.aanbieder_id is None:
             add("aanbieder", ["Kies namens welke aanbieder u meldt."])
         elif not scope.may_see_provider(melding.aanbieder_id):
@@ -323,12 +269,12 @@ def _submit_postgresql(
         return Ingediend(int(row.id), str(row.referentie))
 
 
-def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
-    scope.require_role(MELDERS, "Uw rol kan geen knelpunten melden.")
-    errors = validate(engine, scope, melding)
+def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
+    scope.require(scope.may_report, "Uw rol kan geen knelpunten melden.")
+    errors = validate(engine, scope, melding=melding)
     if errors:
         raise ValidationFailed(errors)
-    aanbieder_id = scope.aanbieder_id if scope.rol == Rol.AANBIEDER else melding.aanbieder_id
+    aanbieder_id = melding.aanbieder_id if scope.reports_on_behalf else scope.own_provider_id
     now = utcnow()
     if engine.dialect.name == "postgresql":
         return _submit_postgresql(engine, scope, melding, aanbieder_id, now)
@@ -380,26 +326,11 @@ def submit(engine: Engine, scope: Scope, melding: Melding) -> Ingediend:
         return Ingediend(int(knelpunt_id), referentie)
 
 
-def _visible_condition(scope: Scope) -> sa.ColumnElement[bool]:
-    if scope.rol in BEHANDELAARS:
-        return sa.true()
-    if scope.rol == Rol.CONTRACTMANAGER:
-        return sa.or_(
-            Knelpunt.aanbieder_id.in_(scope.portefeuille or {-1}),
-            Knelpunt.toegewezen_aan_id == scope.gebruiker_id,
-        )
-    if scope.rol == Rol.AANBIEDER and scope.aanbieder_id is not None:
-        return Knelpunt.aanbieder_id == scope.aanbieder_id
-    raise AccessDenied(
-        "Uw rol geeft geen toegang tot afzonderlijke meldingen; u ziet alleen de totalen."
-    )
-
-
 def load_for_change(
     session: Session, scope: Scope, knelpunt_id: int, versie: int | None
 ) -> Knelpunt:
     knelpunt = session.execute(
-        sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, _visible_condition(scope))
+        sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, scope.report_visibility())
     ).scalar_one_or_none()
     if knelpunt is None:
         raise AccessDenied("Deze melding bestaat niet of u heeft er geen toegang toe.")
@@ -429,12 +360,13 @@ def _bump(session: Session, knelpunt: Knelpunt, versie: int, **values: object) -
 def change_status(
     engine: Engine,
     scope: Scope,
+    *,
     knelpunt_id: int,
     versie: int,
     naar: KnelpuntStatus,
     reden: str | None = None,
 ) -> None:
-    scope.require_role(BEHANDELAARS, "Uw rol mag de status van een melding wijzigen niet.")
+    scope.require(scope.may_handle_reports, "Uw rol mag de status van een melding wijzigen niet.")
     if naar == S.SAMENGEVOEGD:
         raise WorkflowError("Samenvoegen gaat via 'Samenvoegen met een andere melding'.")
     if naar == S.INGETROKKEN:
@@ -473,9 +405,9 @@ def transition(
     )
 
 
-def withdraw(engine: Engine, scope: Scope, knelpunt_id: int, versie: int) -> None:
+def withdraw(engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int) -> None:
     """The reporting organisation takes back a report that nobody has picked up yet."""
-    scope.require_role(frozenset({Rol.AANBIEDER}), "Uw rol mag een melding intrekken niet.")
+    scope.require(scope.is_reporting_organisation, "Uw rol mag een melding intrekken niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         if knelpunt.status != S.NIEUW:
@@ -486,10 +418,10 @@ def withdraw(engine: Engine, scope: Scope, knelpunt_id: int, versie: int) -> Non
 
 
 def merge(
-    engine: Engine, scope: Scope, knelpunt_id: int, versie: int, into_id: int, reden: str
+    engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int, into_id: int, reden: str
 ) -> None:
     """Mark a duplicate: it closes as 'samengevoegd' and points at the report it joins."""
-    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen samenvoegen niet.")
+    scope.require(scope.may_handle_reports, "Uw rol mag meldingen samenvoegen niet.")
     tekst = check_text(reden, "Reden")
     if into_id == knelpunt_id:
         raise WorkflowError("Een melding kan niet met zichzelf worden samengevoegd.")
@@ -527,15 +459,15 @@ def merge(
 
 
 def assign(
-    engine: Engine, scope: Scope, knelpunt_id: int, versie: int, gebruiker_id: int | None
+    engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int, gebruiker_id: int | None
 ) -> None:
     """Give the follow-up to a contract manager (or take it away with None)."""
-    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen toewijzen niet.")
+    scope.require(scope.may_handle_reports, "Uw rol mag meldingen toewijzen niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         new = session.get(Gebruiker, gebruiker_id) if gebruiker_id is not None else None
         if gebruiker_id is not None and (
-            new is None or new.rol != Rol.CONTRACTMANAGER or not new.actief
+            new is None or not may_be_assigned(Rol(new.rol)) or not new.actief
         ):
             raise WorkflowError("Wijs een melding toe aan een actieve contractmanager.")
         old = (
@@ -557,21 +489,14 @@ def assign(
 def set_action(
     engine: Engine,
     scope: Scope,
+    *,
     knelpunt_id: int,
     versie: int,
     actiehouder: str | None,
     deadline: dt.date | None,
 ) -> None:
-    scope.require_role(VOLGERS, "Uw rol mag acties vastleggen niet.")
-    holder = (actiehouder or "").strip() or None
-    if holder is not None:
-        if len(holder) > ACTIEHOUDER_LENGTE:
-            raise ValidationFailed(
-                {"actiehouder": [f"Actiehouder: maximaal {ACTIEHOUDER_LENGTE} tekens."]}
-            )
-        problems = screen(holder, "Actiehouder")
-        if problems:
-            raise ValidationFailed({"actiehouder": problems})
+    scope.require(scope.may_follow_up, "Uw rol mag acties vastleggen niet.")
+    holder = check_optional_text(actiehouder, "Actiehouder", ACTIEHOUDER_LENGTE)
     if deadline is not None and holder is None:
         raise ValidationFailed({"actiehouder": ["Noem wie de actie uitvoert."]})
     with session_scope(engine) as session:
@@ -590,15 +515,15 @@ def set_action(
 def edit(
     engine: Engine,
     scope: Scope,
+    *,
     knelpunt_id: int,
     versie: int,
-    *,
     categorie: KnelpuntCategorie,
     urgentie: Urgentie,
     segment: Segment | None,
 ) -> None:
     """The kerngroep re-classifies a report; the reporter's own text is never rewritten."""
-    scope.require_role(BEHANDELAARS, "Uw rol mag meldingen bewerken niet.")
+    scope.require(scope.may_handle_reports, "Uw rol mag meldingen bewerken niet.")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
         before = {
@@ -623,11 +548,11 @@ def edit(
         )
 
 
-def comment(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str, intern: bool) -> None:
+def comment(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str, intern: bool) -> None:
     """A remark in the history. Internal ones are never shown to providers."""
-    if scope.rol == Rol.AANBIEDER:
-        return add_information(engine, scope, knelpunt_id, tekst)
-    scope.require_role(VOLGERS, "Uw rol mag opmerkingen plaatsen niet.")
+    if scope.is_reporting_organisation:
+        return add_information(engine, scope, knelpunt_id=knelpunt_id, tekst=tekst)
+    scope.require(scope.may_follow_up, "Uw rol mag opmerkingen plaatsen niet.")
     body = check_text(tekst, "Opmerking")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, None)
@@ -638,9 +563,9 @@ def comment(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str, intern: 
         _event(session, knelpunt.id, scope, GebeurtenisSoort.OPMERKING, tekst=body, intern=intern)
 
 
-def add_information(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str) -> None:
+def add_information(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str) -> None:
     """The reporting organisation adds information to its own open report."""
-    scope.require_role(frozenset({Rol.AANBIEDER}), "Uw rol mag aanvullingen plaatsen niet.")
+    scope.require(scope.is_reporting_organisation, "Uw rol mag aanvullingen plaatsen niet.")
     body = check_text(tekst, "Aanvulling")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, None)
@@ -651,183 +576,3 @@ def add_information(engine: Engine, scope: Scope, knelpunt_id: int, tekst: str) 
             sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
         )
         _event(session, knelpunt.id, scope, GebeurtenisSoort.AANVULLING, tekst=body)
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegisterFilter:
-    statussen: frozenset[KnelpuntStatus] = frozenset()
-    categorie: KnelpuntCategorie | None = None
-    segment: Segment | None = None
-    aanbieder_id: int | None = None
-    zoek: str = ""
-    alleen_achterstallig: bool = False
-    vandaag: dt.date = field(default_factory=dt.date.today)
-
-
-REGISTER_COLUMNS = [
-    "id",
-    "referentie",
-    "soort",
-    "titel",
-    "categorie",
-    "segment",
-    "urgentie",
-    "status",
-    "aanbieder",
-    "toegewezen_aan",
-    "actiehouder",
-    "deadline",
-    "achterstallig",
-    "aantal_gezinnen",
-    "aangemaakt",
-    "gewijzigd",
-    "versie",
-]
-
-
-def register(engine: Engine, scope: Scope, filt: RegisterFilter | None = None) -> pd.DataFrame:
-    """The queue: reports this user may see, newest change first."""
-    filt = filt or RegisterFilter()
-    toegewezen = aliased(Gebruiker)
-    overdue = sa.and_(
-        Knelpunt.deadline.is_not(None),
-        Knelpunt.deadline < filt.vandaag,
-        Knelpunt.status.in_([s.value for s in OPEN]),
-    )
-    stmt = (
-        sa.select(
-            Knelpunt.id,
-            Knelpunt.referentie,
-            Knelpunt.soort,
-            Knelpunt.titel,
-            Knelpunt.categorie,
-            Knelpunt.segment,
-            Knelpunt.urgentie,
-            Knelpunt.status,
-            Aanbieder.naam.label("aanbieder"),
-            toegewezen.weergavenaam.label("toegewezen_aan"),
-            Knelpunt.actiehouder,
-            Knelpunt.deadline,
-            sa.case((overdue, True), else_=False).label("achterstallig"),
-            Knelpunt.aantal_gezinnen,
-            Knelpunt.aangemaakt,
-            Knelpunt.gewijzigd,
-            Knelpunt.versie,
-        )
-        .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
-        .outerjoin(toegewezen, toegewezen.id == Knelpunt.toegewezen_aan_id)
-        .where(_visible_condition(scope))
-        .order_by(Knelpunt.gewijzigd.desc(), Knelpunt.id.desc())
-    )
-    if filt.statussen:
-        stmt = stmt.where(Knelpunt.status.in_([s.value for s in filt.statussen]))
-    if filt.categorie:
-        stmt = stmt.where(Knelpunt.categorie == filt.categorie)
-    if filt.segment:
-        stmt = stmt.where(Knelpunt.segment == filt.segment)
-    if filt.aanbieder_id is not None:
-        stmt = stmt.where(Knelpunt.aanbieder_id == filt.aanbieder_id)
-    if filt.alleen_achterstallig:
-        stmt = stmt.where(overdue)
-    zoek = filt.zoek.strip()
-    if zoek:
-        needle = zoek.lower()
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(Knelpunt.titel).contains(needle, autoescape=True),
-                sa.func.lower(Knelpunt.omschrijving).contains(needle, autoescape=True),
-                sa.func.lower(Knelpunt.referentie).contains(needle, autoescape=True),
-            )
-        )
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
-    for column in ("soort", "categorie", "segment", "urgentie", "status"):
-        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
-    frame["achterstallig"] = frame["achterstallig"].astype(bool)
-    return frame
-
-
-@dataclass(frozen=True)
-class Detail:
-    knelpunt: dict[str, object]
-    gemeenten: list[str]
-    geschiedenis: pd.DataFrame  # tijdstip, wie, soort, van, naar, tekst, intern
-    agenda: pd.DataFrame  # overleg, datum, besluit, acties
-
-
-def detail(engine: Engine, scope: Scope, knelpunt_id: int) -> Detail:
-    with Session(engine) as session:
-        knelpunt = session.execute(
-            sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, _visible_condition(scope))
-        ).scalar_one_or_none()
-        if knelpunt is None:
-            raise AccessDenied("Deze melding bestaat niet of u heeft er geen toegang toe.")
-        data = knelpunt.model_dump()
-        aanbieder = session.get(Aanbieder, knelpunt.aanbieder_id) if knelpunt.aanbieder_id else None
-        data["aanbieder"] = aanbieder.naam if aanbieder else None
-        melder = session.get(Gebruiker, knelpunt.ingediend_door_id)
-        data["ingediend_door"] = melder.weergavenaam if melder else None
-        toegewezen = (
-            session.get(Gebruiker, knelpunt.toegewezen_aan_id)
-            if knelpunt.toegewezen_aan_id
-            else None
-        )
-        data["toegewezen_aan"] = toegewezen.weergavenaam if toegewezen else None
-        if knelpunt.samengevoegd_in_id:
-            target = session.get(Knelpunt, knelpunt.samengevoegd_in_id)
-            data["samengevoegd_in"] = target.referentie if target else None
-        gemeenten = list(
-            session.execute(
-                sa.select(Gemeente.naam)
-                .join(KnelpuntGemeente, KnelpuntGemeente.gemeente_code == Gemeente.cbs_code)
-                .where(KnelpuntGemeente.knelpunt_id == knelpunt_id)
-                .order_by(Gemeente.naam)
-            ).scalars()
-        )
-        events = (
-            sa.select(
-                KnelpuntGebeurtenis.tijdstip,
-                Gebruiker.weergavenaam.label("wie"),
-                KnelpuntGebeurtenis.soort,
-                KnelpuntGebeurtenis.van,
-                KnelpuntGebeurtenis.naar,
-                KnelpuntGebeurtenis.tekst,
-                KnelpuntGebeurtenis.intern,
-            )
-            .join(Gebruiker, Gebruiker.id == KnelpuntGebeurtenis.gebruiker_id)
-            .where(KnelpuntGebeurtenis.knelpunt_id == knelpunt_id)
-            .order_by(KnelpuntGebeurtenis.tijdstip, KnelpuntGebeurtenis.id)
-        )
-        if scope.rol == Rol.AANBIEDER:
-            events = events.where(KnelpuntGebeurtenis.intern.is_(False))
-        history = pd.DataFrame(
-            session.execute(events).all(),
-            columns=["tijdstip", "wie", "soort", "van", "naar", "tekst", "intern"],
-        )
-        agenda = pd.DataFrame(
-            session.execute(
-                sa.select(Overleg.titel, Overleg.datum, Agendapunt.besluit, Agendapunt.acties)
-                .join(Overleg, Overleg.id == Agendapunt.overleg_id)
-                .where(Agendapunt.knelpunt_id == knelpunt_id)
-                .order_by(Overleg.datum)
-            ).all(),
-            columns=["overleg", "datum", "besluit", "acties"],
-        )
-    history["soort"] = history["soort"].map(lambda v: getattr(v, "value", v))
-    for key in ("soort", "categorie", "segment", "urgentie", "status"):
-        data[key] = getattr(data[key], "value", data[key])
-    return Detail(data, gemeenten, history, agenda)
-
-
-def contractmanagers(engine: Engine) -> dict[int, str]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(Gebruiker.id, Gebruiker.weergavenaam)
-            .where(Gebruiker.rol == Rol.CONTRACTMANAGER, Gebruiker.actief.is_(True))
-            .order_by(Gebruiker.weergavenaam)
-        ).all()
-    return {int(i): n for i, n in rows}

@@ -53,8 +53,12 @@ def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -
     dependency = largest / in_euro.where(in_euro > 0)
     low = share.notna() & (share < OWN_SHARE_GUIDELINE)
     residential = pairs[pairs["onder"].isin(residentieel)].sort_values("onder")
+    # As text even when nobody buys residential care (an empty group has no string dtype).
     bought = residential.groupby("hoofd")["onder"].agg(lambda s: ", ".join(map(str, s)))
-    reason = ("verblijf ingekocht bij " + bought).reindex(nodes, fill_value="").where(low, "")
+    reason = ("verblijf ingekocht bij " + bought.astype(object).astype(str)).reindex(
+        nodes, fill_value=""
+    )
+    reason = reason.where(low, "")
     frame = pd.DataFrame(
         {
             "aanbieder": nodes,

@@ -1,4 +1,4 @@
-"""Trends in the register: reports per category, segment and month; time to decision.
+"""Trends knelpunten: reports per category, segment and month; time to decision.
 
 Read from SQL, like the register itself: it must be current, not a snapshot. Counts are
 aggregates, suppressed for advisers and providers like every other aggregate view.
@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
-from data_access.knelpunten import CLOSED
+from data_access.filters import Filters
 from data_access.models import Knelpunt, KnelpuntGebeurtenis, KnelpuntStatus, Segment
 from data_access.queries.common import suppress_small, suppress_value
+from data_access.register.workflow import CLOSED
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Trends:
     doorlooptijd: pd.DataFrame  # categorie, besloten, mediaan_dagen
     totaal: int | None
     open: int | None
+    drukste_maand: str | None  # the month with the most (shown) reports, "2026-03"
 
 
 def _month(engine: Engine, column: sa.ColumnElement) -> sa.ColumnElement:
@@ -39,7 +41,7 @@ def _days(engine: Engine, start: sa.ColumnElement, end: sa.ColumnElement) -> sa.
     return sa.extract("epoch", end - start) / 86400
 
 
-def trends(engine: Engine, scope: Scope, segment: Segment | None = None) -> Trends:
+def register_trends(engine: Engine, scope: Scope, *, segment: Segment | None = None) -> Trends:
     closed = [s.value for s in CLOSED]
     where = [Knelpunt.segment == segment] if segment else []
     maand = _month(engine, Knelpunt.aangemaakt).label("maand")
@@ -100,10 +102,31 @@ def trends(engine: Engine, scope: Scope, segment: Segment | None = None) -> Tren
     totaal = int(per_categorie["meldingen"].sum())
     open_ = int(per_categorie["open"].sum())
     hide = scope.suppress_small_counts
+    per_maand = suppress_small(per_maand, "meldingen", [], scope)
+    shown = per_maand.dropna(subset=["meldingen"])
     return Trends(
-        per_maand=suppress_small(per_maand, "meldingen", [], scope),
+        per_maand=per_maand,
         per_categorie=suppress_small(per_categorie, "meldingen", ["open", "gesloten"], scope),
         doorlooptijd=suppress_small(doorlooptijd, "besloten", ["mediaan_dagen"], scope),
         totaal=suppress_value(totaal, hide),
         open=suppress_value(open_, hide),
+        drukste_maand=(
+            str(shown.groupby("maand")["meldingen"].sum().idxmax()) if len(shown) else None
+        ),
     )
+
+
+@dataclass(frozen=True)
+class TrendsKeuze:
+    """The trends page has no controls beyond the segment of the filter bar."""
+
+
+def trends(
+    *,
+    engine: Engine,
+    scope: Scope,
+    filters: Filters,
+    choice: TrendsKeuze = TrendsKeuze(),
+) -> Trends:
+    """The register's trends in the segment of the filter bar (read live, not a snapshot)."""
+    return register_trends(engine, scope, segment=filters.segment)

@@ -1,0 +1,400 @@
+"""What the register pages show: the queue, one report, the form's choices, a meeting.
+
+Read from SQL on every page run, never from the analytical snapshot or a cache: the register
+must always be current. Each register page makes one call here (`kerngroep`,
+`mijn_meldingen`, `meldformulier`, `overleg`) and draws what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from data_access.access import AccessDenied, Scope, assignable_accounts
+from data_access.lookups import municipalities, profiles, visible_providers
+from data_access.models import (
+    Aanbieder,
+    Agendapunt,
+    Gebruiker,
+    Gemeente,
+    Knelpunt,
+    KnelpuntCategorie,
+    KnelpuntGebeurtenis,
+    KnelpuntGemeente,
+    KnelpuntStatus,
+    Overleg,
+    Segment,
+)
+from data_access.register.workflow import AGENDA_STATUSES, CLOSED, OPEN, kerngroep_steps
+
+MEETINGS_ONLY = "Alleen de kerngroep beheert overleggen en agenda's."
+
+
+def require_meetings(scope: Scope) -> None:
+    scope.require(scope.may_handle_reports, MEETINGS_ONLY)
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    statussen: frozenset[KnelpuntStatus] = frozenset()
+    categorie: KnelpuntCategorie | None = None
+    segment: Segment | None = None
+    aanbieder_id: int | None = None
+    zoek: str = ""
+    alleen_achterstallig: bool = False
+    vandaag: dt.date = field(default_factory=dt.date.today)
+
+
+REGISTER_COLUMNS = [
+    "id",
+    "referentie",
+    "soort",
+    "titel",
+    "categorie",
+    "segment",
+    "urgentie",
+    "status",
+    "aanbieder",
+    "toegewezen_aan",
+    "actiehouder",
+    "deadline",
+    "achterstallig",
+    "aantal_gezinnen",
+    "aangemaakt",
+    "gewijzigd",
+    "versie",
+]
+
+
+def register(
+    engine: Engine, scope: Scope, *, filters: RegisterFilter | None = None
+) -> pd.DataFrame:
+    """The queue: reports this user may see, newest change first."""
+    filt = filters or RegisterFilter()
+    toegewezen = aliased(Gebruiker)
+    overdue = sa.and_(
+        Knelpunt.deadline.is_not(None),
+        Knelpunt.deadline < filt.vandaag,
+        Knelpunt.status.in_([s.value for s in OPEN]),
+    )
+    stmt = (
+        sa.select(
+            Knelpunt.id,
+            Knelpunt.referentie,
+            Knelpunt.soort,
+            Knelpunt.titel,
+            Knelpunt.categorie,
+            Knelpunt.segment,
+            Knelpunt.urgentie,
+            Knelpunt.status,
+            Aanbieder.naam.label("aanbieder"),
+            toegewezen.weergavenaam.label("toegewezen_aan"),
+            Knelpunt.actiehouder,
+            Knelpunt.deadline,
+            sa.case((overdue, True), else_=False).label("achterstallig"),
+            Knelpunt.aantal_gezinnen,
+            Knelpunt.aangemaakt,
+            Knelpunt.gewijzigd,
+            Knelpunt.versie,
+        )
+        .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
+        .outerjoin(toegewezen, toegewezen.id == Knelpunt.toegewezen_aan_id)
+        .where(scope.report_visibility())
+        .order_by(Knelpunt.gewijzigd.desc(), Knelpunt.id.desc())
+    )
+    if filt.statussen:
+        stmt = stmt.where(Knelpunt.status.in_([s.value for s in filt.statussen]))
+    if filt.categorie:
+        stmt = stmt.where(Knelpunt.categorie == filt.categorie)
+    if filt.segment:
+        stmt = stmt.where(Knelpunt.segment == filt.segment)
+    if filt.aanbieder_id is not None:
+        stmt = stmt.where(Knelpunt.aanbieder_id == filt.aanbieder_id)
+    if filt.alleen_achterstallig:
+        stmt = stmt.where(overdue)
+    zoek = filt.zoek.strip()
+    if zoek:
+        needle = zoek.lower()
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Knelpunt.titel).contains(needle, autoescape=True),
+                sa.func.lower(Knelpunt.omschrijving).contains(needle, autoescape=True),
+                sa.func.lower(Knelpunt.referentie).contains(needle, autoescape=True),
+            )
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    for column in ("soort", "categorie", "segment", "urgentie", "status"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    frame["achterstallig"] = frame["achterstallig"].astype(bool)
+    return frame
+
+
+@dataclass(frozen=True)
+class Detail:
+    knelpunt: dict[str, object]
+    gemeenten: list[str]
+    geschiedenis: pd.DataFrame  # tijdstip, wie, soort, van, naar, tekst, intern
+    agenda: pd.DataFrame  # overleg, datum, besluit, acties
+
+
+def detail(engine: Engine, scope: Scope, *, knelpunt_id: int) -> Detail:
+    with Session(engine) as session:
+        knelpunt = session.execute(
+            sa.select(Knelpunt).where(Knelpunt.id == knelpunt_id, scope.report_visibility())
+        ).scalar_one_or_none()
+        if knelpunt is None:
+            raise AccessDenied("Deze melding bestaat niet of u heeft er geen toegang toe.")
+        data = knelpunt.model_dump()
+        aanbieder = session.get(Aanbieder, knelpunt.aanbieder_id) if knelpunt.aanbieder_id else None
+        data["aanbieder"] = aanbieder.naam if aanbieder else None
+        melder = session.get(Gebruiker, knelpunt.ingediend_door_id)
+        data["ingediend_door"] = melder.weergavenaam if melder else None
+        toegewezen = (
+            session.get(Gebruiker, knelpunt.toegewezen_aan_id)
+            if knelpunt.toegewezen_aan_id
+            else None
+        )
+        data["toegewezen_aan"] = toegewezen.weergavenaam if toegewezen else None
+        if knelpunt.samengevoegd_in_id:
+            target = session.get(Knelpunt, knelpunt.samengevoegd_in_id)
+            data["samengevoegd_in"] = target.referentie if target else None
+        gemeenten = list(
+            session.execute(
+                sa.select(Gemeente.naam)
+                .join(KnelpuntGemeente, KnelpuntGemeente.gemeente_code == Gemeente.cbs_code)
+                .where(KnelpuntGemeente.knelpunt_id == knelpunt_id)
+                .order_by(Gemeente.naam)
+            ).scalars()
+        )
+        events = (
+            sa.select(
+                KnelpuntGebeurtenis.tijdstip,
+                Gebruiker.weergavenaam.label("wie"),
+                KnelpuntGebeurtenis.soort,
+                KnelpuntGebeurtenis.van,
+                KnelpuntGebeurtenis.naar,
+                KnelpuntGebeurtenis.tekst,
+                KnelpuntGebeurtenis.intern,
+            )
+            .join(Gebruiker, Gebruiker.id == KnelpuntGebeurtenis.gebruiker_id)
+            .where(KnelpuntGebeurtenis.knelpunt_id == knelpunt_id)
+            .order_by(KnelpuntGebeurtenis.tijdstip, KnelpuntGebeurtenis.id)
+        )
+        if not scope.may_follow_up:  # internal comments are for those who follow up
+            events = events.where(KnelpuntGebeurtenis.intern.is_(False))
+        history = pd.DataFrame(
+            session.execute(events).all(),
+            columns=["tijdstip", "wie", "soort", "van", "naar", "tekst", "intern"],
+        )
+        agenda = pd.DataFrame(
+            session.execute(
+                sa.select(Overleg.titel, Overleg.datum, Agendapunt.besluit, Agendapunt.acties)
+                .join(Overleg, Overleg.id == Agendapunt.overleg_id)
+                .where(Agendapunt.knelpunt_id == knelpunt_id)
+                .order_by(Overleg.datum)
+            ).all(),
+            columns=["overleg", "datum", "besluit", "acties"],
+        )
+    history["soort"] = history["soort"].map(lambda v: getattr(v, "value", v))
+    for key in ("soort", "categorie", "segment", "urgentie", "status"):
+        data[key] = getattr(data[key], "value", data[key])
+    return Detail(data, gemeenten, history, agenda)
+
+
+def contractmanagers(engine: Engine, scope: Scope) -> dict[int, str]:
+    """The active accounts a report can be assigned to."""
+    scope.require(scope.may_handle_reports, "Uw rol mag meldingen toewijzen niet.")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(Gebruiker.id, Gebruiker.weergavenaam)
+            .where(assignable_accounts())
+            .order_by(Gebruiker.weergavenaam)
+        ).all()
+    return {int(i): n for i, n in rows}
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def overleggen(engine: Engine, scope: Scope) -> pd.DataFrame:
+    require_meetings(scope)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Overleg.id,
+                Overleg.datum,
+                Overleg.titel,
+                sa.func.count(Agendapunt.id).label("punten"),
+            )
+            .outerjoin(Agendapunt, Agendapunt.overleg_id == Overleg.id)
+            .group_by(Overleg.id, Overleg.datum, Overleg.titel)
+            .order_by(Overleg.datum.desc(), Overleg.id.desc())
+        ).all()
+    return pd.DataFrame(rows, columns=["id", "datum", "titel", "punten"])
+
+
+AGENDA_COLUMNS = [
+    "id",
+    "volgorde",
+    "knelpunt_id",
+    "referentie",
+    "titel",
+    "categorie",
+    "aanbieder",
+    "status",
+    "versie",
+    "besluit",
+    "acties",
+]
+
+
+def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
+    require_meetings(scope)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                Agendapunt.id,
+                Agendapunt.volgorde,
+                Knelpunt.id,
+                Knelpunt.referentie,
+                Knelpunt.titel,
+                Knelpunt.categorie,
+                Aanbieder.naam,
+                Knelpunt.status,
+                Knelpunt.versie,
+                Agendapunt.besluit,
+                Agendapunt.acties,
+            )
+            .join(Knelpunt, Knelpunt.id == Agendapunt.knelpunt_id)
+            .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
+            .where(Agendapunt.overleg_id == overleg_id)
+            .order_by(Agendapunt.volgorde, Agendapunt.id)
+        ).all()
+    frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
+    for column in ("categorie", "status"):
+        frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
+    for column in ("besluit", "acties", "aanbieder"):  # missing text is None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+# --- the register pages -----------------------------------------------------------------------
+
+
+def _choices(queue: pd.DataFrame) -> dict[int, str]:
+    return dict(
+        zip(queue["id"].astype(int), queue["referentie"] + " – " + queue["titel"], strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class Kerngroep:
+    """The Kerngroep page: the queue and, once one is chosen, a report to handle."""
+
+    queue: pd.DataFrame
+    keuzes: dict[int, str]  # id -> "KNP-… – title", in queue order
+    achterstallig: int  # reports with an action past its deadline
+    detail: Detail | None = None
+    stappen: list[KnelpuntStatus] = field(default_factory=list)  # status changes on offer
+    contractmanagers: dict[int, str] = field(default_factory=dict)
+    samenvoegen_met: dict[int, str] = field(default_factory=dict)  # open reports to merge into
+
+
+def kerngroep(
+    engine: Engine, scope: Scope, *, filters: RegisterFilter, gekozen: int | None
+) -> Kerngroep:
+    queue = register(engine, scope, filters=filters)
+    keuzes = _choices(queue)
+    view = Kerngroep(queue, keuzes, int(queue["achterstallig"].sum()))
+    if gekozen not in keuzes:
+        return view
+    report = detail(engine, scope, knelpunt_id=int(gekozen))
+    status = KnelpuntStatus(report.knelpunt["status"])
+    handles = scope.may_handle_reports
+    return Kerngroep(
+        queue,
+        keuzes,
+        view.achterstallig,
+        detail=report,
+        stappen=kerngroep_steps(status) if handles else [],
+        contractmanagers=contractmanagers(engine, scope) if handles else {},
+        samenvoegen_met=(
+            {i: r for i, r in keuzes.items() if i != gekozen} if handles and status in OPEN else {}
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class MijnMeldingen:
+    """The Mijn meldingen page: the organisation's reports and, once one is chosen, its detail."""
+
+    queue: pd.DataFrame
+    keuzes: dict[int, str]
+    detail: Detail | None = None
+    aanvullen: bool = False  # the report is open: information can be added
+    intrekken: bool = False  # nobody has picked it up: it can be withdrawn
+
+
+def mijn_meldingen(engine: Engine, scope: Scope, *, gekozen: int | None) -> MijnMeldingen:
+    scope.require(scope.is_reporting_organisation, "Deze pagina is er voor aanbieders.")
+    queue = register(engine, scope)
+    keuzes = _choices(queue)
+    if gekozen not in keuzes:
+        return MijnMeldingen(queue, keuzes)
+    report = detail(engine, scope, knelpunt_id=int(gekozen))
+    status = KnelpuntStatus(report.knelpunt["status"])
+    return MijnMeldingen(
+        queue,
+        keuzes,
+        detail=report,
+        aanvullen=status not in CLOSED,
+        intrekken=status == KnelpuntStatus.NIEUW,
+    )
+
+
+@dataclass(frozen=True)
+class Meldformulier:
+    """The choices of the report form."""
+
+    namens: dict[int, str]  # providers to report on behalf of; empty for a provider itself
+    gemeenten: dict[str, str]  # CBS code -> name
+    profielen: dict[int, str]
+
+
+def meldformulier(engine: Engine, scope: Scope) -> Meldformulier:
+    scope.require(scope.may_report, "Uw rol kan geen knelpunten melden.")
+    return Meldformulier(
+        namens=visible_providers(engine, scope) if scope.reports_on_behalf else {},
+        gemeenten={code: naam for code, (naam, _) in municipalities(engine).items()},
+        profielen=profiles(engine),
+    )
+
+
+@dataclass(frozen=True)
+class OverlegView:
+    """The Kerngroepoverleg page: the meetings, the chosen one's agenda, what can be added."""
+
+    overleggen: pd.DataFrame
+    gekozen: int | None
+    agenda: pd.DataFrame
+    kandidaten: dict[int, str]  # open reports not yet on this agenda
+
+
+def overleg(engine: Engine, scope: Scope, *, gekozen: int | None) -> OverlegView:
+    meetings = overleggen(engine, scope)
+    if meetings.empty:
+        return OverlegView(meetings, None, pd.DataFrame(columns=AGENDA_COLUMNS), {})
+    ids = [int(i) for i in meetings["id"]]
+    chosen = gekozen if gekozen in ids else ids[0]
+    items = agenda(engine, scope, overleg_id=chosen)
+    candidates = register(engine, scope, filters=RegisterFilter(statussen=AGENDA_STATUSES))
+    candidates = candidates[~candidates["id"].isin(items["knelpunt_id"])]
+    return OverlegView(meetings, chosen, items, _choices(candidates))

@@ -1,0 +1,313 @@
+"""Accounts and authentication: argon2 password hashes, login with lockout, administration.
+
+Every administrative function takes the caller's `Scope` and refuses unless it may administer
+(the command line acts as `Scope.operator()`). Messages are Dutch and never contain password
+material.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from data_access.access import Identity, Scope, belongs_to_provider
+from data_access.db import session_scope
+from data_access.labels import ROL, label
+from data_access.models import Aanbieder, Gebruiker, Rol, utcnow
+from data_access.settings import get_settings
+
+_hasher = PasswordHasher()
+# Verifying against a real hash when the account does not exist keeps timing equal,
+# so response time does not reveal which user names exist.
+_DUMMY_HASH = _hasher.hash("geen-account")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+LOGIN_FAILED = (
+    "Inloggen is niet gelukt. Controleer uw gebruikersnaam en wachtwoord. Na "
+    "herhaalde mislukte pogingen wordt het account tijdelijk geblokkeerd."
+)
+NOT_ALLOWED = "Alleen een beheerder beheert gebruikers."
+
+
+class LoginError(Exception):
+    """Login refused; the message is safe to show (it never says whether the account exists)."""
+
+
+class UserAdminError(ValueError):
+    """An account cannot be created or changed as asked; the message is Dutch."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _identity(user: Gebruiker) -> Identity:
+    assert user.id is not None
+    return Identity(
+        user.id,
+        user.gebruikersnaam,
+        user.weergavenaam,
+        Rol(user.rol),
+        user.aanbieder_id,
+        user.is_demo,
+    )
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# --- login ------------------------------------------------------------------------------------
+
+
+def authenticate(engine: Engine, *, username: str, password: str) -> Identity:
+    """Check a password; count failures and lock the account after too many, in one transaction."""
+    settings = get_settings()
+    now = utcnow()
+    with session_scope(engine) as session:
+        user = session.exec(
+            select(Gebruiker).where(Gebruiker.gebruikersnaam == username.strip()).with_for_update()
+        ).first()
+        ok = _verify(user.wachtwoord_hash if user else None, password)
+        if user is None:
+            raise LoginError(LOGIN_FAILED)
+        locked = user.geblokkeerd_tot is not None and _as_utc(user.geblokkeerd_tot) > now
+        refused = not user.actief or locked or (user.is_demo and settings.is_production)
+        if ok and not refused:
+            user.mislukte_pogingen = 0
+            user.geblokkeerd_tot = None
+            user.laatst_ingelogd = now
+            session.add(user)
+            return _identity(user)
+        if not ok:
+            user.mislukte_pogingen += 1
+            if user.mislukte_pogingen >= settings.max_failed_logins:
+                user.geblokkeerd_tot = now + dt.timedelta(minutes=settings.lockout_minutes)
+                user.mislukte_pogingen = 0
+            session.add(user)
+    raise LoginError(LOGIN_FAILED)
+
+
+def identity_by_email(engine: Engine, *, email: str) -> Identity | None:
+    """The active account for an e-mail address confirmed by the identity provider (OIDC)."""
+    settings = get_settings()
+    with session_scope(engine) as session:
+        user = session.exec(
+            select(Gebruiker).where(sa.func.lower(Gebruiker.email) == email.strip().lower())
+        ).first()
+        if user is None or not user.actief or (user.is_demo and settings.is_production):
+            return None
+        user.laatst_ingelogd = utcnow()
+        session.add(user)
+        return _identity(user)
+
+
+def identity_by_id(engine: Engine, *, user_id: int) -> Identity | None:
+    """Re-read an account on every page run, so a deactivation takes effect at once."""
+    with session_scope(engine) as session:
+        user = session.get(Gebruiker, user_id)
+        if user is None or not user.actief:
+            return None
+        return _identity(user)
+
+
+def demo_accounts_active(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        stmt = (
+            sa.select(sa.func.count())
+            .select_from(Gebruiker)
+            .where(
+                Gebruiker.is_demo.is_(True),
+                Gebruiker.actief.is_(True),  # type: ignore[attr-defined]
+            )
+        )
+        return bool(conn.execute(stmt).scalar())
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str  # Dutch, with the provider for provider accounts
+
+
+def demo_accounts(engine: Engine) -> list[DemoAccount]:
+    """The active demo accounts for the login page; none in production."""
+    if get_settings().is_production:
+        return []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(Gebruiker.gebruikersnaam, Gebruiker.rol, Aanbieder.naam)
+            .outerjoin(Aanbieder, Aanbieder.id == Gebruiker.aanbieder_id)
+            .where(Gebruiker.is_demo.is_(True), Gebruiker.actief.is_(True))
+            .order_by(Gebruiker.id)
+        ).all()
+    return [
+        DemoAccount(name, label(ROL, role).lower() + (f" ({provider})" if provider else ""))
+        for name, role, provider in rows
+    ]
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+def _check_text(value: str, what: str, longest: int) -> None:
+    if not value.strip():
+        raise UserAdminError(f"{what} is verplicht.")
+    if len(value) > longest:
+        raise UserAdminError(f"{what} is te lang (maximaal {longest} tekens).")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise UserAdminError(f"{what} bevat onzichtbare of ongeldige tekens.")
+
+
+def check_new_user(
+    engine: Engine,
+    scope: Scope,
+    *,
+    username: str,
+    display_name: str,
+    role: Rol,
+    email: str | None = None,
+    provider_id: int | None = None,
+) -> None:
+    """Everything about a new account except the password: the command line asks for the
+    password only once this passes, so a typo in the role never costs a typed password."""
+    scope.require(scope.may_administer, NOT_ALLOWED)
+    if belongs_to_provider(role) and provider_id is None:
+        raise UserAdminError("Een gebruiker met rol aanbieder hoort bij een aanbieder.")
+    if not belongs_to_provider(role) and provider_id is not None:
+        raise UserAdminError("Alleen gebruikers met rol aanbieder horen bij een aanbieder.")
+    _check_text(username, "De gebruikersnaam", 80)
+    _check_text(display_name, "De weergavenaam", 120)
+    if email is not None:
+        _check_text(email, "Het e-mailadres", 200)
+    with engine.connect() as conn:
+        if provider_id is not None and (
+            conn.execute(sa.select(Aanbieder.id).where(Aanbieder.id == provider_id)).first() is None
+        ):
+            raise UserAdminError(
+                f"Aanbieder {provider_id} bestaat niet. De opdracht 'aanbieders' toont de nummers."
+            )
+        taken = conn.execute(
+            sa.select(Gebruiker.id).where(Gebruiker.gebruikersnaam == username)
+        ).first()
+    if taken:
+        raise UserAdminError(f"Gebruikersnaam '{username}' bestaat al.")
+
+
+def create_user(
+    engine: Engine,
+    scope: Scope,
+    *,
+    username: str,
+    display_name: str,
+    role: Rol,
+    password: str | None = None,
+    email: str | None = None,
+    provider_id: int | None = None,
+) -> Identity:
+    check_new_user(
+        engine,
+        scope,
+        username=username,
+        display_name=display_name,
+        role=role,
+        email=email,
+        provider_id=provider_id,
+    )
+    if password is not None and ("\x00" in password or len(password) > MAX_PASSWORD_LENGTH):
+        raise UserAdminError(
+            "Een wachtwoord mag geen NUL-teken bevatten en is hooguit "
+            f"{MAX_PASSWORD_LENGTH} tekens."
+        )
+    if password is None and email is None:
+        raise UserAdminError("Geef een wachtwoord of een e-mailadres (voor inloggen via SSO).")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise UserAdminError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+    with session_scope(engine) as session:
+        user = Gebruiker(
+            gebruikersnaam=username,
+            weergavenaam=display_name,
+            rol=role,
+            email=email,
+            aanbieder_id=provider_id,
+            wachtwoord_hash=hash_password(password) if password else None,
+        )
+        session.add(user)
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            # Another administrator took the name between the check and the insert.
+            raise UserAdminError(f"Gebruikersnaam '{username}' bestaat al.") from None
+        return _identity(user)
+
+
+def set_active(engine: Engine, scope: Scope, *, username: str, active: bool) -> None:
+    scope.require(scope.may_administer, NOT_ALLOWED)
+    with session_scope(engine) as session:
+        user = session.exec(select(Gebruiker).where(Gebruiker.gebruikersnaam == username)).first()
+        if user is None:
+            raise UserAdminError(f"Gebruiker '{username}' bestaat niet.")
+        if user.id == scope.gebruiker_id and not active:
+            raise UserAdminError("U kunt uw eigen account niet deactiveren.")
+        user.actief = active
+        session.add(user)
+
+
+def list_users(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Accounts for the admin page; never any password material."""
+    scope.require(scope.may_administer, "Alleen een beheerder mag gebruikers inzien.")
+    with engine.connect() as conn:
+        result = conn.execute(
+            sa.select(
+                Gebruiker.gebruikersnaam,
+                Gebruiker.weergavenaam,
+                Gebruiker.rol,
+                Gebruiker.email,
+                Gebruiker.aanbieder_id,
+                Aanbieder.naam.label("aanbieder"),
+                Gebruiker.actief,
+                Gebruiker.is_demo,
+                Gebruiker.laatst_ingelogd,
+            )
+            .outerjoin(Aanbieder, Aanbieder.id == Gebruiker.aanbieder_id)
+            .order_by(Gebruiker.gebruikersnaam)
+        )
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame["rol"] = frame["rol"].map(lambda v: getattr(v, "value", v))
+    return frame
+
+
+def providers(engine: Engine, scope: Scope) -> dict[int, str]:
+    """Every provider by id, for choosing the organisation of a provider account."""
+    scope.require(scope.may_administer, NOT_ALLOWED)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(Aanbieder.id, Aanbieder.naam).order_by(Aanbieder.naam))
+        return {int(i): str(n) for i, n in rows}
+
+
+@dataclass(frozen=True)
+class UserAdmin:
+    """What the Gebruikers page shows."""
+
+    users: pd.DataFrame
+    providers: dict[int, str]
+
+
+def user_admin(engine: Engine, scope: Scope) -> UserAdmin:
+    return UserAdmin(list_users(engine, scope), providers(engine, scope))
