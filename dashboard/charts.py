@@ -17,6 +17,7 @@ from data_access.labels import CATEGORIE, VORM, label
 UTILISATION_SCALE = [(0.0, "#0072B2"), (0.5, "#F7F7F7"), (1.0, "#D55E00")]
 UTILISATION_RANGE = (0.5, 1.5)
 SUPPRESSED_GREY = "#BBBBBB"
+LAST_YEAR = "#555555"  # last year's series: dark grey and dashed, beside this year's
 
 
 def _layout(fig: go.Figure, height: int, **kw: object) -> go.Figure:
@@ -154,7 +155,32 @@ def balance_bars(balans: pd.DataFrame) -> go.Figure:
     return _layout(fig, 120 + 24 * len(rows))
 
 
-def cost_tariff_trend(trend: pd.DataFrame) -> go.Figure:
+def mark_voorlopig(fig: go.Figure, periods: pd.Series, width: pd.DateOffset) -> None:
+    """Shade runs of voorlopig periods grey, with the word itself: not by colour alone."""
+    months = sorted(set(periods))
+    runs: list[list] = []
+    for month in months:
+        if runs and pd.Timestamp(runs[-1][-1]) + width == pd.Timestamp(month):
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    for n, run in enumerate(runs, start=1):
+        fig.add_vrect(
+            x0=pd.Timestamp(run[0]) - pd.Timedelta(days=14),
+            x1=pd.Timestamp(run[-1]) + width - pd.Timedelta(days=14),
+            fillcolor="#D9D9D9",
+            opacity=0.5,
+            line_width=0,
+            layer="below",
+            # One label (on the last run): labels of runs close together would overlap.
+            annotation_text="voorlopig" if n == len(runs) else None,
+            annotation_position="top right",
+        )
+
+
+def cost_tariff_trend(trend: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None) -> go.Figure:
+    """Cost (solid) and tariff value (dashed) per month and segment; voorlopig months shaded;
+    last year's cost, when asked, as a grey dotted line on the same months."""
     fig = go.Figure()
     rows = trend.dropna(subset=["tarief_cent"])
     for segment, group in rows.groupby("segment"):
@@ -177,7 +203,21 @@ def cost_tariff_trend(trend: pd.DataFrame) -> go.Figure:
             marker={"symbol": "circle"},
             hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Kosten " + segment + "</extra>",
         )
-    fig.update_yaxes(title="Euro per maand van afsluiting", tickprefix="€ ")
+    if vorig_jaar is not None:
+        earlier = vorig_jaar.dropna(subset=["kosten_cent"])
+        for segment, group in earlier.groupby("segment"):
+            fig.add_scatter(
+                x=group["maand"],
+                y=group["kosten_cent"] / 100,
+                name=f"Kosten {segment}, vorig jaar",
+                mode="lines+markers",
+                line={"color": LAST_YEAR, "dash": "dot"},
+                marker={"symbol": "circle-open"},
+                hovertemplate="Een jaar eerder: € %{y:,.0f}<extra>Kosten " + segment + "</extra>",
+            )
+    if "voorlopig" in rows:
+        mark_voorlopig(fig, rows.loc[rows["voorlopig"], "maand"], pd.DateOffset(months=1))
+    fig.update_yaxes(title="Euro per maand", tickprefix="€ ")
     fig.update_xaxes(title=None, tickformat="%m-%Y")
     return _layout(fig, 340)
 
@@ -300,8 +340,9 @@ def flow_sankey(flows: pd.DataFrame) -> go.Figure:
     return _layout(fig, max(320, 22 * len(nodes)))
 
 
-def tranche_bars(per_maand: pd.DataFrame) -> go.Figure:
-    """Start and completion tranches due per month; the open liability as a line."""
+def tranche_bars(per_maand: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None) -> go.Figure:
+    """Start and completion tranches due per month; the open liability as a line; the
+    tranches of a year earlier, when asked, as a grey dotted line on the same months."""
     fig = go.Figure()
     fig.add_bar(
         x=per_maand["maand"],
@@ -327,6 +368,16 @@ def tranche_bars(per_maand: pd.DataFrame) -> go.Figure:
         yaxis="y2",
         hovertemplate="%{x|%m-%Y}: € %{y:,.0f}<extra>Openstaand</extra>",
     )
+    if vorig_jaar is not None:
+        fig.add_scatter(
+            x=vorig_jaar["maand"],
+            y=(vorig_jaar["start_cent"] + vorig_jaar["afronding_cent"]) / 100,
+            name="Tranches een jaar eerder",
+            mode="lines+markers",
+            line={"color": LAST_YEAR, "dash": "dot"},
+            marker={"symbol": "circle-open"},
+            hovertemplate="Een jaar eerder: € %{y:,.0f}<extra></extra>",
+        )
     fig.update_layout(
         barmode="stack",
         yaxis={"title": "Tranches per maand (euro)", "tickprefix": "€ "},
@@ -466,10 +517,14 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, weight: str) -> go.
     return _layout(fig, 640)
 
 
-def starts_per_quarter(per_kwartaal: pd.DataFrame) -> go.Figure:
-    """Started trajectories per quarter, B and C side by side (colour and pattern)."""
+def starts_per_quarter(
+    per_kwartaal: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None
+) -> go.Figure:
+    """Started trajectories per quarter, B and C side by side (colour and pattern); last
+    year's quarters, when asked, as dashed lines with open markers on the same quarters."""
     fig = go.Figure()
     rows = per_kwartaal.dropna(subset=["gestart"])
+    quarters = sorted(set(rows["kwartaal"]))
     for segment, group in rows.groupby("segment", sort=True):
         fig.add_bar(
             x=group["kwartaal"],
@@ -481,8 +536,25 @@ def starts_per_quarter(per_kwartaal: pd.DataFrame) -> go.Figure:
             },
             hovertemplate="%{x}: %{y} gestart<extra>Segment " + str(segment) + "</extra>",
         )
+    if vorig_jaar is not None:
+        earlier = vorig_jaar.dropna(subset=["gestart"])
+        earlier = earlier[earlier["kwartaal"].isin(quarters)]
+        for segment, group in earlier.groupby("segment", sort=True):
+            fig.add_scatter(
+                x=group["kwartaal"],
+                y=group["gestart"],
+                name=f"{segment}, vorig jaar",
+                mode="lines+markers",
+                line={"color": LAST_YEAR, "dash": "dash" if segment == "B" else "dot"},
+                marker={"symbol": "circle-open" if segment == "B" else "square-open", "size": 9},
+                hovertemplate="Een jaar eerder: %{y} gestart<extra>Segment "
+                + str(segment)
+                + "</extra>",
+            )
     fig.update_layout(barmode="group", legend_title_text="Segment")
-    fig.update_xaxes(title="Kwartaal", type="category", categoryorder="category ascending")
+    fig.update_xaxes(
+        title="Kwartaal", type="category", categoryorder="array", categoryarray=quarters
+    )
     fig.update_yaxes(title="Gestarte trajecten")
     return _layout(fig, 340)
 

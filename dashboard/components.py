@@ -8,8 +8,9 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard.formatting import aantal, euro_kort
+from dashboard.formatting import aantal, euro_kort, verandering
 from dashboard.navigation import page_for
+from data_access.queries.common import Jaarvergelijking
 from data_access.queries.overzicht import Kerncijfers
 from data_access.settings import get_settings
 
@@ -24,38 +25,57 @@ def link_to_page(key: str, label: str, query_params: dict[str, str] | None = Non
     st.page_link(page_for(key), label=label, query_params=query_params, icon=":material/link:")
 
 
-def kerncijfers_tiles(cijfers: Kerncijfers) -> None:
-    """The overview's key figures in a row of tiles; withheld figures read '<10'."""
+def change_text(vergelijking: Jaarvergelijking | None, fmt: Callable[..., str]) -> str | None:
+    """The delta of a tile: the change against the same period one year earlier."""
+    if vergelijking is None:
+        return None
+    return verandering(vergelijking.verschil, vergelijking.relatief, fmt)
+
+
+ACTIVE_HELP = "Trajecten die op de einddatum van de periode lopen."
+STARTED_HELP = "Trajecten die in de periode startten."
+VALUE_HELP = "Som van de tarieven van de trajecten die in de periode startten."
+PAID_HELP = "Start- en afrondingstranches met een betaaldatum in de periode."
+DUE_HELP = (
+    "Het deel van het tarief van lopende trajecten dat nog niet is betaald (meestal de "
+    "afrondingstranche)."
+)
+VOORLOPIG_NOTE = (
+    "Grijs gearceerd en 'voorlopig': maanden waarvan meer dan "
+    f"{round(float(get_settings().voorlopig_open_share) * 100)}% van de trajecten die toen "
+    "startten nog loopt; die cijfers veranderen nog."
+)
+YOY_HELP = " Pijl en getal eronder: verschil met dezelfde periode een jaar eerder."
+
+
+def kerncijfers_tiles(
+    cijfers: Kerncijfers, vergelijking: Mapping[str, Jaarvergelijking] | None = None
+) -> None:
+    """The overview's key figures in a row of tiles, each with its change against a year
+    earlier; withheld figures read '<10' and have no change."""
     row = st.container(horizontal=True)
+    tiles = (
+        ("actieve_trajecten", "Actieve trajecten", aantal, ACTIVE_HELP),
+        ("gestarte_trajecten", "Gestarte trajecten", aantal, STARTED_HELP),
+        ("spic_waarde_cent", "Totale SPIC-waarde", euro_kort, VALUE_HELP),
+        ("betaald_cent", "Betaalde tranches", euro_kort, PAID_HELP),
+        ("nog_te_betalen_cent", "Nog te betalen", euro_kort, DUE_HELP),
+    )
+    for name, title, fmt, help_text in tiles:
+        row.metric(
+            title,
+            fmt(getattr(cijfers, name), suppressed=True),
+            delta=change_text((vergelijking or {}).get(name), fmt),
+            delta_color="off",
+            border=True,
+            help=help_text + YOY_HELP,
+        )
     row.metric(
-        "Actieve trajecten",
-        aantal(cijfers.actieve_trajecten, suppressed=True),
+        "Open knelpunten",
+        aantal(cijfers.open_knelpunten, suppressed=True),
         border=True,
-        help="Trajecten die op de einddatum van de periode lopen.",
+        help="Meldingen in het register die nu nog open zijn.",
     )
-    row.metric(
-        "Gestarte trajecten", aantal(cijfers.gestarte_trajecten, suppressed=True), border=True
-    )
-    row.metric(
-        "Totale SPIC-waarde",
-        euro_kort(cijfers.spic_waarde_cent, suppressed=True),
-        border=True,
-        help="Som van de tarieven van de trajecten die in de periode startten.",
-    )
-    row.metric(
-        "Betaalde tranches",
-        euro_kort(cijfers.betaald_cent, suppressed=True),
-        border=True,
-        help="Start- en afrondingstranches met een betaaldatum in de periode.",
-    )
-    row.metric(
-        "Nog te betalen",
-        euro_kort(cijfers.nog_te_betalen_cent, suppressed=True),
-        border=True,
-        help="Het deel van het tarief van lopende trajecten dat nog niet "
-        "is betaald (meestal de afrondingstranche).",
-    )
-    row.metric("Open knelpunten", aantal(cijfers.open_knelpunten, suppressed=True), border=True)
 
 
 def select_from_chart(chart_key: str, target_key: str) -> Callable[[], None]:

@@ -22,17 +22,26 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.formatting import DATE_INPUT_FORMAT
+from dashboard.formatting import DATE_INPUT_FORMAT, datum, maand_jaar
 from data_access.access import Scope
 from data_access.db import versions
-from data_access.filters import FilterOptions, Filters, filter_options
+from data_access.filters import (
+    SNELKEUZES,
+    STANDAARD_PERIODE,
+    FilterOptions,
+    Filters,
+    filter_options,
+    quick_period,
+)
 from data_access.models import Segment
+from data_access.settings import get_settings
 
-FILTER_KEYS = ("van", "tot", "regio", "gemeente", "segment", "aanbieder")
+FILTER_KEYS = ("periode", "van", "tot", "regio", "gemeente", "segment", "aanbieder")
 SEGMENT_LABELS = {"B": "B – enkelvoudig", "C": "C – meervoudig"}
 ALLE = "Alle"
 _STATE = "_filterstand"  # key -> value as the URL spells it (ISO date, code, provider id)
 _LABELS = {
+    "periode": "Periode",
     "van": "Periode vanaf",
     "tot": "Periode tot en met",
     "regio": "Regio",
@@ -88,6 +97,7 @@ class _Parsed:
 
 def _parse(raw: dict[str, str], options: FilterOptions) -> _Parsed:
     values: dict[str, object] = {
+        "periode": STANDAARD_PERIODE,
         "van": options.periode.begin,
         "tot": options.periode.peildatum,
         "regio": ALLE,
@@ -99,12 +109,19 @@ def _parse(raw: dict[str, str], options: FilterOptions) -> _Parsed:
     for key, text in raw.items():
         if key in ("van", "tot"):
             parsed = _parse_date(text, options)
+        elif key == "periode":
+            parsed = text if text in SNELKEUZES else None
         else:
             parsed = text if text in _choices(key, options) else None
         if parsed is None:
             invalid.append(key)
         else:
             values[key] = parsed
+    if "van" in raw or "tot" in raw:
+        values["periode"] = None  # dates of one's own: no quick period
+    else:
+        van, tot = quick_period(options.periode, str(values["periode"]))
+        values["van"], values["tot"] = van, tot
     region = values["regio"]
     gemeente = values["gemeente"]
     if region != ALLE and gemeente != ALLE and options.gemeenten[str(gemeente)][1] != region:
@@ -118,6 +135,14 @@ def _store(key: str) -> Callable[[], None]:
     def store() -> None:
         value = st.session_state.get(key)
         state = _state()
+        if key == "periode":  # a quick period replaces dates of one's own
+            state.pop("van", None)
+            state.pop("tot", None)
+        elif key in ("van", "tot"):  # a date of one's own ends the quick period
+            state.pop("periode", None)
+            other = "tot" if key == "van" else "van"
+            if other not in state and isinstance(st.session_state.get(other), dt.date):
+                state[other] = st.session_state[other].isoformat()
         if value in (None, ALLE):
             state.pop(key, None)
         elif isinstance(value, dt.date):
@@ -133,7 +158,21 @@ def _store(key: str) -> Callable[[], None]:
 def _widget(
     key: str, value: object, options: FilterOptions, regio: object, *, empty: str = ALLE
 ) -> None:
+    periode = options.periode
+    if isinstance(value, dt.date):  # a quick period may reach before the data: show the edge
+        value = min(max(value, periode.begin), periode.peildatum)
     st.session_state[key] = value  # seeded from the shared state before it is drawn
+    if key == "periode":
+        st.segmented_control(
+            _LABELS[key],
+            list(SNELKEUZES),
+            format_func=SNELKEUZES.get,
+            key=key,
+            on_change=_store(key),
+            help="Ten opzichte van de peildatum. Kies zelf datums hieronder voor een andere "
+            "periode.",
+        )
+        return
     if key in ("van", "tot"):
         st.date_input(
             _LABELS[key],
@@ -165,6 +204,25 @@ def _write_url(shown: Sequence[str], state: dict[str, str]) -> None:
                 del st.query_params[key]
             else:
                 st.query_params[key] = wanted
+
+
+def _freshness(options: FilterOptions) -> None:
+    """How old the figures are, at the top of every dashboard page (from the data)."""
+    fresh = options.actualiteit
+    if fresh.laatste_import is not None:
+        source = f"laatste import {datum(fresh.laatste_import)}"
+    elif fresh.bijgewerkt is not None:
+        source = f"nog niets geïmporteerd; gegevens geladen op {datum(fresh.bijgewerkt)}"
+    else:
+        source = "nog niets geïmporteerd"
+    st.caption(f"Gegevens t/m {maand_jaar(fresh.peildatum)} · {source}")
+    if fresh.verouderd:
+        st.warning(
+            f"De nieuwste gegevens lopen tot {datum(fresh.peildatum)}, {fresh.leeftijd_dagen} "
+            f"dagen geleden (meer dan {get_settings().max_data_age_days}). De cijfers zeggen "
+            "niets over de periode daarna; vraag de beheerder om nieuwe gegevens te importeren.",
+            icon=":material/history:",
+        )
 
 
 def share_link(shown: Sequence[str]) -> str:
@@ -208,6 +266,8 @@ def filter_bar(
     for key in shown:
         if key in body:  # a choice the page is about, so "all" reads as "choose one"
             _widget(key, values[key], options, values["regio"], empty=f"Kies een {key}")
+    if "van" in shown:
+        _freshness(options)
     _write_url(shown, state)
     with st.sidebar.popover("Deel deze weergave", icon=":material/link:"):
         st.caption("Wie deze link opent, ziet deze pagina met dezelfde filters (na inloggen).")
@@ -216,7 +276,12 @@ def filter_bar(
     assert isinstance(van, dt.date) and isinstance(tot, dt.date)
     if van > tot:
         st.sidebar.error("De periode is ongeldig: de begindatum ligt na de einddatum.")
-        van, tot = options.periode.begin, options.periode.peildatum
+        van, tot = quick_period(options.periode, STANDAARD_PERIODE)
+    elif tot < options.periode.begin or van > options.periode.peildatum:
+        st.sidebar.info(
+            f"Voor {datum(van)} t/m {datum(tot)} zijn geen gegevens: de gegevens lopen van "
+            f"{datum(options.periode.begin)} t/m {datum(options.periode.peildatum)}."
+        )
     return Filters(
         van=van if "van" in shown else None,
         tot=tot if "tot" in shown else None,

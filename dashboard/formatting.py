@@ -6,6 +6,7 @@ Pure functions (no Streamlit), so they are tested directly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -88,6 +89,13 @@ def procent(fraction: float | None, suppressed: bool = False) -> str:
     return percentage(fraction, 0, suppressed)
 
 
+def procentpunt(fraction: float | None, suppressed: bool = False) -> str:
+    """A difference of two percentages: 0.034 -> '3,4 procentpunt'."""
+    if fraction is None or pd.isna(fraction):
+        return suppressed_label() if suppressed else EMPTY
+    return percentage(fraction).removesuffix("%") + " procentpunt"
+
+
 def cijfer(value: float | None, suppressed: bool = False) -> str:
     """A score or hours with one decimal: 1234.56 -> '1.234,6'."""
     if value is None or pd.isna(value):
@@ -104,6 +112,40 @@ def maand(value: dt.date | None, suppressed: bool = False) -> str:
     if value is None or pd.isna(value):
         return suppressed_label() if suppressed else EMPTY
     return value.strftime("%m-%Y")
+
+
+def verandering(
+    verschil: float | None, relatief: float | None, fmt: Callable[..., str]
+) -> str | None:
+    """A year-over-year change as '+1.234 (+3,4%)'; None when there is nothing to compare."""
+    if verschil is None:
+        return None
+    sign = "+" if verschil > 0 else ("-" if verschil < 0 else "±")
+    text = f"{sign}{fmt(abs(verschil)).lstrip('-')}"
+    if relatief is not None:
+        text += f" ({'+' if relatief > 0 else ''}{percentage(relatief)})"
+    return text
+
+
+MAANDEN = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def maand_jaar(value: dt.date) -> str:
+    """A month in words: 'november 2026'."""
+    return f"{MAANDEN[value.month - 1]} {value.year}"
 
 
 def ja_nee(value: object, suppressed: bool = False) -> str:

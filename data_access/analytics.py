@@ -233,7 +233,7 @@ DERIVED: dict[str, str] = {
     # Ended trajectories with their outcome and the columns outcomes are filtered and grouped
     # by: the outcome indicators count these without joining trajectories to outcomes.
     "uitkomst_traject": """
-        SELECT t.id AS traject_id, t.einddatum, t.reden_beeindiging, r.uitval,
+        SELECT t.id AS traject_id, t.startdatum, t.einddatum, t.reden_beeindiging, r.uitval,
                u.doelrealisatie, u.ervaring_score, t.hoofdaannemer_id, t.gemeente_code,
                g.regio_code, g.naam AS gemeente_naam, s.segment, s.profiel_nr, s.profiel_naam
         FROM traject t

@@ -6,12 +6,13 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_access.access import AccessDenied, Scope
 from data_access.analytics import analytics
 from data_access.lookups import municipalities, regions, visible_providers
-from data_access.models import Segment
+from data_access.models import Gegevensimport, Gegevensversie, Segment
 from data_access.settings import get_settings
 
 
@@ -41,11 +42,83 @@ class Filters:
             raise ValueError("De begindatum van de periode ligt na de einddatum.")
 
 
+# Quick periods beside the date pickers, relative to the peildatum; in the URL as `periode=`.
+SNELKEUZES = {
+    "12m": "Laatste 12 maanden",
+    "dit-jaar": "Dit jaar",
+    "vorig-jaar": "Vorig jaar",
+    "alles": "Alles",
+}
+STANDAARD_PERIODE = "12m"
+
+
+def quick_period(periode: Periode, key: str) -> tuple[dt.date, dt.date]:
+    """The dates of a quick period (they may lie before the data begins: then it is empty)."""
+    p = periode.peildatum
+    if key == "12m":
+        return _shift_years(p, -1) + dt.timedelta(days=1), p
+    if key == "dit-jaar":
+        return dt.date(p.year, 1, 1), p
+    if key == "vorig-jaar":
+        return dt.date(p.year - 1, 1, 1), dt.date(p.year - 1, 12, 31)
+    return periode.begin, p
+
+
+def _shift_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def previous_year(filters: Filters) -> Filters:
+    """The same selection one year earlier: what year-over-year compares with."""
+    assert filters.van is not None and filters.tot is not None
+    return dataclasses.replace(
+        filters, van=_shift_years(filters.van, -1), tot=_shift_years(filters.tot, -1)
+    )
+
+
+@dataclass(frozen=True)
+class Actualiteit:
+    """How fresh the dashboards are: the data's last month and the last import."""
+
+    peildatum: dt.date
+    laatste_import: dt.datetime | None  # the import log's newest entry
+    bijgewerkt: dt.datetime | None  # the data version's last change (also a load or restore)
+    leeftijd_dagen: int  # from the peildatum to today
+    verouderd: bool  # older than SPIC_MAX_DATA_AGE_DAYS
+
+
+def actualiteit(engine: Engine, *, today: dt.date | None = None) -> Actualiteit:
+    today = today or dt.date.today()
+    peildatum = data_period(engine, today=today).peildatum
+    with engine.connect() as conn:
+        last_import = conn.execute(sa.select(sa.func.max(Gegevensimport.tijdstip))).scalar()
+        changed = conn.execute(sa.select(Gegevensversie.gewijzigd).where(Gegevensversie.id == 1))
+        bijgewerkt = changed.scalar()
+    age = (today - peildatum).days
+    return Actualiteit(
+        peildatum=peildatum,
+        laatste_import=_utc(last_import),
+        bijgewerkt=_utc(bijgewerkt),
+        leeftijd_dagen=age,
+        verouderd=age > get_settings().max_data_age_days,
+    )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """What the filter bar may offer to this user."""
 
     periode: Periode
+    actualiteit: Actualiteit
     regios: dict[str, str]
     gemeenten: dict[str, tuple[str, str]]  # cbs_code -> (naam, regio_code)
     aanbieders: dict[int, str]  # only providers whose detail the user may see
@@ -101,6 +174,7 @@ def _as_date(value: object) -> dt.date:
 def filter_options(engine: Engine, scope: Scope) -> FilterOptions:
     return FilterOptions(
         periode=data_period(engine),
+        actualiteit=actualiteit(engine),
         regios=regions(engine),
         gemeenten=municipalities(engine),
         aanbieders=visible_providers(engine, scope),

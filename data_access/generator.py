@@ -21,12 +21,17 @@ from data_access import reference
 from data_access.money import start_tranches
 from data_access.sample_knelpunten import demo_knelpunten, demo_users
 
-GENERATOR_VERSION = 1
-PEILDATUM = dt.date(2020, 12, 31)
-JAREN = (2018, 2019, 2020)
+GENERATOR_VERSION = 2
+# The years of the sample data are fixed per preset, so one seed always gives the same data;
+# nothing outside the generator and the loader uses them (periods come from the data).
+JAREN = tuple(range(2018, 2026))
 
 # B profiles whose trajectories run over their tariff (planted); reference profile numbers.
 ZWARE_B_PROFIELEN = (3, 7, 8)
+# A B profile whose utilisation rises from year to year (planted, for year-over-year): from
+# about 85% of the tariff in the first year by 10 percentage points a year.
+STIJGEND_B_PROFIEL = 5
+STIJGING_PER_JAAR = 0.10
 # Profiles from which B clients are most often re-indicated to C.
 HERINDICATIE_PROFIELEN = (3, 7, 8)
 UITVAL_CODES = ("32", "33", "34", "35")
@@ -39,12 +44,21 @@ class Preset:
     landelijk: bool
     b_aanbieders: int  # per purchasing pool
     c_aanbieders: int
+    jaren: tuple[int, ...] = JAREN
+
+    @property
+    def peildatum(self) -> dt.date:
+        """The last day with data: open trajectories are open on this date."""
+        return dt.date(self.jaren[-1], 12, 31)
 
 
 PRESETS: dict[str, Preset] = {
-    "demo": Preset("demo", 1_000, landelijk=False, b_aanbieders=30, c_aanbieders=10),
+    "demo": Preset("demo", 550, landelijk=False, b_aanbieders=30, c_aanbieders=10),
     "regio": Preset("regio", 25_000, landelijk=False, b_aanbieders=180, c_aanbieders=60),
-    "landelijk": Preset("landelijk", 570_000, landelijk=True, b_aanbieders=60, c_aanbieders=20),
+    # The national benchmark keeps its size (about 1.7 million trajectories) with three years.
+    "landelijk": Preset(
+        "landelijk", 570_000, landelijk=True, b_aanbieders=60, c_aanbieders=20, jaren=JAREN[-3:]
+    ),
 }
 
 
@@ -234,7 +248,7 @@ def _trajecten(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     spic = reference.spic_catalogus()
-    n = preset.trajecten_per_jaar * len(JAREN)
+    n = preset.trajecten_per_jaar * len(preset.jaren)
     gi = rng.choice(len(gem), size=n, p=gem["gewicht"] / gem["gewicht"].sum())
     regio = gem["regio_code"].to_numpy()[gi]
     pool_of_regio = {r: p for p, rs in enumerate(pools) for r in rs}
@@ -249,8 +263,8 @@ def _trajecten(
     )
     # spic ids are ordered segment, profile, intensity (see reference.spic_catalogus)
     spic_id = np.where(is_b, 0, 44) + (profiel - 1) * 4 + intens
-    first = np.datetime64(f"{JAREN[0]}-01-01")
-    span = (np.datetime64(f"{JAREN[-1] + 1}-01-01") - first).astype(int)
+    first = np.datetime64(f"{preset.jaren[0]}-01-01")
+    span = (np.datetime64(f"{preset.jaren[-1] + 1}-01-01") - first).astype(int)
     start = _add_days(np.full(n, first), rng.integers(0, span, n))
 
     hoofd = np.zeros(n, np.int64)
@@ -291,7 +305,7 @@ def _trajecten(
     p_herind = np.where(np.isin(profiel, HERINDICATIE_PROFIELEN), 0.12, 0.012)
     herind = is_b & (rng.random(n) < p_herind)
     df["herindicatie"] = herind
-    return _followups(df, profiel, intens, pool, aanb, spic, rng)
+    return _followups(df, profiel, intens, pool, aanb, spic, rng, preset.peildatum)
 
 
 def _followups(
@@ -302,6 +316,7 @@ def _followups(
     aanb: pd.DataFrame,
     spic: pd.DataFrame,
     rng: np.random.Generator,
+    peildatum: dt.date,
 ) -> pd.DataFrame:
     """Append the C trajectory that follows each re-indicated B trajectory."""
     src = np.flatnonzero(df["herindicatie"].to_numpy())
@@ -336,7 +351,7 @@ def _followups(
     follow["forced_end"] = np.datetime64("NaT", "D")
     out = pd.concat([df, follow], ignore_index=True)
     # Follow-ups that would start after the reference date never happened.
-    keep = out["startdatum"].to_numpy() <= np.datetime64(PEILDATUM)
+    keep = out["startdatum"].to_numpy() <= np.datetime64(peildatum)
     keep_idx = np.flatnonzero(keep)
     new_pos = np.full(len(out), -1)
     new_pos[keep_idx] = np.arange(len(keep_idx))
@@ -347,7 +362,9 @@ def _followups(
     return out
 
 
-def _einde(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> None:
+def _einde(
+    df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator, peildatum: dt.date
+) -> None:
     spic = reference.spic_catalogus().set_index("id")
     n = len(df)
     months = spic.loc[df["spic_id"], "richtduur_maanden"].to_numpy()
@@ -370,7 +387,7 @@ def _einde(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> No
     eind = np.where(has_forced, forced, eind)
     # A re-indication ends the B trajectory mostly as planned: it is a switch, not dropout.
     reden = np.where(has_forced, np.where(rng.random(n) < 0.3, "34", "31"), reden)
-    open_ = eind > np.datetime64(PEILDATUM)
+    open_ = eind > np.datetime64(peildatum)
     df["geplande_einddatum"] = gepland
     df["einddatum"] = np.where(open_, np.datetime64("NaT"), eind).astype("datetime64[D]")
     df["reden_beeindiging"] = np.where(open_, None, reden)
@@ -380,12 +397,17 @@ def _einde(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> No
     )
 
 
-def _utilisation(df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+def _utilisation(
+    df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator, first_year: int
+) -> np.ndarray:
     spic = reference.spic_catalogus().set_index("id")
     seg = spic.loc[df["spic_id"], "segment"].to_numpy()
     prof = spic.loc[df["spic_id"], "profiel_nr"].to_numpy()
     verblijf = spic.loc[df["spic_id"], "verblijf"].to_numpy()
     mean = np.where(seg == "C", 1.0, np.where(np.isin(prof, ZWARE_B_PROFIELEN), 1.45, 0.9))
+    years = df["startdatum"].to_numpy().astype("datetime64[Y]").astype(int) + 1970 - first_year
+    rising = (seg == "B") & (prof == STIJGEND_B_PROFIEL)
+    mean = np.where(rising, 0.85 + STIJGING_PER_JAAR * years, mean)
     mean = np.where(verblijf, 1.02, mean)
     sigma = np.where(verblijf, 0.12, 0.22)
     effect = rng.normal(1.0, 0.05, len(aanb) + 1)[df["hoofdaannemer_id"].to_numpy()]
@@ -456,7 +478,7 @@ def _onderaanneming_share(
 
 
 def _facts(
-    df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator
+    df: pd.DataFrame, aanb: pd.DataFrame, rng: np.random.Generator, preset: Preset
 ) -> dict[str, pd.DataFrame]:
     n = len(df)
     df["id"] = np.arange(1, n + 1)
@@ -471,9 +493,9 @@ def _facts(
     df.loc[vorig < 0, "vorig_traject_id"] = pd.NA
 
     # Cost so far: tariff x utilisation x share of the planned duration that has passed.
-    u = _utilisation(df, aanb, rng)
+    u = _utilisation(df, aanb, rng, preset.jaren[0])
     einde = df["einddatum"].to_numpy().astype("datetime64[D]")
-    tot = np.where(np.isnat(einde), np.datetime64(PEILDATUM), einde)
+    tot = np.where(np.isnat(einde), np.datetime64(preset.peildatum), einde)
     gepland = df["geplande_einddatum"].to_numpy().astype("datetime64[D]")
     passed = np.clip((tot - start).astype(int) / np.maximum((gepland - start).astype(int), 1), 0, 1)
     passed = np.where(np.isnat(einde), passed, np.maximum(passed, df["duur_fractie"].clip(0, 1)))
@@ -650,8 +672,8 @@ def generate(preset_name: str, seed: int = 2018) -> dict[str, pd.DataFrame]:
     regio, gem, pools = _pools(preset)
     aanb = _aanbieders(preset, pools, rng)
     traj = _trajecten(preset, gem, pools, aanb, rng)
-    _einde(traj, aanb, rng)
-    facts = _facts(traj, aanb, rng)
+    _einde(traj, aanb, rng, preset.peildatum)
+    facts = _facts(traj, aanb, rng, preset)
 
     spic = reference.spic_catalogus()
     traject = traj[
@@ -701,7 +723,7 @@ def generate(preset_name: str, seed: int = 2018) -> dict[str, pd.DataFrame]:
                 "verblijf",
             ]
         ],
-        "spictarief": reference.spic_tarieven(),
+        "spictarief": reference.spic_tarieven(),  # every year of the table, indexed
         "traject": traject,
         **facts,
         "gebruiker": users,
@@ -723,7 +745,7 @@ def write_parquet(tables: dict[str, pd.DataFrame], directory: Path, preset: str,
         "preset": preset,
         "seed": seed,
         "generator_version": GENERATOR_VERSION,
-        "peildatum": PEILDATUM.isoformat(),
+        "peildatum": PRESETS[preset].peildatum.isoformat(),
         "tables": list(tables),
         "rows": {k: len(v) for k, v in tables.items()},
     }

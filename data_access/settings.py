@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         "peildatum van de dashboards (jjjj-mm-dd); leeg: het einde van de laatste volledige "
         "maand met geleverde zorg",
     )
+    max_data_age_days: int = _setting(
+        45, "waarschuwing op elke dashboardpagina als de peildatum langer geleden is", ge=1
+    )
+    voorlopig_open_share: Decimal = _setting(
+        Decimal("0.20"),
+        "een periode is voorlopig als meer dan dit deel van de trajecten die toen startten nog "
+        "loopt (0 tot en met 1)",
+        ge=0,
+        le=1,
+    )
     duckdb_memory_limit: str = _setting(
         "1GB", "geheugen dat DuckDB per app-proces mag gebruiken (bijv. 512MB, 2GB)"
     )

@@ -3,10 +3,16 @@
 import streamlit as st
 
 from dashboard.auth import guard
-from dashboard.components import XLSX_MIME, excel_bytes, table_with_downloads
+from dashboard.components import (
+    XLSX_MIME,
+    YOY_HELP,
+    change_text,
+    excel_bytes,
+    table_with_downloads,
+)
 from dashboard.db import load_view
 from dashboard.filters import FILTER_KEYS, filter_bar
-from dashboard.formatting import aantal, datum, euro_cent, procent
+from dashboard.formatting import aantal, datum, euro_cent, euro_kort, procent
 from dashboard.tables import OUTCOME_LABELS, coded, outcomes_for_display
 from data_access.labels import (
     AANBIEDER_SOORT,
@@ -43,9 +49,24 @@ st.text(
     + (f" · AGB {info['agb_code']}" if info["agb_code"] else "")
     + f"\nPeriode {datum(view.filters.van)} t/m {datum(view.filters.tot)}"
 )
+yoy = view.vergelijking or {}
 tiles = st.container(horizontal=True)
-tiles.metric("Gestarte trajecten", aantal(d.totaal["gestart"]), border=True)
-tiles.metric("Afgesloten trajecten", aantal(d.totaal["afgesloten"]), border=True)
+tiles.metric(
+    "Gestarte trajecten",
+    aantal(d.totaal["gestart"]),
+    delta=change_text(yoy.get("gestart"), aantal),
+    delta_color="off",
+    border=True,
+    help="Trajecten die in de periode startten." + YOY_HELP,
+)
+tiles.metric(
+    "Afgesloten trajecten",
+    aantal(d.totaal["afgesloten"]),
+    delta=change_text(yoy.get("afgesloten"), aantal),
+    delta_color="off",
+    border=True,
+    help="Trajecten die in de periode eindigden." + YOY_HELP,
+)
 tiles.metric(
     "Tarieven afgesloten", euro_cent(d.totaal["tarief_cent"], hele_euros=True), border=True
 )
@@ -53,8 +74,10 @@ tiles.metric("Kosten afgesloten", euro_cent(d.totaal["kosten_cent"], hele_euros=
 tiles.metric(
     "Resultaat",
     euro_cent(d.totaal["resultaat_cent"], hele_euros=True),
+    delta=change_text(yoy.get("resultaat_cent"), euro_kort),
+    delta_color="off",
     border=True,
-    help="Tarieven min kosten van de afgesloten trajecten; negatief is een tekort.",
+    help="Tarieven min kosten van de afgesloten trajecten; negatief is een tekort." + YOY_HELP,
 )
 
 SPIC_LABELS = {

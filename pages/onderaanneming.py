@@ -4,10 +4,10 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import table_with_downloads
+from dashboard.components import YOY_HELP, change_text, table_with_downloads
 from dashboard.db import load_view
 from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, datum, euro_cent, ja_nee, procent, uren
+from dashboard.formatting import aantal, datum, euro_cent, euro_kort, ja_nee, procent, uren
 from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, coded
 from data_access.labels import FACTURATIE, VORM, label
 from data_access.models import OnderaannemingVorm
@@ -51,6 +51,15 @@ st.caption(
     "leverden binnen trajecten van een hoofdaannemer. Aanbieders waarvan u de gegevens niet mag "
     f"inzien, staan er met een neutrale naam; relaties met minder dan {threshold} trajecten zijn "
     "voor adviseurs en aanbieders weggelaten (privacy)."
+)
+st.metric(
+    "Vergoeding aan onderaannemers",
+    euro_kort(view.kop.nu, suppressed=True),
+    delta=change_text(view.kop, euro_kort),
+    delta_color="off",
+    border=True,
+    help="Wat hoofdaannemers in de periode aan hun onderaannemers betaalden." + YOY_HELP,
+    width="content",
 )
 
 # --- 1. network -------------------------------------------------------------------------------

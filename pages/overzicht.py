@@ -12,7 +12,9 @@ from data_access.queries.overzicht import OverzichtKeuze, overzicht
 
 identity, scope = guard("overzicht")
 filters = filter_bar(scope)
-view = load_view(overzicht, scope=scope, filters=filters, choice=OverzichtKeuze())
+# The comparison toggle sits by the chart; its last value shapes the view now.
+choice = OverzichtKeuze(vergelijk=bool(st.session_state.get("vergelijk")))
+view = load_view(overzicht, scope=scope, filters=filters, choice=choice)
 
 st.title("Overzicht")
 st.caption(
@@ -21,9 +23,9 @@ st.caption(
 )
 if view.eigen_organisatie is not None:
     st.subheader("Uw organisatie")
-    kerncijfers_tiles(view.eigen_organisatie)
+    kerncijfers_tiles(view.eigen_organisatie, view.eigen_vergelijking)
     st.subheader("Regio (geaggregeerd)")
-kerncijfers_tiles(view.regio)
+kerncijfers_tiles(view.regio, view.vergelijking)
 
 left, right = st.columns([3, 2])
 with left:
@@ -31,7 +33,11 @@ with left:
     if view.starts_per_kwartaal.empty:
         st.info("Geen trajecten gestart in deze selectie.")
     else:
-        st.plotly_chart(charts.starts_per_quarter(view.starts_per_kwartaal), width="stretch")
+        st.toggle("Vergelijk met vorig jaar", key="vergelijk")
+        st.plotly_chart(
+            charts.starts_per_quarter(view.starts_per_kwartaal, view.starts_vorig_jaar),
+            width="stretch",
+        )
         st.caption(
             "Samenvatting: "
             + "; ".join(

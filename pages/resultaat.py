@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import table_with_downloads
+from dashboard.components import VOORLOPIG_NOTE, YOY_HELP, change_text, table_with_downloads
 from dashboard.db import get_engine, load_view
 from dashboard.filters import filter_bar
 from dashboard.formatting import (
@@ -13,8 +13,10 @@ from dashboard.formatting import (
     datum,
     euro_cent,
     euro_kort,
+    ja_nee,
     maand,
     procent,
+    procentpunt,
     suppression_note,
 )
 from data_access.access import AccessDenied
@@ -36,7 +38,8 @@ state = st.session_state
 loaded = state.get("res_laden")
 choice = ResultaatKeuze(
     indicator=state.get("res_indicator") or "uitval",
-    indeling=state.get("res_indeling") or "kwartaal",
+    indeling=state.get("res_indeling") or "startkwartaal",
+    vergelijk=bool(state.get("vergelijk")),
     scenario=ScenarioInstellingen(
         geladen=loaded,
         resultaatdeel_pct=state.get(f"res_deel_{loaded}"),
@@ -45,7 +48,7 @@ choice = ResultaatKeuze(
         gewicht_doel=state.get(f"res_w2_{loaded}"),
         gewicht_ervaring=state.get(f"res_w3_{loaded}"),
     ),
-    vergelijk=(state.get("res_a"), state.get("res_b")),
+    scenarios_naast_elkaar=(state.get("res_a"), state.get("res_b")),
 )
 view = load_view(resultaat, scope=scope, filters=filters, choice=choice)
 
@@ -55,6 +58,16 @@ st.caption(
     f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. De hoofdaannemer krijgt "
     f"{procent(float(tranches.aandeel_start))} van het tarief bij de start en de rest na "
     f"afronding (instelling SPIC_START_TRANCHE_SHARE). {suppression_note()}"
+)
+st.metric(
+    "Uitval in de regio",
+    procent(view.kop.nu, suppressed=True),
+    delta=change_text(view.kop, procentpunt),
+    delta_color="off",
+    border=True,
+    help="Het deel van de in de periode beëindigde trajecten dat voortijdig stopte "
+    "(redenen 32–35)." + YOY_HELP,
+    width="content",
 )
 
 # --- 1. tranches ------------------------------------------------------------------------------
@@ -69,7 +82,12 @@ tiles.metric(
     help="De afrondingstranches van de trajecten die aan het eind van de periode lopen: "
     "de verplichting van de regio.",
 )
-st.plotly_chart(charts.tranche_bars(tranches.per_maand), width="stretch", key="res_tranches")
+st.toggle("Vergelijk met vorig jaar", key="vergelijk")
+st.plotly_chart(
+    charts.tranche_bars(tranches.per_maand, view.tranches_vorig_jaar),
+    width="stretch",
+    key="res_tranches",
+)
 st.caption(
     "Samenvatting: per maand de verschuldigde start- en afrondingstranches (staven) en wat er "
     "aan het eind van de maand nog openstaat (stippellijn). De tabel bevat dezelfde cijfers, "
@@ -164,20 +182,32 @@ else:
 # --- 3. indicators by dimension ---------------------------------------------------------------
 st.header("Indicatoren per segment, profiel, gemeente en kwartaal")
 st.segmented_control(
-    "Indeling", list(INDELINGEN), format_func=str.capitalize, default="kwartaal", key="res_indeling"
+    "Indeling",
+    list(INDELINGEN),
+    format_func=INDELINGEN.get,
+    default="startkwartaal",
+    key="res_indeling",
 )
+if view.indeling in ("kwartaal", "startkwartaal"):
+    st.caption(
+        "Per kwartaal van beëindiging tellen in de eerste kwartalen van de gegevens vooral "
+        "trajecten die vroeg stopten; per startkwartaal (cohort) vergelijkt u trajecten die "
+        "tegelijk begonnen. " + VOORLOPIG_NOTE.replace("maanden", "kwartalen")
+    )
 table_with_downloads(
     view.indicatoren,
     labels={
-        "groep": view.indeling.capitalize(),
+        "groep": INDELINGEN[view.indeling],
         "beeindigd": "Beëindigd",
         "uitval_pct": "Uitval",
         "doel_volledig_pct": "Doelen volledig",
         "doel_gedeeltelijk_pct": "Gedeeltelijk",
         "doel_niet_pct": "Niet",
         "ervaring_gemiddeld": "Cliëntervaring",
+        **({"voorlopig": "Voorlopig"} if "voorlopig" in view.indicatoren else {}),
     },
     formatters={
+        "voorlopig": ja_nee,
         "beeindigd": aantal,
         "uitval_pct": procent,
         "doel_volledig_pct": procent,

@@ -4,10 +4,24 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import link_to_page, select_from_chart, table_with_downloads
+from dashboard.components import (
+    YOY_HELP,
+    change_text,
+    link_to_page,
+    select_from_chart,
+    table_with_downloads,
+)
 from dashboard.db import load_view
 from dashboard.filters import filter_bar
-from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent, suppression_note
+from dashboard.formatting import (
+    aantal,
+    cijfer,
+    datum,
+    euro_cent,
+    procent,
+    procentpunt,
+    suppression_note,
+)
 from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_FORMAT,
     KNELPUNTEN_PER_CATEGORIE_LABELS,
@@ -30,6 +44,15 @@ st.caption(
     "trajecten die in de periode zijn afgesloten. B-aanbieders: alleen gecontracteerd voor "
     f"segment B. {suppression_note()}"
 )
+st.metric(
+    "Uitnutting van de afgesloten B-trajecten",
+    procent(view.kop.nu, suppressed=True),
+    delta=change_text(view.kop, procentpunt),
+    delta_color="off",
+    border=True,
+    help="Kosten ÷ B-tarief van alle B-trajecten die in de periode zijn afgesloten." + YOY_HELP,
+    width="content",
+)
 
 # --- headline ---------------------------------------------------------------------------------
 if view.koppen:
@@ -51,6 +74,13 @@ else:
 
 # --- 1. tariff gap ----------------------------------------------------------------------------
 st.header("Tariefkloof: B- en C-tarief naast de werkelijke kosten")
+if view.tarieven_ontbreken:
+    st.warning(
+        f"Voor {view.tarievenjaar} zijn geen SPIC-tarieven ingelezen: de tariefkloof toont "
+        "daarom geen tarieven, alleen de kosten. Een beheerder leest ze in via 'Gegevens "
+        "importeren' (SPIC-tarieven).",
+        icon=":material/warning:",
+    )
 intensities = view.intensiteiten
 intensity = st.segmented_control(
     "Intensiteit",
@@ -79,6 +109,7 @@ table_with_downloads(
         "b_tarief_cent": "B-tarief (€)",
         "b_kosten_per_traject_cent": "B-kosten per traject (€)",
         "b_uitnutting": "B-uitnutting",
+        "b_uitnutting_vorig": "B-uitnutting een jaar eerder",
         "b_trajecten": "B-trajecten",
         "c_tarief_cent": "C-tarief (€)",
         "c_kosten_per_traject_cent": "C-kosten per traject (€)",
@@ -90,6 +121,7 @@ table_with_downloads(
         "b_tarief_cent": euro_cent,
         "b_kosten_per_traject_cent": euro_cent,
         "b_uitnutting": procent,
+        "b_uitnutting_vorig": procent,
         "b_trajecten": aantal,
         "c_tarief_cent": euro_cent,
         "c_kosten_per_traject_cent": euro_cent,

@@ -4,7 +4,13 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import select_from_chart, table_with_downloads
+from dashboard.components import (
+    VOORLOPIG_NOTE,
+    YOY_HELP,
+    change_text,
+    select_from_chart,
+    table_with_downloads,
+)
 from dashboard.db import load_view
 from dashboard.filters import filter_bar
 from dashboard.formatting import (
@@ -14,6 +20,7 @@ from dashboard.formatting import (
     ja_nee,
     maand,
     procent,
+    procentpunt,
     suppression_note,
 )
 from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, TRAJECT_FORMAT, TRAJECT_LABELS
@@ -21,6 +28,7 @@ from data_access.queries.uitnutting import (
     BALANCE_BARS,
     BIN_WIDTH,
     LAST_BIN,
+    TREND_PER,
     Selectie,
     UitnuttingKeuze,
     uitnutting,
@@ -30,7 +38,9 @@ identity, scope = guard("uitnutting")
 filters = filter_bar(scope)
 # The drill-down's select boxes are drawn at the bottom; their last choice selects now.
 choice = UitnuttingKeuze(
-    Selectie(st.session_state.get("uitn_spic"), st.session_state.get("uitn_hoofdaannemer"))
+    Selectie(st.session_state.get("uitn_spic"), st.session_state.get("uitn_hoofdaannemer")),
+    trend_per=st.session_state.get("uitn_trend_per") or "afsluiting",
+    vergelijk=bool(st.session_state.get("vergelijk")),
 )
 view = load_view(uitnutting, scope=scope, filters=filters, choice=choice)
 
@@ -40,6 +50,15 @@ st.caption(
     f"{datum(view.filters.tot)}. Uitnutting = kosten van de geleverde zorg (eigen zorg en "
     "onderaanneming) ÷ SPIC-tarief. Boven 100% kost een traject meer dan het tarief. "
     + suppression_note()
+)
+st.metric(
+    "Uitnutting van de afgesloten trajecten",
+    procent(view.kop.nu, suppressed=True),
+    delta=change_text(view.kop, procentpunt),
+    delta_color="off",
+    border=True,
+    help="Kosten ÷ tarief van alle trajecten die in de periode zijn afgesloten." + YOY_HELP,
+    width="content",
 )
 
 CELL_LABELS = {
@@ -189,17 +208,34 @@ with st.expander("Tabel: portefeuillebalans", expanded=False):
 
 # --- 4. trend --------------------------------------------------------------------------------
 st.header("Kosten en tariefwaarde per maand")
+left, right = st.columns([3, 1])
+left.segmented_control(
+    "Indeling",
+    list(TREND_PER),
+    format_func=TREND_PER.get,
+    default="afsluiting",
+    key="uitn_trend_per",
+    help="Per maand van afsluiting telt een traject in de maand waarin het eindigde. In de "
+    "eerste maanden van de gegevens zijn dan alleen korte trajecten afgesloten; de "
+    "cohortweergave (per maand van start) heeft dat niet.",
+)
+right.toggle("Vergelijk met vorig jaar", key="vergelijk")
 if not view.trend_kostenaandeel:
     st.info("Geen afgesloten trajecten in deze selectie.")
 else:
-    st.plotly_chart(charts.cost_tariff_trend(view.trend), width="stretch", key="uitn_trend")
+    st.plotly_chart(
+        charts.cost_tariff_trend(view.trend, view.trend_vorig_jaar),
+        width="stretch",
+        key="uitn_trend",
+    )
     st.caption(
-        "Samenvatting, per maand van afsluiting: "
+        f"Samenvatting, {TREND_PER[view.trend_per].lower()}: "
         + "; ".join(
             f"segment {s}: kosten {procent(share)} van de tariefwaarde"
             for s, share in view.trend_kostenaandeel.items()
         )
-        + ". Doorgetrokken lijn = kosten, stippellijn = tarief."
+        + ". Doorgetrokken lijn = kosten, gestreepte lijn = tarief. "
+        + VOORLOPIG_NOTE
     )
     with st.expander("Tabel: per maand"):
         table_with_downloads(
@@ -211,8 +247,10 @@ else:
                 "tarief_cent": "Tariefwaarde (€)",
                 "kosten_cent": "Kosten (€)",
                 "uitnutting": "Uitnutting",
+                "voorlopig": "Voorlopig",
             },
             formatters={
+                "voorlopig": ja_nee,
                 "maand": maand,
                 "trajecten": aantal,
                 "tarief_cent": euro_cent,

@@ -72,7 +72,7 @@ def test_contract_manager_sees_portfolio_but_not_others(demo_engine: sa.Engine) 
 
 
 # A selection small enough to fall under the threshold: one small municipality, one year.
-SMALL = Filters(van=dt.date(2019, 1, 1), tot=dt.date(2019, 12, 31), gemeente="GM0431")
+SMALL = Filters(van=dt.date(2020, 1, 1), tot=dt.date(2020, 12, 31), gemeente="GM0431")
 
 
 def _started(engine: sa.Engine, f: Filters, aanbieder: int | None = None) -> int:

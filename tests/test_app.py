@@ -86,10 +86,21 @@ def test_overview_shows_the_numbers_the_database_holds(
     at = login(new_app(monkeypatch, url), "demo.kerngroep")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
+    # The default period is the last 12 months up to the peildatum: 2025 in the demo data.
+    assert at.segmented_control(key="periode").value == "12m"
+    assert "Periode 01-01-2025 t/m 31-12-2025" in at.caption[1].value
     with engine.connect() as conn:
-        started = conn.execute(sa.text("SELECT COUNT(*) FROM traject")).scalar()
+        started = conn.execute(
+            sa.text("SELECT COUNT(*) FROM traject WHERE startdatum >= '2025-01-01'")
+        ).scalar()
         active = conn.execute(
             sa.text("SELECT COUNT(*) FROM traject WHERE einddatum IS NULL")
+        ).scalar()
+        started_before = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM traject WHERE startdatum BETWEEN '2024-01-01' AND "
+                "'2024-12-31'"
+            )
         ).scalar()
         open_issues = conn.execute(
             sa.text(
@@ -100,9 +111,11 @@ def test_overview_shows_the_numbers_the_database_holds(
     assert metrics["Gestarte trajecten"] == aantal(started)
     assert metrics["Actieve trajecten"] == aantal(active)
     assert metrics["Open knelpunten"] == aantal(open_issues)
-    assert metrics["Totale SPIC-waarde"].startswith("€ ") and metrics[
-        "Totale SPIC-waarde"
-    ].endswith(" mln")
+    assert metrics["Totale SPIC-waarde"].startswith("€ ")
+    # ... each beside the same period a year earlier.
+    delta = next(m for m in at.metric if m.label == "Gestarte trajecten").proto.delta
+    change = started - started_before
+    assert delta.startswith(("+" if change > 0 else "-") + aantal(abs(change)))
 
 
 def test_provider_sees_own_organisation_next_to_region(
@@ -221,7 +234,9 @@ def test_utilisation_drilldown_lists_the_trajectories_of_the_chosen_spic(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
     engine, url = demo_engine_sqlite
-    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at = new_app(monkeypatch, url)
+    at.query_params["periode"] = "alles"
+    at = login(at, "demo.kerngroep")
     at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
     assert not at.exception
     assert at.title[0].value == "SPIC-uitnutting"
@@ -380,7 +395,9 @@ def test_segment_page_states_the_computed_headline_and_links_to_the_register(
     from tests.helpers import user_scope
 
     engine, url = demo_engine_sqlite
-    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at = new_app(monkeypatch, url)
+    at.query_params["periode"] = "alles"
+    at = login(at, "demo.kerngroep")
     at.switch_page(str(PAGES_DIR / "segmenten.py")).run()
     at.selectbox(key="segment").set_value("B").run()
     assert not at.exception
@@ -458,3 +475,42 @@ def test_a_bad_setting_stops_the_app_with_a_dutch_message(
     assert "SPIC_SUPPRESSION_THRESHOLD" in at.error[0].value
     assert "geheel getal" in at.error[0].value
     assert len(at.text_input) == 0  # no login form on a misconfigured server
+
+
+@pytest.mark.parametrize(
+    ("params", "notice"),
+    [
+        ({"van": "2031-01-01"}, "ongeldige of niet toegestane filterwaarde (van)"),
+        ({"periode": "volgend-jaar"}, "ongeldige of niet toegestane filterwaarde (periode)"),
+        ({"van": "2025-06-01", "tot": "2025-01-01"}, "de begindatum ligt na de einddatum"),
+    ],
+)
+def test_impossible_periods_give_a_dutch_notice_not_an_exception(
+    monkeypatch: pytest.MonkeyPatch,
+    demo_engine_sqlite: tuple[sa.Engine, str],
+    params: dict[str, str],
+    notice: str,
+) -> None:
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.query_params.update(params)
+    at = login(at, "demo.adviseur")
+    assert not at.exception
+    shown = [e.value for e in (*at.sidebar.warning, *at.sidebar.error)]
+    assert any(notice in text for text in shown), shown
+    for page in ("uitnutting", "segmenten", "resultaat", "onderaanneming"):
+        at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
+        assert not at.exception, page
+
+
+def test_a_period_before_the_data_shows_empty_states(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    monkeypatch.setenv("SPIC_PEILDATUM", "2018-06-30")  # the data then holds half a year
+    at = new_app(monkeypatch, demo_engine_sqlite[1])
+    at.query_params["periode"] = "vorig-jaar"  # 2017: before the first trajectory
+    at = login(at, "demo.kerngroep")
+    assert not at.exception
+    assert any("zijn geen gegevens" in i.value for i in at.sidebar.info)
+    for page in ("overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming"):
+        at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
+        assert not at.exception, page

@@ -164,7 +164,7 @@ def test_provider_cannot_reach_another_providers_detail_by_url(
 
 def test_shared_link_survives_login_and_filters_persist_across_pages(page, server: Server) -> None:
     # A colleague's link: a page, a period and a segment, opened by someone not logged in.
-    link = "uitnutting?van=2019-01-01&segment=B"
+    link = "uitnutting?van=2019-01-01&tot=2020-12-31&segment=B"
     login(page, server, "demo.kerngroep", path=link, heading="SPIC-uitnutting")
     assert "/uitnutting" in page.url and "van=2019-01-01" in page.url
     assert "afgesloten tussen 01-01-2019 en 31-12-2020" in page.inner_text("body")
@@ -326,3 +326,28 @@ def test_beheerder_imports_a_file_and_sees_errors_then_the_log(page, server: Ser
         ).all()
     engine.dispose()
     assert [tuple(r) for r in logged] == [("Beheerder (demo)", "betalingen.csv", 1)]
+
+
+def test_quick_period_last_year_changes_the_address_and_the_figures(
+    page, server: Server, browser
+) -> None:
+    login(page, server, "demo.kerngroep")
+    body = page.inner_text("body")
+    assert "Periode 01-01-2025 t/m 31-12-2025" in body  # the default: the last 12 months
+    assert "Gegevens t/m december 2025" in body  # freshness from the data
+    started = page.locator("[data-testid='stMetric']").filter(has_text="Gestarte trajecten")
+    before = started.first.inner_text()
+    page.locator("[data-testid='stSidebar']").get_by_text("Vorig jaar", exact=True).click()
+    wait_for_app(page)
+    assert "periode=vorig-jaar" in page.url
+    assert "Periode 01-01-2024 t/m 31-12-2024" in page.inner_text("body")
+    after = started.first.inner_text()
+    assert after != before
+    # The address opens the same view in a new session (after a login).
+    other = browser.new_page()
+    login(other, server, "demo.kerngroep", path="?periode=vorig-jaar")
+    assert "Periode 01-01-2024 t/m 31-12-2024" in other.inner_text("body")
+    again = other.locator("[data-testid='stMetric']").filter(has_text="Gestarte trajecten")
+    assert again.first.inner_text() == after
+    assert_no_exception(other)
+    other.close()

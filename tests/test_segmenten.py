@@ -14,7 +14,7 @@ from data_access.generator import HERINDICATIE_PROFIELEN, PLANTED, ZWARE_B_PROFI
 from data_access.queries.segmenten import segmenten
 from tests.helpers import provider_ids, sql_frame, user_scope
 
-ALL = Filters(van=dt.date(2018, 1, 1), tot=dt.date(2020, 12, 31))  # the demo data
+ALL = Filters(van=dt.date(2018, 1, 1), tot=dt.date(2025, 12, 31))  # all of the demo data
 COST = """
     SELECT traject_id, SUM(kosten_cent) AS kosten FROM inzet GROUP BY traject_id
 """
@@ -46,7 +46,7 @@ def test_tariff_gap_equals_a_recomputation(demo_engine: sa.Engine) -> None:
     tariffs = sql_frame(
         demo_engine,
         "SELECT s.code, t.tarief_cent FROM spictarief t JOIN spic s ON s.id = t.spic_id "
-        "WHERE t.jaar = 2020",
+        "WHERE t.jaar = 2025",  # the period's last year
     ).set_index("code")["tarief_cent"]
     gap = data.tariefkloof
     assert len(gap) == 44  # 11 profiles x 4 intensities, B and C side by side
@@ -198,3 +198,18 @@ def test_suppression_and_anonymity_for_advisers_and_providers(demo_engine: sa.En
         engine=demo_engine, scope=user_scope(demo_engine, "demo.contractmanager"), filters=ALL
     )
     assert not cm.stromen.tabel["onderdrukt"].any()
+
+
+def test_a_year_without_tariffs_is_named_not_filled_in(demo_engine: sa.Engine) -> None:
+    """2026 has no tariffs in the demo: the page says so instead of showing 2025's."""
+    data = segmenten(
+        engine=demo_engine,
+        scope=user_scope(demo_engine, "demo.kerngroep"),
+        filters=Filters(van=dt.date(2025, 7, 1), tot=dt.date(2026, 6, 30)),
+    )
+    assert data.tarievenjaar == 2026 and data.tarieven_ontbreken
+    assert data.tariefkloof["b_tarief_cent"].isna().all()
+    full = segmenten(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    )
+    assert not full.tarieven_ontbreken

@@ -20,6 +20,8 @@ from data_access.filters import Filters, check_filters
 from data_access.models import Aanbieder, Knelpunt
 from data_access.queries.common import (
     TRAJECT_JOINS,
+    Jaarvergelijking,
+    earlier_year,
     suppress_small,
     suppress_value,
     traject_where,
@@ -150,6 +152,17 @@ def _knelpunten(engine: Engine, aanbieder_id: int) -> pd.DataFrame:
     return frame
 
 
+def _totals(per_spic: pd.DataFrame) -> dict[str, int]:
+    totaal = {
+        "gestart": int(per_spic["gestart"].sum()),
+        "afgesloten": int(per_spic["afgesloten"].sum()),
+        "tarief_cent": int(per_spic["tarief_cent"].sum()),
+        "kosten_cent": int(per_spic["kosten_cent"].sum()),
+    }
+    totaal["resultaat_cent"] = totaal["tarief_cent"] - totaal["kosten_cent"]
+    return totaal
+
+
 def dossier(engine: Engine, scope: Scope, *, filters: Filters, aanbieder_id: int) -> Dossier:
     scope.require_provider(aanbieder_id)
     filters = check_filters(engine, scope, filters=filters)
@@ -158,13 +171,7 @@ def dossier(engine: Engine, scope: Scope, *, filters: Filters, aanbieder_id: int
     if provider is None:
         raise AccessDenied("Deze aanbieder bestaat niet.")
     per_spic = _per_spic(engine, scope, filters, aanbieder_id)
-    totaal = {
-        "gestart": int(per_spic["gestart"].sum()),
-        "afgesloten": int(per_spic["afgesloten"].sum()),
-        "tarief_cent": int(per_spic["tarief_cent"].sum()),
-        "kosten_cent": int(per_spic["kosten_cent"].sum()),
-    }
-    totaal["resultaat_cent"] = totaal["tarief_cent"] - totaal["kosten_cent"]
+    totaal = _totals(per_spic)
     return Dossier(
         aanbieder={
             "id": provider.id,
@@ -198,6 +205,7 @@ class AanbiederKeuze:
 class AanbiederView:
     filters: Filters
     dossier: Dossier | None  # None until a provider is chosen
+    vergelijking: dict[str, Jaarvergelijking] | None = None  # gestart, resultaat_cent
 
 
 def aanbieder(
@@ -211,4 +219,14 @@ def aanbieder(
     chosen = scope.own_provider_id or filters.aanbieder_id
     if chosen is None:
         return AanbiederView(filters, None)
-    return AanbiederView(filters, dossier(engine, scope, filters=filters, aanbieder_id=chosen))
+    d = dossier(engine, scope, filters=filters, aanbieder_id=chosen)
+    before = earlier_year(engine, filters=filters)
+    earlier = None if before is None else _totals(_per_spic(engine, scope, before, chosen))
+    return AanbiederView(
+        filters,
+        d,
+        {
+            key: Jaarvergelijking(d.totaal[key], None if earlier is None else earlier[key])
+            for key in ("gestart", "afgesloten", "resultaat_cent")
+        },
+    )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
-from data_access.filters import Filters
+from data_access.analytics import analytics
+from data_access.filters import Filters, data_period, previous_year
 from data_access.settings import get_settings
 
 
@@ -102,3 +106,79 @@ def suppress_value(count: int, suppress: bool) -> int | None:
     if suppress and 0 < count < threshold():
         return None
     return count
+
+
+@dataclass(frozen=True)
+class Jaarvergelijking:
+    """A figure beside the same figure one year earlier (year-over-year).
+
+    `vorig` is None when the earlier period has no data or its figure is withheld (small
+    numbers); then there is no change to show either.
+    """
+
+    nu: float | None
+    vorig: float | None
+
+    @property
+    def verschil(self) -> float | None:
+        if self.nu is None or self.vorig is None:
+            return None
+        return self.nu - self.vorig
+
+    @property
+    def relatief(self) -> float | None:
+        if self.verschil is None or not self.vorig:
+            return None
+        return self.verschil / abs(self.vorig)
+
+
+def earlier_year(engine: Engine, *, filters: Filters) -> Filters | None:
+    """The selection one year earlier, or None when that lies wholly before the data."""
+    before = previous_year(filters)
+    assert before.tot is not None
+    if before.tot < data_period(engine).begin:
+        return None
+    return before
+
+
+def shift_months(frame: pd.DataFrame, column: str, months: int) -> pd.DataFrame:
+    """A copy with a date column moved by whole months (last year's series drawn on this
+    year's axis)."""
+    out = frame.copy()
+    out[column] = [
+        None if pd.isna(d) else (pd.Timestamp(d) + pd.DateOffset(months=months)).date()
+        for d in out[column]
+    ]
+    return out
+
+
+def open_shares(engine: Engine, *, filters: Filters, grain: str) -> pd.DataFrame:
+    """Per period of start (`grain`: month or quarter): the share of the trajectories that
+    started then and are still open at the peildatum, and whether that makes the period
+    voorlopig (above SPIC_VOORLOPIG_OPEN_SHARE).
+
+    Dropout, goal attainment and cost only become final when a trajectory ends: while most
+    of a period's trajectories still run, its figures rest on the few that ended early.
+    """
+    assert grain in ("month", "quarter")
+    where, params = traject_where(filters)
+    peildatum = data_period(engine).peildatum
+    frame = analytics(engine).frame(
+        f"""
+        SELECT DATE_TRUNC('{grain}', t.startdatum)::DATE AS periode,
+               COUNT(*) AS gestart,
+               COUNT(*) FILTER (WHERE t.einddatum IS NULL OR t.einddatum > ?) AS lopend
+        FROM {TRAJECT_ONLY}
+        WHERE {where}
+        GROUP BY ALL ORDER BY periode
+        """,
+        [peildatum, *params],
+    )
+    frame["periode"] = pd.to_datetime(frame["periode"]).dt.date
+    frame["aandeel_open"] = frame["lopend"] / frame["gestart"]
+    frame["voorlopig"] = frame["aandeel_open"] > float(get_settings().voorlopig_open_share)
+    return frame
+
+
+def quarter_label(day: dt.date) -> str:
+    return f"{day.year}-K{(day.month - 1) // 3 + 1}"

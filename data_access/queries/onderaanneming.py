@@ -21,7 +21,10 @@ from data_access.filters import Filters, check_filters
 from data_access.models import AanbiederSoort, OnderaannemingVorm
 from data_access.queries import netwerk
 from data_access.queries.common import (
+    Jaarvergelijking,
     anonymise_providers,
+    earlier_year,
+    suppress_value,
     threshold,
     traject_where,
 )
@@ -42,6 +45,7 @@ class NetwerkKeuze:
 @dataclass(frozen=True)
 class Netwerk:
     filters: Filters
+    kop: Jaarvergelijking  # euros paid to subcontractors in the selection, and a year earlier
     relaties: pd.DataFrame  # hoofd, onder, vorm, facturatie, kosten_cent, uren, trajecten
     getoond: pd.DataFrame  # the relations drawn (top by weight)
     knopen: pd.DataFrame  # aanbieder, rol, kosten_cent, uren, x, y
@@ -72,6 +76,35 @@ def _roles(providers: pd.DataFrame) -> pd.Series:
     return pd.Series(
         np.select(conditions, choices, "Niet gecontracteerd"), index=providers.index, dtype=object
     )
+
+
+def _subcontracted(
+    engine: Engine, scope: Scope, filters: Filters, keuze: NetwerkKeuze
+) -> float | None:
+    """Euros paid to subcontractors in the selection (withheld over too few trajectories)."""
+    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=None), on="o")
+    if filters.aanbieder_id is not None:
+        where += " AND (o.hoofdaannemer_id = ? OR o.onderaannemer_id = ?)"
+        params = [*params, filters.aanbieder_id, filters.aanbieder_id]
+    if keuze.vorm is not None:
+        where += " AND o.vorm = ?"
+        params = [*params, keuze.vorm.value]
+    row = (
+        analytics(engine)
+        .frame(
+            f"""
+            SELECT COALESCE(SUM(o.kosten_cent), 0)::BIGINT AS kosten_cent,
+                   COUNT(DISTINCT o.traject_id) AS trajecten
+            FROM onder_inzet o WHERE {where} AND o.maand BETWEEN ? AND ?
+            """,
+            [*params, filters.van, filters.tot],
+        )
+        .iloc[0]
+    )
+    n = int(row["trajecten"])
+    if n == 0 or suppress_value(n, scope.suppress_small_counts) is None:
+        return None
+    return float(row["kosten_cent"])
 
 
 def onderaanneming(
@@ -215,6 +248,7 @@ def onderaanneming(
     figures = figures.sort_values(["uit_cent", "in_cent"], ascending=False).reset_index(drop=True)
 
     summary, _ = capaciteit(engine, scope, filters=filters)
+    before = earlier_year(engine, filters=filters)
     per_form = vormen.groupby(["kwartaal", "vorm"], as_index=False)["kosten_cent"].sum()
     totals = vormen.groupby("vorm")["kosten_cent"].sum().sort_values(ascending=False)
     names = sorted(pd.concat([edges["hoofd"], edges["onder"]]).unique())
@@ -223,6 +257,10 @@ def onderaanneming(
     gephi["Weight"] = gephi[weight]
     return Netwerk(
         filters=filters,
+        kop=Jaarvergelijking(
+            _subcontracted(engine, scope, filters, keuze),
+            None if before is None else _subcontracted(engine, scope, before, keuze),
+        ),
         relaties=edges,
         getoond=shown,
         knopen=nodes.reset_index(drop=True),

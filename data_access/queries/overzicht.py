@@ -13,7 +13,14 @@ from data_access.access import Scope
 from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import Gemeente, Knelpunt, KnelpuntGemeente
-from data_access.queries.common import TRAJECT_ONLY, suppress_small, suppress_value, traject_where
+from data_access.queries.common import (
+    TRAJECT_ONLY,
+    Jaarvergelijking,
+    earlier_year,
+    suppress_small,
+    suppress_value,
+    traject_where,
+)
 from data_access.register.workflow import OPEN
 
 
@@ -29,9 +36,19 @@ class Kerncijfers:
     open_knelpunten: int | None
 
 
+# The key figures compared with one year earlier (open reports are a state, not a period).
+VERGELEKEN = (
+    "actieve_trajecten",
+    "gestarte_trajecten",
+    "spic_waarde_cent",
+    "betaald_cent",
+    "nog_te_betalen_cent",
+)
+
+
 @dataclass(frozen=True)
 class OverzichtKeuze:
-    """The overview has no controls of its own beyond the filter bar."""
+    vergelijk: bool = False  # draw last year's quarters beside this year's
 
 
 @dataclass(frozen=True)
@@ -39,13 +56,30 @@ class Overzicht:
     filters: Filters  # as applied, with the period filled in
     regio: Kerncijfers
     eigen_organisatie: Kerncijfers | None
+    vergelijking: dict[str, Jaarvergelijking]  # key figure -> this period and a year earlier
+    eigen_vergelijking: dict[str, Jaarvergelijking] | None
     per_gemeente: pd.DataFrame
     starts_per_kwartaal: pd.DataFrame
     gestart_per_segment: dict[str, int]  # the quarters shown, summed per segment
+    starts_vorig_jaar: pd.DataFrame | None  # a year earlier, labelled with this year's quarters
+
+
+def _compare(now: Kerncijfers, before: Kerncijfers | None) -> dict[str, Jaarvergelijking]:
+    return {
+        name: Jaarvergelijking(
+            getattr(now, name), None if before is None else getattr(before, name)
+        )
+        for name in VERGELEKEN
+    }
 
 
 def _kerncijfers(
-    engine: Engine, conn: sa.Connection, filters: Filters, scope: Scope, suppress: bool
+    engine: Engine,
+    conn: sa.Connection,
+    filters: Filters,
+    scope: Scope,
+    suppress: bool,
+    register: bool = True,
 ) -> Kerncijfers:
     where, params = traject_where(filters)
     active = "t.startdatum <= ? AND (t.einddatum IS NULL OR t.einddatum > ?)"
@@ -94,7 +128,7 @@ def _kerncijfers(
         int(row[c])
         for c in ("actief", "gestart", "waarde", "actief_tarief", "betaald", "betaald_actief")
     )
-    knelpunten = _open_knelpunten(conn, filters, scope)
+    knelpunten = _open_knelpunten(conn, filters, scope) if register else 0
     hide = suppress and scope.suppress_small_counts
     actieve = suppress_value(n_actief, hide)
     gestarte = suppress_value(n_gestart, hide)
@@ -104,7 +138,7 @@ def _kerncijfers(
         spic_waarde_cent=waarde if gestarte is not None else None,
         betaald_cent=betaald if gestarte is not None else None,
         nog_te_betalen_cent=(actief_tarief - betaald_actief) if actieve is not None else None,
-        open_knelpunten=suppress_value(knelpunten, hide),
+        open_knelpunten=suppress_value(knelpunten, hide) if register else None,
     )
 
 
@@ -138,25 +172,57 @@ def overzicht(
     choice: OverzichtKeuze = OverzichtKeuze(),
 ) -> Overzicht:
     filters = check_filters(engine, scope, filters=filters)
+    before = earlier_year(engine, filters=filters)
     with engine.connect() as conn:
         regio = _kerncijfers(engine, conn, filters, scope, suppress=True)
-        eigen = None
+        regio_vorig = (
+            None
+            if before is None
+            else _kerncijfers(engine, conn, before, scope, suppress=True, register=False)
+        )
+        eigen = eigen_vergelijking = None
         if scope.own_provider_id is not None:
             own = dataclasses.replace(filters, aanbieder_id=scope.own_provider_id)
             eigen = _kerncijfers(engine, conn, own, scope, suppress=False)
+            eigen_vorig = (
+                None
+                if before is None
+                else _kerncijfers(
+                    engine,
+                    conn,
+                    dataclasses.replace(before, aanbieder_id=scope.own_provider_id),
+                    scope,
+                    suppress=False,
+                    register=False,
+                )
+            )
+            eigen_vergelijking = _compare(eigen, eigen_vorig)
     per_gemeente = _per_gemeente(engine, filters)
     per_kwartaal = suppress_small(_starts_per_kwartaal(engine, filters), "gestart", [], scope)
     shown = per_kwartaal.dropna(subset=["gestart"])
+    vorig = None
+    if choice.vergelijk and before is not None:
+        vorig = suppress_small(_starts_per_kwartaal(engine, before), "gestart", [], scope)
+        vorig["kwartaal"] = [_next_year(k) for k in vorig["kwartaal"]]
     return Overzicht(
         filters=filters,
         regio=regio,
         eigen_organisatie=eigen,
+        vergelijking=_compare(regio, regio_vorig),
+        eigen_vergelijking=eigen_vergelijking,
         per_gemeente=suppress_small(per_gemeente, "gestart", ["spic_waarde_cent"], scope),
         starts_per_kwartaal=per_kwartaal,
         gestart_per_segment={
             str(s): int(n) for s, n in shown.groupby("segment")["gestart"].sum().items()
         },
+        starts_vorig_jaar=vorig,
     )
+
+
+def _next_year(kwartaal: str) -> str:
+    """'2024-K3' -> '2025-K3': last year's quarter drawn beside this year's."""
+    year, quarter = kwartaal.split("-")
+    return f"{int(year) + 1}-{quarter}"
 
 
 def _per_gemeente(engine: Engine, filters: Filters) -> pd.DataFrame:

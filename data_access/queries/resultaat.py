@@ -21,7 +21,12 @@ from data_access.analytics import analytics
 from data_access.filters import Filters, check_filters
 from data_access.queries.common import (
     TRAJECT_ONLY,
+    Jaarvergelijking,
     anonymise_providers,
+    earlier_year,
+    open_shares,
+    quarter_label,
+    shift_months,
     suppress_small,
     threshold,
     traject_where,
@@ -235,20 +240,28 @@ def funnel(engine: Engine, scope: Scope, *, filters: Filters, indicator: str = "
 def indicators_by(
     engine: Engine, scope: Scope, *, filters: Filters, dimension: str
 ) -> pd.DataFrame:
-    """Indicators per segment, profile, municipality or quarter (of the end date)."""
+    """Indicators per segment, profile, municipality, quarter of the end date, or quarter of
+    the start (the cohort view). Quarters carry `voorlopig`: most of the trajectories that
+    started in them still run, so their outcomes rest on the few that ended early."""
     filters = check_filters(engine, scope, filters=filters)
+    quarter = "YEAR(t.{0})::VARCHAR || '-K' || QUARTER(t.{0})::VARCHAR AS groep"
     groups = {
         "segment": ("t.segment::VARCHAR AS groep",),
         "profiel": ("t.profiel_nr::VARCHAR || '. ' || t.profiel_naam AS groep",),
         "gemeente": ("t.gemeente_naam AS groep",),
-        "kwartaal": (
-            "YEAR(t.einddatum)::VARCHAR || '-K' || QUARTER(t.einddatum)::VARCHAR AS groep",
-        ),
+        "kwartaal": (quarter.format("einddatum"),),
+        "startkwartaal": (quarter.format("startdatum"),),
     }[dimension]
-    frame = add_rates(indicator_counts(engine, filters=filters, group_by=groups)).sort_values(
-        "groep"
+    counts = indicator_counts(
+        engine, filters=filters, group_by=groups, cohort=dimension == "startkwartaal"
     )
-    frame = frame.reset_index(drop=True)
+    frame = add_rates(counts).sort_values("groep").reset_index(drop=True)
+    if dimension in ("kwartaal", "startkwartaal"):
+        shares = open_shares(engine, filters=filters, grain="quarter")
+        voorlopig = dict(
+            zip(shares["periode"].map(quarter_label), shares["voorlopig"], strict=True)
+        )
+        frame["voorlopig"] = frame["groep"].map(voorlopig).fillna(False).astype(bool)
     rates = [
         "uitval_pct",
         "doel_volledig_pct",
@@ -389,7 +402,13 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
 
 # --- the page -----------------------------------------------------------------------------------
 
-INDELINGEN = ("segment", "profiel", "gemeente", "kwartaal")
+INDELINGEN = {
+    "startkwartaal": "Startkwartaal (cohort)",
+    "kwartaal": "Kwartaal van beëindiging",
+    "segment": "Segment",
+    "profiel": "Profiel",
+    "gemeente": "Gemeente",
+}
 
 
 @dataclass(frozen=True)
@@ -407,9 +426,10 @@ class ScenarioInstellingen:
 @dataclass(frozen=True)
 class ResultaatKeuze:
     indicator: str = "uitval"  # of the funnel plot: uitval | doel_volledig
-    indeling: str = "kwartaal"  # of the indicator table: one of INDELINGEN
+    indeling: str = "startkwartaal"  # of the indicator table: one of INDELINGEN
+    vergelijk: bool = False  # draw last year's tranches beside this year's
     scenario: ScenarioInstellingen = ScenarioInstellingen()
-    vergelijk: tuple[int | None, int | None] = (None, None)  # two saved scenarios
+    scenarios_naast_elkaar: tuple[int | None, int | None] = (None, None)  # two saved ones
 
 
 @dataclass(frozen=True)
@@ -430,7 +450,9 @@ class WatAls:
 @dataclass(frozen=True)
 class Resultaat:
     filters: Filters
+    kop: Jaarvergelijking  # the region's dropout rate, and a year earlier
     tranches: Tranches
+    tranches_vorig_jaar: pd.DataFrame | None  # per month a year earlier, on this year's months
     start_totaal_cent: int
     afronding_totaal_cent: int
     funnel: Funnel
@@ -485,7 +507,7 @@ def _wat_als(engine: Engine, scope: Scope, filters: Filters, keuze: ResultaatKeu
     result = doorrekenen(basis, scenario, scope)
     rows = result.per_aanbieder.dropna(subset=["verschil_cent"])
     ids = list(names)
-    first, second = keuze.vergelijk
+    first, second = keuze.scenarios_naast_elkaar
     pair = None
     if len(ids) >= 2:
         a = first if first in saved else ids[0]
@@ -503,6 +525,16 @@ def _wat_als(engine: Engine, scope: Scope, filters: Filters, keuze: ResultaatKeu
     )
 
 
+def _dropout(engine: Engine, scope: Scope, filters: Filters) -> float | None:
+    """The region's dropout rate over the trajectories ended in the period (withheld when
+    too few)."""
+    counts = indicator_counts(engine, filters=dataclasses.replace(filters, aanbieder_id=None))
+    n = int(counts["beeindigd"].iloc[0])
+    if n == 0 or (scope.suppress_small_counts and n < threshold()):
+        return None
+    return float(counts["uitval"].iloc[0] / n)
+
+
 def resultaat(
     *,
     engine: Engine,
@@ -512,13 +544,22 @@ def resultaat(
 ) -> Resultaat:
     filters = check_filters(engine, scope, filters=filters)
     indicator = choice.indicator if choice.indicator in INDICATORS else "uitval"
-    indeling = choice.indeling if choice.indeling in INDELINGEN else "kwartaal"
+    indeling = choice.indeling if choice.indeling in INDELINGEN else "startkwartaal"
     due = tranches(engine, scope, filters=filters)
     trechter = funnel(engine, scope, filters=filters, indicator=indicator)
     points = trechter.punten
+    before = earlier_year(engine, filters=filters)
+    vorig = None
+    if choice.vergelijk and before is not None:
+        vorig = shift_months(tranches(engine, scope, filters=before).per_maand, "maand", 12)
     return Resultaat(
         filters=filters,
+        kop=Jaarvergelijking(
+            _dropout(engine, scope, filters),
+            None if before is None else _dropout(engine, scope, before),
+        ),
         tranches=due,
+        tranches_vorig_jaar=vorig,
         start_totaal_cent=int(due.per_maand["start_cent"].sum()),
         afronding_totaal_cent=int(due.per_maand["afronding_cent"].sum()),
         funnel=trechter,

@@ -19,7 +19,9 @@ from data_access.models import Segment
 from data_access.queries.common import (
     TRAJECT_JOINS,
     TRAJECT_ONLY,
+    Jaarvergelijking,
     anonymise_providers,
+    earlier_year,
     suppress_small,
     suppress_value,
     threshold,
@@ -61,6 +63,9 @@ class SegmentenKeuze:
 @dataclass(frozen=True)
 class SegmentenBC:
     filters: Filters
+    kop: Jaarvergelijking  # cost ÷ tariff of all ended B trajectories, and a year earlier
+    tarievenjaar: int  # the year of the catalogue tariffs shown
+    tarieven_ontbreken: bool  # no tariffs for that year have been imported
     tariefkloof: pd.DataFrame
     intensiteiten: dict[int, str]  # nr -> name, in order
     koppen: list[Kop]
@@ -79,9 +84,22 @@ class SegmentenBC:
     drilldown: Drilldown | None
 
 
-def _tariefkloof(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
-    """Per profile x intensity: B and C tariff and realised cost per ended trajectory."""
+def _tariefkloof(
+    engine: Engine, filters: Filters, scope: Scope, before: Filters | None
+) -> pd.DataFrame:
+    """Per profile x intensity: B and C tariff and realised cost per ended trajectory, and
+    the B utilisation a year earlier."""
     cells = cell_figures(engine, filters=dataclasses.replace(filters, segment=None))
+    if before is None:
+        cells["uitnutting_vorig"] = pd.array([pd.NA] * len(cells), dtype="Float64")
+    else:
+        earlier = suppress_small(
+            cell_figures(engine, filters=dataclasses.replace(before, segment=None)),
+            "trajecten",
+            ["uitnutting"],
+            scope,
+        )
+        cells["uitnutting_vorig"] = cells["spic_id"].map(earlier.set_index("spic_id")["uitnutting"])
     cells["kosten_per_traject"] = (
         cells["kosten_cent"] / cells["trajecten"].where(cells["trajecten"] > 0)
     ).astype("Float64")
@@ -94,12 +112,10 @@ def _tariefkloof(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame
         ["tarief_cent", "kosten_cent", "uitnutting", "kosten_per_traject", "tarief_per_traject"],
         scope,
     )
-    # The catalogue tariff of the period's last year with tariffs, so empty cells have one too.
+    # The catalogue tariff of the period's last year, so empty cells have one too. A year
+    # without tariffs shows none (the page says so), never another year's.
     catalogue = analytics(engine).frame(
-        """
-        SELECT spic_id, tarief_cent AS catalogustarief_cent FROM spictarief
-        WHERE jaar = (SELECT MAX(jaar) FROM spictarief WHERE jaar <= ?)
-        """,
+        "SELECT spic_id, tarief_cent AS catalogustarief_cent FROM spictarief WHERE jaar = ?",
         [filters.tot.year],
     )
     cells = cells.merge(catalogue, on="spic_id", how="left")
@@ -112,7 +128,9 @@ def _tariefkloof(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame
         "catalogustarief_cent": "tarief_cent",
         "trajecten": "trajecten",
         "kosten_per_traject": "kosten_per_traject_cent",
+        "tarief_per_traject": "tarief_per_traject_cent",
         "uitnutting": "uitnutting",
+        "uitnutting_vorig": "uitnutting_vorig",
         "onderdrukt": "onderdrukt",
     }
     gap = (
@@ -141,7 +159,10 @@ def _koppen(gap: pd.DataFrame, n: int = 3) -> list[Kop]:
             profiel_naam=r.profiel_naam,
             intensiteit_naam=r.intensiteit_naam,
             uitnutting=float(r.b_uitnutting),
-            tekort_per_traject_cent=round(r.b_kosten_per_traject_cent - r.b_tarief_cent),
+            # Against the trajectories' own tariffs (each of its start year).
+            tekort_per_traject_cent=round(
+                r.b_kosten_per_traject_cent - r.b_tarief_per_traject_cent
+            ),
             trajecten=int(r.b_trajecten),
         )
         for r in over.itertuples()
@@ -325,6 +346,14 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
     return income, suppress_value(int(c_trajecten), scope.suppress_small_counts)
 
 
+def _b_utilisation(engine: Engine, filters: Filters, scope: Scope) -> float | None:
+    cells = cell_figures(engine, filters=dataclasses.replace(filters, segment=Segment.B))
+    n = int(cells["trajecten"].sum())
+    if n == 0 or suppress_value(n, scope.suppress_small_counts) is None:
+        return None
+    return float(cells["kosten_cent"].sum() / cells["tarief_cent"].sum())
+
+
 def _stromen_view(flows: pd.DataFrame) -> Stromen:
     drawn = flows.dropna(subset=["aantal"]).head(FLOWS_DRAWN)
     by_profile = drawn.groupby("van_profiel")["aantal"].sum().sort_values(ascending=False)
@@ -345,7 +374,8 @@ def segmenten(
     choice: SegmentenKeuze = SegmentenKeuze(),
 ) -> SegmentenBC:
     filters = check_filters(engine, scope, filters=filters)
-    gap = _tariefkloof(engine, filters, scope)
+    before = earlier_year(engine, filters=filters)
+    gap = _tariefkloof(engine, filters, scope, before)
     providers, per_profile = _b_aanbieders(engine, filters, scope)
     flows, flows_per_profile, total = _stromen(engine, filters, scope)
     income, under_c = _b_onder_c(engine, filters, scope)
@@ -359,8 +389,15 @@ def segmenten(
     drill = None
     if scope.sees_trajectories and choice.spic_id is not None:
         drill = trajecten(engine, scope, filters=filters, selectie=Selectie(spic_id=choice.spic_id))
+    assert filters.tot is not None
     return SegmentenBC(
         filters=filters,
+        kop=Jaarvergelijking(
+            _b_utilisation(engine, filters, scope),
+            None if before is None else _b_utilisation(engine, before, scope),
+        ),
+        tarievenjaar=filters.tot.year,
+        tarieven_ontbreken=bool(gap["b_tarief_cent"].isna().all()),
         tariefkloof=gap,
         intensiteiten=dict(zip(gap["intensiteit_nr"], gap["intensiteit_naam"], strict=False)),
         koppen=_koppen(gap),

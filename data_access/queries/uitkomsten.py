@@ -29,9 +29,12 @@ INDICATOR_COLUMNS = (
 
 
 def indicator_counts(
-    engine: Engine, *, filters: Filters, group_by: tuple[str, ...] = ()
+    engine: Engine, *, filters: Filters, group_by: tuple[str, ...] = (), cohort: bool = False
 ) -> pd.DataFrame:
     """Counts behind the indicators for trajectories ended in the period, optionally grouped.
+
+    `cohort`: the ended trajectories that *started* in the period instead (the cohort view,
+    which the first months of the data do not distort: there only short trajectories end).
 
     `group_by` takes SQL expressions, each named `expr AS name`, over `t`: the derived
     `uitkomst_traject` (an ended trajectory with its outcome, main contractor, municipality,
@@ -54,7 +57,8 @@ def indicator_counts(
                COUNT(t.ervaring_score) AS ervaring_gemeten,
                AVG(t.ervaring_score) AS ervaring_gemiddeld
         FROM uitkomst_traject t
-        WHERE {where} AND t.einddatum BETWEEN ? AND ? AND t.reden_beeindiging NOT IN ({skip})
+        WHERE {where} AND t.{"startdatum" if cohort else "einddatum"} BETWEEN ? AND ?
+          AND t.reden_beeindiging NOT IN ({skip})
         {grouping}
         """,
         [*params, filters.van, filters.tot],

@@ -19,7 +19,11 @@ from data_access.filters import Filters, check_filters, with_period
 from data_access.models import OnderaannemingVorm
 from data_access.queries.common import (
     TRAJECT_JOINS,
+    Jaarvergelijking,
     anonymise_providers,
+    earlier_year,
+    open_shares,
+    shift_months,
     suppress_small,
     suppress_value,
     traject_where,
@@ -84,19 +88,27 @@ class Drilldown:
     beperkt_tot_eigen: bool  # rows limited to the providers this user may see
 
 
+TREND_PER = {"afsluiting": "Per maand van afsluiting", "start": "Per maand van start (cohort)"}
+
+
 @dataclass(frozen=True)
 class UitnuttingKeuze:
     selectie: Selectie = Selectie()
+    trend_per: str = "afsluiting"  # one of TREND_PER
+    vergelijk: bool = False  # draw last year's cost beside this year's
 
 
 @dataclass(frozen=True)
 class Uitnutting:
     filters: Filters
+    kop: Jaarvergelijking  # utilisation of all ended trajectories, and a year earlier
     heatmap: Heatmap
     eigen_heatmap: Heatmap | None  # a provider's own organisation, unsuppressed
     verdeling: Verdeling
     balans: Balans
-    trend: pd.DataFrame
+    trend: pd.DataFrame  # per month (of closure or start, as chosen), with `voorlopig`
+    trend_per: str
+    trend_vorig_jaar: pd.DataFrame | None  # a year earlier, moved onto this year's months
     trend_kostenaandeel: dict[str, float]  # per segment: cost as a share of tariff value
     capaciteit: pd.DataFrame
     capaciteit_per_maand: pd.DataFrame
@@ -228,11 +240,14 @@ def _balans(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     return anonymise_providers(frame, scope, "aanbieder_id", "naam", "Hoofdaannemer")
 
 
-def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
-    where, params = _ended(filters)
+def _trend(engine: Engine, filters: Filters, scope: Scope, per: str = "afsluiting") -> pd.DataFrame:
+    """Cost and tariff value of ended trajectories per month of closure, or per month of start
+    (the cohort view); each month marked voorlopig when most of its starters still run."""
+    where, params = _ended(filters) if per == "afsluiting" else _started_and_ended(filters)
+    month = "t.einddatum" if per == "afsluiting" else "t.startdatum"
     frame = analytics(engine).frame(
         f"""
-        SELECT DATE_TRUNC('month', t.einddatum)::DATE AS maand, s.segment::VARCHAR AS segment,
+        SELECT DATE_TRUNC('month', {month})::DATE AS maand, s.segment::VARCHAR AS segment,
                COUNT(*) AS trajecten,
                SUM(t.tarief_cent)::BIGINT AS tarief_cent,
                SUM(COALESCE(t.kosten_cent, 0))::BIGINT AS kosten_cent
@@ -244,7 +259,26 @@ def _trend(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
     )
     frame["maand"] = pd.to_datetime(frame["maand"]).dt.date
     frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
+    shares = open_shares(engine, filters=filters, grain="month").set_index("periode")["voorlopig"]
+    frame["voorlopig"] = frame["maand"].map(shares).fillna(False).astype(bool)
     return suppress_small(frame, "trajecten", ["tarief_cent", "kosten_cent", "uitnutting"], scope)
+
+
+def _started_and_ended(filters: Filters) -> tuple[str, list[object]]:
+    where, params = traject_where(filters)
+    return (
+        f"{where} AND t.startdatum BETWEEN ? AND ? AND t.einddatum IS NOT NULL",
+        [*params, filters.van, filters.tot],
+    )
+
+
+def _headline(engine: Engine, filters: Filters, scope: Scope) -> float | None:
+    """Cost ÷ tariff over all trajectories ended in the period (withheld when too few)."""
+    cells = cell_figures(engine, filters=filters)
+    n = int(cells["trajecten"].sum())
+    if n == 0 or suppress_value(n, scope.suppress_small_counts) is None:
+        return None
+    return float(cells["kosten_cent"].sum() / cells["tarief_cent"].sum())
 
 
 def capaciteit(
@@ -370,17 +404,28 @@ def uitnutting(
     shown_cells = suppress_small(cells, "trajecten", value_columns, scope)
     balans = _balans(engine, filters, scope)
     named = balans.dropna(subset=["aanbieder_id"])
-    trend = _trend(engine, filters, scope)
+    per = choice.trend_per if choice.trend_per in TREND_PER else "afsluiting"
+    trend = _trend(engine, filters, scope, per)
+    before = earlier_year(engine, filters=filters)
+    vorig = None
+    if choice.vergelijk and before is not None:
+        vorig = shift_months(_trend(engine, before, scope, per), "maand", 12)
     drill = None
     if scope.sees_trajectories and not choice.selectie.leeg:
         drill = trajecten(engine, scope, filters=filters, selectie=choice.selectie)
     return Uitnutting(
         filters=filters,
+        kop=Jaarvergelijking(
+            _headline(engine, filters, scope),
+            None if before is None else _headline(engine, before, scope),
+        ),
         heatmap=_heatmap_view(shown_cells),
         eigen_heatmap=None if eigen is None else _heatmap_view(eigen),
         verdeling=_verdeling(engine, filters, scope),
         balans=_balans_view(balans),
         trend=trend,
+        trend_per=per,
+        trend_vorig_jaar=vorig,
         trend_kostenaandeel=_cost_share(trend),
         capaciteit=summary,
         capaciteit_per_maand=monthly,
