@@ -24,6 +24,7 @@ BROWSER_PAGES = {
     "resultaat": ("Resultaat en betaling", "Resultaat en betaling"),
 }
 FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+NAV = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"  # the app's own links
 
 
 def _free_port() -> int:
@@ -103,7 +104,7 @@ def _finished(page) -> None:
 def _visit(page, key: str) -> float:
     title, heading = BROWSER_PAGES[key]
     started = time.perf_counter()
-    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+    page.locator(NAV).filter(has_text=title).first.click()
     page.wait_for_url(f"**/{key}*", timeout=300_000)
     page.get_by_role("heading", name=heading).first.wait_for(timeout=300_000)
     _finished(page)

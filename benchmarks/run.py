@@ -23,9 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from data_access.access import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("SPIC_BENCH_CACHE", ROOT / "benchmarks" / "cache"))
@@ -59,6 +62,7 @@ class PageTiming:
     warm: float
     filter_change: float
     slider: float | None = None  # the what-if slider on "resultaat"
+    pdf: float | None = None  # the dossier as PDF on "aanbieder"
 
 
 def benchmark_database(
@@ -152,7 +156,44 @@ def _time_page(url: str, page: str, runs: int) -> PageTiming:
         statistics.median(warms),
         statistics.median(filters),
         statistics.median(sliders) if sliders else None,
+        _pdf_seconds(url, runs) if page == "aanbieder" else None,
     )
+
+
+def _demo_scope(engine: sa.Engine, username: str) -> Scope:
+    """The scope of one of the demo accounts, as after its login."""
+    from data_access.access import scope_for
+    from data_access.users import identity_by_id
+
+    with engine.connect() as conn:
+        uid = conn.execute(
+            sa.text("SELECT id FROM gebruiker WHERE gebruikersnaam = :naam"), {"naam": username}
+        ).scalar_one()
+    identity = identity_by_id(engine, user_id=int(uid))
+    assert identity is not None
+    return scope_for(engine, identity=identity)
+
+
+def _pdf_seconds(url: str, runs: int) -> float:
+    """The 'Download het dossier (PDF)' of provider 1: from its view to the PDF's bytes
+    (headless Chromium), as the button's callable does it."""
+    from dashboard.report import dossier_pdf
+    from data_access.db import make_engine
+    from data_access.filters import Filters
+    from data_access.queries.aanbieder import aanbieder
+
+    engine = make_engine(url)
+    scope = _demo_scope(engine, "demo.kerngroep")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        view = aanbieder(engine=engine, scope=scope, filters=Filters(aanbieder_id=1))
+        assert view.dossier is not None
+        pdf = dossier_pdf(view.dossier, filters=[], vergelijking=view.vergelijking)
+        times.append(time.perf_counter() - started)
+        assert pdf.startswith(b"%PDF")
+    engine.dispose()
+    return statistics.median(times)
 
 
 def _snapshot_seconds(url: str) -> float:
@@ -184,20 +225,12 @@ def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tu
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from data_access.access import scope_for
     from data_access.db import make_engine
     from data_access.models import KnelpuntCategorie, KnelpuntSoort, Urgentie
     from data_access.register.reports import Melding, submit
-    from data_access.users import identity_by_id
 
     engine = make_engine(url, **({} if url.startswith("sqlite") else {"pool_size": writers}))
-    with engine.connect() as conn:
-        uid = conn.execute(
-            sa.text("SELECT id FROM gebruiker WHERE gebruikersnaam = 'demo.aanbieder'")
-        ).scalar_one()
-    identity = identity_by_id(engine, user_id=int(uid))
-    assert identity is not None
-    scope = scope_for(engine, identity=identity)
+    scope = _demo_scope(engine, "demo.aanbieder")
 
     def one(n: int) -> float:
         melding = Melding(
@@ -246,6 +279,7 @@ TARGETS = {
     "demo": {"warm": 0.5, "cold": 2.0},
 }
 SUBMISSION_P95 = 0.2
+PDF_SECONDS = 5.0
 
 
 def _child_env(url: str) -> dict[str, str]:
@@ -351,6 +385,11 @@ def _table(
         if t.slider is not None
     ]
     lines += [
+        f"\nDossier als PDF (aanbieder 1, met Chromium): {t.pdf:.3f} s."
+        for t in timings
+        if t.pdf is not None
+    ]
+    lines += [
         "",
         (
             f"Knelpunt melden met 20 gelijktijdige melders: mediaan "
@@ -386,6 +425,11 @@ def _targets(
             submissions[1] < SUBMISSION_P95,
         ),
     ]
+    pdfs = [t.pdf for t in timings if t.pdf is not None]
+    if pdfs:
+        checks.append(
+            (f"dossier-PDF onder {PDF_SECONDS} s ({pdfs[0]:.3f} s)", pdfs[0] < PDF_SECONDS)
+        )
     if "memory_mb" in goal:
         checks.append(
             (

@@ -72,9 +72,16 @@ def main() -> None:
     sections: dict[str, list[st.Page]] = {}
     for page in scope.pages():
         sections.setdefault(page.group, []).append(app_page(page, default=page.key == "overzicht"))
-    page = st.navigation(sections)
+    # The navigation is drawn here with page links: Streamlit's own sidebar navigation is not
+    # a valid list for screen readers (axe: list, listitem).
+    page = st.navigation(sections, position="hidden")
 
     with st.sidebar:
+        for group, pages in sections.items():
+            st.caption(group)
+            for entry in pages:
+                st.page_link(entry, label=entry.title, icon=entry.icon)
+        st.divider()
         st.markdown("**SPIC-monitor**")
         st.text(f"{identity.weergavenaam}\n{label(ROL, identity.rol)}")
         if st.button("Uitloggen", icon=":material/logout:"):

@@ -10,12 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.components import PALETTE, SEGMENT_COLOURS, SEGMENT_PATTERNS
-from dashboard.formatting import PLOTLY_SEPARATORS, percentage, suppressed_label
+from dashboard.formatting import PLOTLY_SEPARATORS, euro_cent, percentage, suppressed_label
 from data_access.labels import CATEGORIE, VORM, label
 
 # Diverging scale around 100%: blue under the tariff, vermilion over it (Okabe-Ito ends).
 UTILISATION_SCALE = [(0.0, "#0072B2"), (0.5, "#F7F7F7"), (1.0, "#D55E00")]
 UTILISATION_RANGE = (0.5, 1.5)
+# Ticks of the log axis, written out in Dutch (plotly's own read "8 9 €1000 2 3").
+LOG_TICKS = (500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
+RELIABLE_FROM = 20  # a cell's utilisation over fewer ended trajectories is marked '*'
 SUPPRESSED_GREY = "#BBBBBB"
 LAST_YEAR = "#555555"  # last year's series: dark grey and dashed, beside this year's
 
@@ -31,59 +34,110 @@ def _layout(fig: go.Figure, height: int, **kw: object) -> go.Figure:
     return fig
 
 
-def utilisation_grid(cells: pd.DataFrame, segment: str) -> go.Figure:
-    """One segment's profile x intensity grid of squares coloured by utilisation, value printed
-    in each.
+def profile_label(nr: int, naam: str) -> str:
+    return f"P{int(nr):02d} {naam}"
 
-    Drawn as a scatter rather than a heatmap because Streamlit returns click selections for
-    scatter points only (DESIGN.md §3); `customdata[0]` is the SPIC id.
+
+def utilisation_grid(cells: pd.DataFrame, segment: str) -> go.Figure:
+    """One segment's profile x intensity grid coloured by utilisation, the value in each cell.
+
+    A heatmap, so cells (and their labels) scale with the width of the page: profiles P01..P11
+    top to bottom and intensities in their defined order, whatever is filtered or withheld.
+    Withheld or empty cells are grey with '<10' or '–', never a colour that reads as a value;
+    a value over fewer than RELIABLE_FROM trajectories carries '*'. Streamlit returns clicks on
+    scatter points only (DESIGN.md §3), so an invisible point sits on each cell, with the
+    hover: `customdata[0]` is the SPIC id.
     """
-    title = f"Segment {segment}"
-    cells = cells[cells["segment"] == segment].copy()
-    cells["profiel"] = cells["profiel_nr"].map("P{:02d}".format) + " " + cells["profiel_naam"]
-    cells["aantal"] = [
-        suppressed_label() if s else f"{int(n)}"
-        for n, s in zip(cells["trajecten"], cells["onderdrukt"], strict=True)
-    ]
-    cells["label"] = [
-        percentage(u, 0) if pd.notna(u) else (suppressed_label() if s else "–")
-        for u, s in zip(cells["uitnutting"], cells["onderdrukt"], strict=True)
-    ]
-    shown = cells["uitnutting"].notna()
-    fig = go.Figure()
-    # Suppressed or empty cells are grey squares, so a blank is never read as a low value.
-    for part, coloured in ((cells[~shown], False), (cells[shown], True)):
-        if part.empty:
-            continue
-        marker: dict[str, object] = {
-            "symbol": "square",
-            "size": 40,
-            "line": {"width": 1, "color": "#666666"},
-            "color": SUPPRESSED_GREY,
-        }
-        if coloured:
-            marker |= {
-                "color": part["uitnutting"].astype(float),
-                "colorscale": UTILISATION_SCALE,
-                "cmin": UTILISATION_RANGE[0],
-                "cmax": UTILISATION_RANGE[1],
-                "colorbar": {"title": "Uitnutting", "tickformat": ".0%"},
-            }
-        fig.add_scatter(
-            x=part["intensiteit_naam"],
-            y=part["profiel"],
-            mode="markers+text",
-            text=part["label"],
-            textfont={"size": 11, "color": "#000000"},
-            marker=marker,
-            customdata=list(zip(part["spic_id"], part["spic_code"], part["aantal"], strict=True)),
-            hovertemplate="%{customdata[1]}<br>Uitnutting: %{text}"
-            "<br>Afgesloten trajecten: %{customdata[2]}<extra></extra>",
-            showlegend=False,
+    cells = cells[cells["segment"] == segment].sort_values(["profiel_nr", "intensiteit_nr"])
+    profiles = list(
+        dict.fromkeys(
+            profile_label(n, p)
+            for n, p in zip(cells["profiel_nr"], cells["profiel_naam"], strict=True)
         )
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title=None, side="top")
-    return _layout(fig, 80 + 44 * cells["profiel"].nunique(), title=title)
+    )
+    intensities = list(dict.fromkeys(cells["intensiteit_naam"]))
+    cells = cells.assign(
+        profiel=[
+            profile_label(n, p)
+            for n, p in zip(cells["profiel_nr"], cells["profiel_naam"], strict=True)
+        ],
+        aantal=[
+            suppressed_label() if s else f"{int(n)}"
+            for n, s in zip(cells["trajecten"], cells["onderdrukt"], strict=True)
+        ],
+        label=[
+            (percentage(u, 0) + ("*" if int(n) < RELIABLE_FROM else ""))
+            if pd.notna(u)
+            else (suppressed_label() if s else "–")
+            for u, n, s in zip(
+                cells["uitnutting"], cells["trajecten"].fillna(0), cells["onderdrukt"], strict=True
+            )
+        ],
+    )
+
+    def layer(column: str) -> pd.DataFrame:
+        grid = cells.pivot(index="profiel", columns="intensiteit_naam", values=column)
+        return grid.reindex(index=profiles, columns=intensities)
+
+    values = layer("uitnutting").astype(float)
+    fig = go.Figure()
+    fig.add_heatmap(  # the grey under every cell: what has no value stays grey
+        z=[[1.0] * len(intensities) for _ in profiles],
+        x=intensities,
+        y=profiles,
+        colorscale=[(0, SUPPRESSED_GREY), (1, SUPPRESSED_GREY)],
+        showscale=False,
+        hoverinfo="skip",
+        xgap=2,
+        ygap=2,
+    )
+    fig.add_heatmap(
+        z=values.to_numpy().tolist(),
+        x=intensities,
+        y=profiles,
+        text=layer("label").to_numpy().tolist(),
+        texttemplate="%{text}",
+        textfont={"color": "#000000", "size": 13},
+        colorscale=UTILISATION_SCALE,
+        zmin=UTILISATION_RANGE[0],
+        zmax=UTILISATION_RANGE[1],
+        colorbar={"title": "Uitnutting", "tickformat": ".0%"},
+        hoverinfo="skip",  # the point on the cell answers: hover and click are one thing
+        xgap=2,
+        ygap=2,
+    )
+    fig.add_scatter(  # an invisible point on each cell: its hover, and what a click selects
+        x=cells["intensiteit_naam"],
+        y=cells["profiel"],
+        mode="markers",
+        marker={"size": 28, "opacity": 0},
+        customdata=list(
+            zip(cells["spic_id"], cells["spic_code"], cells["label"], cells["aantal"], strict=True)
+        ),
+        hovertemplate="%{customdata[1]}, %{y}, %{x}<br>Uitnutting: %{customdata[2]}"
+        "<br>Afgesloten trajecten: %{customdata[3]}<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_yaxes(
+        title=None,
+        type="category",
+        categoryorder="array",
+        categoryarray=profiles,
+        autorange="reversed",
+    )
+    fig.update_xaxes(
+        title=None, side="top", type="category", categoryorder="array", categoryarray=intensities
+    )
+    fig.update_yaxes(automargin=True)
+    return _layout(
+        fig,
+        110 + 40 * len(profiles),
+        # The title above the intensities (they sit on top of the grid), not on them.
+        title={"text": f"Segment {segment}", "y": 0.995, "yanchor": "top", "x": 0},
+        margin={"t": 80, "b": 10, "l": 10, "r": 10},
+        # The nearest point is the cell under the pointer, anywhere in the cell.
+        hoverdistance=-1,
+    )
 
 
 def utilisation_histogram(per_bin: pd.DataFrame, bin_width: float, last_bin: int) -> go.Figure:
@@ -151,7 +205,9 @@ def balance_bars(balans: pd.DataFrame) -> go.Figure:
         hovertemplate="Tarieven: € %{x:,.0f}<extra></extra>",
     )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="Euro", tickprefix="€ ")
+    fig.update_xaxes(title="Euro", tickprefix="€ ", tickformat=",.0f")
+    # Largest deficit at the top, in the order of the view, not plotly's.
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels)
     return _layout(fig, 120 + 24 * len(rows))
 
 
@@ -217,7 +273,7 @@ def cost_tariff_trend(trend: pd.DataFrame, vorig_jaar: pd.DataFrame | None = Non
             )
     if "voorlopig" in rows:
         mark_voorlopig(fig, rows.loc[rows["voorlopig"], "maand"], pd.DateOffset(months=1))
-    fig.update_yaxes(title="Euro per maand", tickprefix="€ ")
+    fig.update_yaxes(title="Euro per maand", tickprefix="€ ", tickformat=",.0f")
     fig.update_xaxes(title=None, tickformat="%m-%Y")
     return _layout(fig, 340)
 
@@ -254,8 +310,10 @@ def tariff_gap(gap: pd.DataFrame, intensiteit_nr: int) -> go.Figure:
     A log scale, because C tariffs are ten to twenty times B tariffs; `customdata[0]` is the
     SPIC id, so a click selects that SPIC's trajectories.
     """
-    gap = gap[gap["intensiteit_nr"] == intensiteit_nr].copy()
-    gap["profiel"] = gap["profiel_nr"].map("P{:02d}".format) + " " + gap["profiel_naam"]
+    gap = gap[gap["intensiteit_nr"] == intensiteit_nr].sort_values("profiel_nr").copy()
+    gap["profiel"] = [
+        profile_label(n, p) for n, p in zip(gap["profiel_nr"], gap["profiel_naam"], strict=True)
+    ]
     fig = go.Figure()
     for segment in ("B", "C"):
         colour = SEGMENT_COLOURS[segment]
@@ -284,8 +342,19 @@ def tariff_gap(gap: pd.DataFrame, intensiteit_nr: int) -> go.Figure:
                 ),
                 hovertemplate="%{customdata[1]} " + kind + ": € %{x:,.0f}<extra></extra>",
             )
-    fig.update_xaxes(type="log", title="Euro per traject (logaritmische schaal)", tickprefix="€ ")
-    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(
+        type="log",
+        title="Euro per traject (logaritmische schaal)",
+        tickvals=LOG_TICKS,
+        ticktext=[euro_cent(v * 100, hele_euros=True) for v in LOG_TICKS],
+    )
+    fig.update_yaxes(
+        autorange="reversed",
+        title=None,
+        type="category",
+        categoryorder="array",
+        categoryarray=list(gap["profiel"]),
+    )
     return _layout(fig, 120 + 34 * gap["profiel"].nunique())
 
 
@@ -307,7 +376,10 @@ def result_bars(frame: pd.DataFrame, name_column: str = "naam") -> go.Figure:
         )
     )
     fig.add_vline(x=0, line={"color": "#000000"})
-    fig.update_xaxes(title="Resultaat: tarieven min kosten (euro)", tickprefix="€ ")
+    fig.update_xaxes(
+        title="Resultaat: tarieven min kosten (euro)", tickprefix="€ ", tickformat=",.0f"
+    )
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels)
     return _layout(fig, 120 + 22 * len(rows), showlegend=False)
 
 
@@ -380,12 +452,13 @@ def tranche_bars(per_maand: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None
         )
     fig.update_layout(
         barmode="stack",
-        yaxis={"title": "Tranches per maand (euro)", "tickprefix": "€ "},
+        yaxis={"title": "Tranches per maand (euro)", "tickprefix": "€ ", "tickformat": ",.0f"},
         yaxis2={
             "title": "Openstaand (euro)",
             "overlaying": "y",
             "side": "right",
             "tickprefix": "€ ",
+            "tickformat": ",.0f",
             "rangemode": "tozero",
         },
     )
@@ -439,7 +512,84 @@ ROLE_STYLE = {  # colour and marker symbol: the role is told by shape as well as
     "Geen zorgaanbieder": (PALETTE[2], "diamond"),
     "Niet gecontracteerd": (PALETTE[3], "triangle-up"),
 }
-LABELLED_NODES = 25
+LABEL_FONT = 10
+# Colours for the groups of providers in the network (Okabe-Ito without black and yellow,
+# which are hard to read as marker fills); shapes, not colours, carry the role.
+COMMUNITY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+# The smallest plot area the network is drawn in (measured in Chromium at 1280 px wide with
+# the sidebar open and the legend in two rows): labels that do not collide here do not collide
+# on a wider screen either, because the axes keep equal scales and only grow.
+NETWORK_PLOT_PX = (800, 470)
+CHAR_PX = 0.62 * LABEL_FONT  # generous: measured 0.42 per point for these names
+
+
+def network_ranges(nodes: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Fixed axis ranges, so the drawing and the label estimate share one scale; extra room
+    above for the names of the topmost nodes."""
+    xs, ys = nodes["x"].astype(float), nodes["y"].astype(float)
+    span_x = max(float(xs.max() - xs.min()), 1e-9)
+    span_y = max(float(ys.max() - ys.min()), 1e-9)
+    return (
+        (float(xs.min()) - 0.06 * span_x, float(xs.max()) + 0.06 * span_x),
+        (float(ys.min()) - 0.06 * span_y, float(ys.max()) + 0.12 * span_y),
+    )
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
+def _label_box(
+    position: str, x: float, y: float, radius: float, width: float
+) -> tuple[float, float, float, float]:
+    height = LABEL_FONT * 1.5
+    if position == "top center":
+        return (x - width / 2, y + radius + 1, x + width / 2, y + radius + 1 + height)
+    if position == "bottom center":
+        return (x - width / 2, y - radius - 1 - height, x + width / 2, y - radius - 1)
+    if position == "middle right":
+        return (x + radius + 2, y - height / 2, x + radius + 2 + width, y + height / 2)
+    return (x - radius - 2 - width, y - height / 2, x - radius - 2, y + height / 2)
+
+
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+def free_labels(nodes: pd.DataFrame, sizes: pd.Series) -> dict[object, str]:
+    """Where to draw each node's name so that it overlaps no other name and no other node
+    and stays inside the plot: above it, under it, right or left of it, or (absent from the
+    result) not at all. The largest nodes choose first. Estimated in pixels of the smallest
+    plot (NETWORK_PLOT_PX); every node keeps its name in the hover and the table."""
+    if nodes.empty:
+        return {}
+    (x0, x1), (y0, y1) = network_ranges(nodes)
+    scale = min(NETWORK_PLOT_PX[0] / (x1 - x0), NETWORK_PLOT_PX[1] / (y1 - y0))  # px per unit
+    bounds = (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
+    xs, ys = nodes["x"].astype(float) * scale, nodes["y"].astype(float) * scale
+    radius = sizes.astype(float) / 2
+    markers = {
+        i: (xs[i] - radius[i], ys[i] - radius[i], xs[i] + radius[i], ys[i] + radius[i])
+        for i in nodes.index
+    }
+    placed: list[tuple[float, float, float, float]] = []
+    chosen: dict[object, str] = {}
+    for index in sizes.sort_values(ascending=False).index:
+        width = len(str(nodes.at[index, "aanbieder"])) * CHAR_PX + 6
+        for position in LABEL_POSITIONS:
+            box = _label_box(position, xs[index], ys[index], radius[index], width)
+            inside = bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1]
+            if (
+                inside
+                and box[3] <= bounds[3]
+                and not any(_overlaps(box, other) for other in placed)
+                and not any(_overlaps(box, m) for i, m in markers.items() if i != index)
+            ):
+                placed.append(box)
+                chosen[index] = position
+                break
+    return chosen
+
+
 FORM_DASH = {
     "per_jeugdige": "solid",
     "structureel_fte": "dash",
@@ -487,33 +637,44 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, weight: str) -> go.
             first = False
     volume = nodes["kosten_cent"] if weight == "kosten_cent" else nodes["uren"]
     biggest = float(volume.max()) if len(volume) else 1.0
-    # Names for the largest providers only; every node has its name in the hover.
-    labelled = set(volume.sort_values(ascending=False).head(LABELLED_NODES).index)
-    for role, group in nodes.groupby("rol"):
-        colour, symbol = ROLE_STYLE.get(role, ("#000000", "circle"))
-        vol = volume.loc[group.index].astype(float)
+    sizes = 10 + 30 * (volume.astype(float) / (biggest or 1.0)) ** 0.5
+    # Names only where they collide with no other name; every node has its name in the hover.
+    labelled = free_labels(nodes, sizes)
+    for role, group in nodes.groupby("rol", sort=True):
+        _, symbol = ROLE_STYLE.get(role, ("#000000", "circle"))
         fig.add_scatter(
             x=group["x"],
             y=group["y"],
             mode="markers+text",
             name=role,
             text=[n if i in labelled else "" for i, n in group["aanbieder"].items()],
-            textposition="top center",
-            textfont={"size": 10},
+            textposition=[labelled.get(i, "top center") for i in group.index],
+            textfont={"size": LABEL_FONT, "color": "#1b1b1b"},
             marker={
-                "size": 10 + 30 * (vol / biggest) ** 0.5,
-                "color": colour,
+                "size": sizes.loc[group.index],
+                # Colour: the group of providers that mostly work together; shape: the role.
+                "color": [
+                    COMMUNITY_COLOURS[(g - 1) % len(COMMUNITY_COLOURS)] for g in group["groep"]
+                ],
                 "symbol": symbol,
                 "line": {"width": 1, "color": "#333333"},
             },
             customdata=list(
-                zip(group["aanbieder"], group["kosten_cent"] / 100, group["uren"], strict=True)
+                zip(
+                    group["aanbieder"],
+                    group["kosten_cent"] / 100,
+                    group["uren"],
+                    group["groep"],
+                    strict=True,
+                )
             ),
-            hovertemplate="%{customdata[0]}<br>Zorg: € %{customdata[1]:,.0f}"
-            "<br>Uren: %{customdata[2]:,.0f}<extra>" + role + "</extra>",
+            hovertemplate="%{customdata[0]} (groep %{customdata[3]})"
+            "<br>Zorg: € %{customdata[1]:,.0f}<br>Uren: %{customdata[2]:,.0f}"
+            "<extra>" + role + "</extra>",
         )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x")
+    x_range, y_range = network_ranges(nodes) if len(nodes) else ((0, 1), (0, 1))
+    fig.update_xaxes(visible=False, range=x_range, constrain="domain")
+    fig.update_yaxes(visible=False, range=y_range, scaleanchor="x", constrain="domain")
     return _layout(fig, 640)
 
 
@@ -576,8 +737,14 @@ def contract_forms(per_kwartaal: pd.DataFrame) -> go.Figure:
             },
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", categoryorder="category ascending")
-    fig.update_yaxes(title="Vergoeding aan onderaannemers (euro)", tickprefix="€ ")
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=sorted(set(per_kwartaal["kwartaal"])),
+    )
+    fig.update_yaxes(
+        title="Vergoeding aan onderaannemers (euro)", tickprefix="€ ", tickformat=",.0f"
+    )
     return _layout(fig, 340, legend={"orientation": "h", "y": -0.2})
 
 
@@ -599,6 +766,39 @@ def reports_per_month(per_maand: pd.DataFrame) -> go.Figure:
             },
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", categoryorder="category ascending")
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=sorted(set(rows["maand"]))
+    )
     fig.update_yaxes(title="Meldingen")
     return _layout(fig, 360, legend={"orientation": "h", "y": -0.3})
+
+
+def network_sankey(edges: pd.DataFrame, weight: str) -> go.Figure:
+    """The same relations as flows: main contractors left, subcontractors right, width by
+    weight; the order is the view's (heaviest first)."""
+    mains = list(dict.fromkeys(edges["hoofd"]))
+    subs = list(dict.fromkeys(edges["onder"]))
+    nodes = [f"{m} " for m in mains] + subs  # one provider may be on both sides
+    unit = {"kosten_cent": "euro", "uren": "uur", "trajecten": "trajecten"}[weight]
+    values = edges[weight].astype(float) / (100 if weight == "kosten_cent" else 1)
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            node={
+                "label": nodes,
+                "color": [PALETTE[0]] * len(mains) + [PALETTE[1]] * len(subs),
+                "pad": 8,
+                "thickness": 14,
+            },
+            link={
+                "source": [mains.index(m) for m in edges["hoofd"]],
+                "target": [len(mains) + subs.index(o) for o in edges["onder"]],
+                "value": values,
+                "color": "rgba(0,114,178,0.25)",
+                "hovertemplate": "%{source.label}→ %{target.label}: %{value:,.0f} "
+                + unit
+                + "<extra></extra>",
+            },
+        )
+    )
+    return _layout(fig, max(420, 18 * max(len(mains), len(subs))))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
+from dashboard.exports import XLSX_MIME, Toelichting, csv_bytes, excel_bytes
 from dashboard.formatting import aantal, euro_kort, verandering
 from dashboard.navigation import page_for
+from dashboard.tables import TRAJECT_FORMAT, TRAJECT_LABELS
 from data_access.queries.common import Jaarvergelijking
 from data_access.queries.overzicht import Kerncijfers
+from data_access.queries.uitnutting import Drilldown
 from data_access.settings import get_settings
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
@@ -62,33 +64,105 @@ def kerncijfers_tiles(
         ("nog_te_betalen_cent", "Nog te betalen", euro_kort, DUE_HELP),
     )
     for name, title, fmt, help_text in tiles:
-        row.metric(
+        metric(
+            row,
             title,
             fmt(getattr(cijfers, name), suppressed=True),
             delta=change_text((vergelijking or {}).get(name), fmt),
-            delta_color="off",
-            border=True,
             help=help_text + YOY_HELP,
         )
-    row.metric(
+    metric(
+        row,
         "Open knelpunten",
         aantal(cijfers.open_knelpunten, suppressed=True),
-        border=True,
         help="Meldingen in het register die nu nog open zijn.",
     )
 
 
+DIALOG_FLAG = "_doorklik_open"  # set by a click on a chart: show its trajectories in a dialog
+
+
 def select_from_chart(chart_key: str, target_key: str) -> Callable[[], None]:
     """The on_select of a chart: a clicked element (its customdata[0] is an id) selects the
-    same thing as the select box `target_key` beside the chart."""
+    same thing as the select box `target_key` beside the chart, and opens the drill-down where
+    the user is looking (a dialog) instead of at the bottom of a long page."""
 
     def select() -> None:
         points = st.session_state[chart_key].selection.points
         custom = points[0].get("customdata") if points else None
-        if custom and int(custom[0]) >= 0:
+        if custom and isinstance(custom[0], int | float) and int(custom[0]) >= 0:
             st.session_state[target_key] = int(custom[0])
+            st.session_state[DIALOG_FLAG] = target_key
 
     return select
+
+
+def drilldown_dialog(
+    title: str,
+    trajecten: pd.DataFrame,
+    *,
+    note: str,
+    labels: Mapping[str, str],
+    formatters: Mapping[str, Callable[..., str]],
+    file_stem: str,
+    key: str,
+) -> None:
+    """The trajectories behind a clicked cell or bar, in a dialog named after the selection,
+    with a way back; only right after a click on a chart."""
+    if st.session_state.get(DIALOG_FLAG) is None:
+        return
+
+    def close() -> None:
+        st.session_state.pop(DIALOG_FLAG, None)
+
+    @st.dialog(title, width="large", on_dismiss=close)
+    def show() -> None:
+        st.caption(note)
+        table_with_downloads(
+            trajecten,
+            labels=labels,
+            formatters=formatters,
+            file_stem=file_stem,
+            key=f"{key}_dialoog",
+        )
+        if st.button("Terug naar de pagina", icon=":material/arrow_back:", key=f"{key}_terug"):
+            close()
+            st.rerun()
+
+    show()
+
+
+def trajecten_drilldown(drill: Drilldown, *, file_stem: str, key: str) -> None:
+    """The trajectories of a selection: in a dialog right after a click on a chart, and as a
+    table with downloads at the foot of the page."""
+    limited = drill.totaal > len(drill.trajecten)
+    drilldown_dialog(
+        f"Trajecten: {drill.naam}",
+        drill.trajecten,
+        note=f"{aantal(drill.totaal)} afgesloten {'traject' if drill.totaal == 1 else 'trajecten'} "
+        "in de periode"
+        + (" van aanbieders waarvan u de gegevens mag inzien" if drill.beperkt_tot_eigen else "")
+        + (f"; de {aantal(len(drill.trajecten))} met de hoogste uitnutting" if limited else "")
+        + ". Dezelfde lijst staat onderaan de pagina.",
+        labels=TRAJECT_LABELS,
+        formatters=TRAJECT_FORMAT,
+        file_stem=file_stem,
+        key=key,
+    )
+    if drill.beperkt_tot_eigen:
+        st.caption("U ziet alleen trajecten van aanbieders waarvan u de gegevens mag inzien.")
+    if limited:
+        st.caption(
+            f"De {aantal(len(drill.trajecten))} trajecten met de hoogste uitnutting van "
+            f"{aantal(drill.totaal)}; de download bevat dezelfde selectie."
+        )
+    table_with_downloads(
+        drill.trajecten,
+        labels=TRAJECT_LABELS,
+        formatters=TRAJECT_FORMAT,
+        file_stem=file_stem,
+        key=key,
+    )
 
 
 def demo_banner() -> None:
@@ -130,35 +204,42 @@ def _formatted(fmt: Callable[..., str], values: pd.Series, suppressed: pd.Series
     return out
 
 
-def export_frame(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    """The data behind a table for download: raw numbers, euros instead of cents, Dutch headers."""
-    out = frame[list(labels)].copy()
-    for column in labels:
-        if column.endswith("_cent"):
-            out[column] = out[column].astype("Float64") / 100
-    if "onderdrukt" in frame and frame["onderdrukt"].any():
-        # A blank cell must not read as zero: say which rows were withheld and why.
-        note = f"ja, minder dan {get_settings().suppression_threshold}"
-        out["onderdrukt"] = frame["onderdrukt"].map({True: note, False: ""})
-        labels = {**labels, "onderdrukt": "Onderdrukt (privacy)"}
-    return out.rename(
-        columns={
-            c: labels[c].replace("(€)", "").strip() + (" (€)" if c.endswith("_cent") else "")
-            for c in labels
-        }
+_CONTEXT = "_export_toelichting"
+
+
+def start_export_context(title: str, filters: Sequence[tuple[str, str]]) -> None:
+    """What this page's downloads say on their first sheet: the page and its filters; the
+    headline figures are added as `metric` draws them."""
+    st.session_state[_CONTEXT] = {"titel": title, "filters": list(filters), "kerncijfers": []}
+
+
+def toelichting() -> Toelichting:
+    context = st.session_state.get(_CONTEXT) or {"titel": "SPIC-monitor"}
+    return Toelichting(
+        titel=str(context["titel"]),
+        filters=tuple(context.get("filters", ())),
+        kerncijfers=tuple(context.get("kerncijfers", ())),
     )
 
 
-def excel_bytes(sheets: Mapping[str, tuple[pd.DataFrame, Mapping[str, str]]]) -> bytes:
-    """One workbook, a sheet per (frame, labels) pair; the same export shape as every table."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, (frame, labels) in sheets.items():
-            export_frame(frame, labels).to_excel(writer, index=False, sheet_name=name[:31])
-    return buffer.getvalue()
-
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def metric(
+    container: object,
+    label: str,
+    value: str,
+    *,
+    delta: str | None = None,
+    help: str | None = None,
+    **kwargs: object,
+) -> None:
+    """A headline tile, also noted for the first sheet of the page's downloads."""
+    container.metric(  # type: ignore[attr-defined]
+        label, value, delta=delta, delta_color="off", border=True, help=help, **kwargs
+    )
+    context = st.session_state.get(_CONTEXT)
+    if context is not None:
+        context["kerncijfers"].append(
+            (label, value + (f" ({delta} ten opzichte van een jaar eerder)" if delta else ""))
+        )
 
 
 def table_with_downloads(
@@ -173,12 +254,12 @@ def table_with_downloads(
         st.info("Geen gegevens voor deze selectie. Pas de filters aan om meer te zien.")
         return
     st.dataframe(display_table(frame, formatters, labels), hide_index=True, width="stretch")
-    export = export_frame(frame, labels)
+    about = toelichting()
     left, right = st.columns(2)
     left.download_button(
         "Download als CSV",
         # Callables: the file is built when the user clicks, not on every page run.
-        data=lambda: export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        data=lambda: csv_bytes(frame, labels, formatters),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -187,7 +268,7 @@ def table_with_downloads(
     )
     right.download_button(
         "Download als Excel",
-        data=lambda: excel_bytes({file_stem: (frame, labels)}),
+        data=lambda: excel_bytes({file_stem: (frame, labels, formatters)}, about),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_xlsx",

@@ -296,3 +296,21 @@ def filter_bar(
         if values["aanbieder"] == ALLE or "aanbieder" not in shown
         else int(str(values["aanbieder"])),
     )
+
+
+def describe(scope: Scope, filters: Filters) -> list[tuple[str, str]]:
+    """The filters as a person reads them (names, not codes), for exports and PDF."""
+    options = _options(scope, versions(get_engine()))
+    rows = []
+    if filters.van is not None and filters.tot is not None:
+        rows.append(("Periode", f"{datum(filters.van)} t/m {datum(filters.tot)}"))
+    if filters.regio:
+        rows.append(("Regio", options.regios.get(filters.regio, filters.regio)))
+    if filters.gemeente:
+        naam = options.gemeenten.get(filters.gemeente, (filters.gemeente, ""))[0]
+        rows.append(("Gemeente", f"{naam} ({filters.gemeente})"))
+    if filters.segment:
+        rows.append(("Segment", SEGMENT_LABELS[filters.segment.value]))
+    if filters.aanbieder_id is not None:
+        rows.append(("Aanbieder", options.aanbieders.get(filters.aanbieder_id, "")))
+    return rows

@@ -5,6 +5,7 @@ User-typed text is shown with st.text or inside dataframes, never as markdown or
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
@@ -37,13 +38,16 @@ def queue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def export_register(frame: pd.DataFrame) -> pd.DataFrame:
-    """The register for Excel: readable values, one row per report."""
-    out = queue_for_display(frame)
-    out.insert(1, "Soort", frame["soort"].map(lambda v: label(KNELPUNT_SOORT, v)))
-    out["Aantal gezinnen"] = frame["aantal_gezinnen"]
-    out["Gemeld op"] = frame["aangemaakt"].map(datum)
-    return out
+def event_value(value: object) -> str:
+    """A history row's 'from' or 'to': a status by its name, a deadline as a Dutch date, a
+    name as it is; nothing as an empty cell (never 'nan')."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return ""
+    text = str(value)
+    try:
+        return datum(dt.date.fromisoformat(text))
+    except ValueError:
+        return label(STATUS, text)
 
 
 def history_for_display(history: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +55,8 @@ def history_for_display(history: pd.DataFrame) -> pd.DataFrame:
     shown["Wanneer"] = history["tijdstip"].map(datum)
     shown["Wie"] = history["wie"]
     shown["Wat"] = history["soort"].map(lambda v: label(GEBEURTENIS, v))
-    shown["Van"] = history["van"].map(lambda v: label(STATUS, v) if v else "")
-    shown["Naar"] = history["naar"].map(lambda v: label(STATUS, v) if v else "")
+    shown["Van"] = history["van"].map(event_value)
+    shown["Naar"] = history["naar"].map(event_value)
     shown["Tekst"] = history["tekst"].fillna("")
     shown["Intern"] = history["intern"].map({True: "intern", False: ""})
     return shown
@@ -60,7 +64,7 @@ def history_for_display(history: pd.DataFrame) -> pd.DataFrame:
 
 def show_detail(detail: Detail, show_internal: bool) -> None:
     k = detail.knelpunt
-    st.subheader(f"{k['referentie']}")
+    st.header(str(k["referentie"]))
     st.text(str(k["titel"]))  # typed by a user: plain text only
     facts = st.container(horizontal=True)
     facts.metric("Status", label(STATUS, k["status"]), border=True)

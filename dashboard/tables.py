@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard.formatting import aantal, cijfer, datum, euro_cent, procent, uren
-from data_access.labels import CATEGORIE, VORM, label
+from dashboard.formatting import aantal, cijfer, datum, euro_cent, ja_nee, procent, uren
+from data_access.labels import CATEGORIE, KNELPUNT_SOORT, STATUS, URGENTIE, VORM, label
 
 Formatters = dict[str, Callable[..., str]]
 
@@ -103,3 +103,39 @@ def outcomes_for_display(uitkomsten: pd.DataFrame) -> pd.DataFrame:
             for column in ("aanbieder", "regio")
         }
     )
+
+
+# The register as a download: every public field, the description included.
+REGISTER_LABELS = {
+    "referentie": "Referentie",
+    "soort": "Soort",
+    "titel": "Titel",
+    "omschrijving": "Omschrijving",
+    "status": "Status",
+    "categorie": "Categorie",
+    "segment": "Segment",
+    "profiel_nr": "Profiel",
+    "urgentie": "Urgentie",
+    "gemeenten": "Gemeenten",
+    "aantal_gezinnen": "Aantal gezinnen",
+    "aanbieder": "Aanbieder",
+    "toegewezen_aan": "Toegewezen aan",
+    "actiehouder": "Actiehouder",
+    "deadline": "Deadline",
+    "achterstallig": "Actie over tijd",
+    "aangemaakt": "Gemeld op",
+    "gewijzigd": "Laatst gewijzigd",
+}
+REGISTER_FORMAT: Formatters = {
+    "soort": coded(KNELPUNT_SOORT),
+    "status": coded(STATUS),
+    "categorie": coded(CATEGORIE),
+    "segment": segment_of_report,
+    "urgentie": coded(URGENTIE),
+    "profiel_nr": lambda v, suppressed=False: "" if pd.isna(v) else f"P{int(v):02d}",
+    "aantal_gezinnen": aantal,
+    "deadline": datum,
+    "achterstallig": ja_nee,
+    "aangemaakt": datum,
+    "gewijzigd": datum,
+}

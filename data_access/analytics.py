@@ -309,12 +309,31 @@ class Analytics:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._results: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._pseudonyms: dict[int, int] | None = None
         self._con = _connect()
         _views(self._con, directory, SNAPSHOT_TABLES)
         # A snapshot written by an older version lacks newer derived tables: add them.
         _write_derived(self._con, directory)
         _views(self._con, directory, tuple(DERIVED))
+
+    def pseudonyms(self) -> dict[int, int]:
+        """Provider id -> the number of its neutral name ("Aanbieder 7") in this snapshot.
+
+        A permutation drawn from the snapshot's own name (one per data version): the same
+        provider has the same number on every chart and page, and the numbers say nothing
+        about size, name or order.
+        """
+        with self._lock:
+            if self._pseudonyms is None:
+                ids = self.frame("SELECT id FROM aanbieder")["id"].astype(int).tolist()
+                salt = self.directory.name
+
+                def key(i: int) -> str:
+                    return hashlib.sha256(f"{salt}:{i}".encode()).hexdigest()
+
+                self._pseudonyms = {i: n for n, i in enumerate(sorted(ids, key=key), start=1)}
+            return self._pseudonyms
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one query; a cursor per call keeps concurrent Streamlit sessions apart.

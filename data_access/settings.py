@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -90,6 +91,10 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
     )
+    chromium_path: str | None = _setting(
+        None,
+        "Chromium voor PDF-dossiers; leeg: `chromium` op het zoekpad of /usr/bin/chromium",
+    )
     duckdb_memory_limit: str = _setting(
         "1GB", "geheugen dat DuckDB per app-proces mag gebruiken (bijv. 512MB, 2GB)"
     )
@@ -109,7 +114,9 @@ class Settings(BaseSettings):
         2_000, "grootste aantal trajecten in een doorklik (en de download ervan)", ge=1
     )
     network_edge_limit: int = _setting(
-        250, "grootste aantal relaties dat de netwerkgrafiek tekent", ge=1
+        40,
+        "grootste aantal relaties dat de netwerkgrafiek tekent (de rest staat in de tabel)",
+        ge=1,
     )
 
     @field_validator("duckdb_memory_limit")
@@ -118,6 +125,14 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip()):
             raise ValueError("moet een hoeveelheid geheugen zijn, zoals 512MB of 2GB")
         return value.strip()
+
+    @field_validator("chromium_path")
+    @classmethod
+    def _chromium(cls, value: str | None) -> str | None:
+        # A path that was set on purpose and is wrong must not fall back to another browser.
+        if value and value.strip() and not Path(value.strip()).is_file():
+            raise ValueError(f"{value.strip()} bestaat niet; laat leeg of wijs Chromium aan")
+        return value.strip() if value and value.strip() else None
 
     @field_validator("environment")
     @classmethod
@@ -128,6 +143,16 @@ class Settings(BaseSettings):
     def database_url(self) -> str:
         default = f"sqlite:///{self.data_dir / 'spic_monitor.db'}"
         return normalise_database_url(self.database_url_value or default)
+
+    @property
+    def chromium(self) -> str | None:
+        """The Chromium that prints PDFs, or None when the server has none."""
+        if self.chromium_path:
+            return self.chromium_path
+        for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+            if candidate and Path(candidate).exists():
+                return candidate
+        return None
 
     @property
     def is_production(self) -> bool:

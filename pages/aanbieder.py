@@ -1,18 +1,21 @@
-"""Aanbieder: one provider's dossier for the yearly tariff talk, printable as Excel."""
+"""Aanbieder: one provider's dossier for the yearly tariff talk, as PDF and as Excel."""
 
 import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.components import (
-    XLSX_MIME,
     YOY_HELP,
     change_text,
-    excel_bytes,
+    metric,
+    start_export_context,
     table_with_downloads,
+    toelichting,
 )
 from dashboard.db import load_view
-from dashboard.filters import FILTER_KEYS, filter_bar
+from dashboard.exports import XLSX_MIME, excel_bytes
+from dashboard.filters import FILTER_KEYS, describe, filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, euro_kort, procent
+from dashboard.report import dossier_pdf
 from dashboard.tables import OUTCOME_LABELS, coded, outcomes_for_display
 from data_access.labels import (
     AANBIEDER_SOORT,
@@ -24,6 +27,7 @@ from data_access.labels import (
     label,
 )
 from data_access.queries.aanbieder import AanbiederKeuze, aanbieder
+from data_access.settings import get_settings
 
 identity, scope = guard("aanbieder")
 st.title("Aanbiederdossier")
@@ -41,7 +45,8 @@ if d is None:
     st.info("Kies een aanbieder om het dossier te zien.")
     st.stop()
 info = d.aanbieder
-st.subheader(str(info["naam"]))
+start_export_context(f"Aanbiederdossier {info['naam']}", describe(scope, view.filters))
+st.header(str(info["naam"]))
 st.text(
     f"{label(AANBIEDER_SOORT, info['soort'])}"
     + (f" · gecontracteerd voor segment {d.contract}" if d.contract else " · niet gecontracteerd")
@@ -51,32 +56,27 @@ st.text(
 )
 yoy = view.vergelijking or {}
 tiles = st.container(horizontal=True)
-tiles.metric(
+metric(
+    tiles,
     "Gestarte trajecten",
     aantal(d.totaal["gestart"]),
     delta=change_text(yoy.get("gestart"), aantal),
-    delta_color="off",
-    border=True,
     help="Trajecten die in de periode startten." + YOY_HELP,
 )
-tiles.metric(
+metric(
+    tiles,
     "Afgesloten trajecten",
     aantal(d.totaal["afgesloten"]),
     delta=change_text(yoy.get("afgesloten"), aantal),
-    delta_color="off",
-    border=True,
     help="Trajecten die in de periode eindigden." + YOY_HELP,
 )
-tiles.metric(
-    "Tarieven afgesloten", euro_cent(d.totaal["tarief_cent"], hele_euros=True), border=True
-)
-tiles.metric("Kosten afgesloten", euro_cent(d.totaal["kosten_cent"], hele_euros=True), border=True)
-tiles.metric(
+metric(tiles, "Tarieven afgesloten", euro_cent(d.totaal["tarief_cent"], hele_euros=True))
+metric(tiles, "Kosten afgesloten", euro_cent(d.totaal["kosten_cent"], hele_euros=True))
+metric(
+    tiles,
     "Resultaat",
     euro_cent(d.totaal["resultaat_cent"], hele_euros=True),
     delta=change_text(yoy.get("resultaat_cent"), euro_kort),
-    delta_color="off",
-    border=True,
     help="Tarieven min kosten van de afgesloten trajecten; negatief is een tekort." + YOY_HELP,
 )
 
@@ -135,16 +135,32 @@ KNELPUNT_FORMAT = {
     "aangemaakt": datum,
 }
 
-st.download_button(
+about = toelichting()
+left, right = st.columns(2)
+if get_settings().chromium is None:
+    left.info("Een PDF kan deze server niet maken: Chromium ontbreekt (SPIC_CHROMIUM_PATH).")
+else:
+    left.download_button(
+        "Download het dossier (PDF)",
+        data=lambda: dossier_pdf(d, filters=about.filters, vergelijking=view.vergelijking),
+        file_name=f"dossier_aanbieder_{info['id']}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        key="dossier_pdf",
+        type="primary",
+    )
+right.download_button(
     "Download het hele dossier (Excel)",
     data=lambda: excel_bytes(
         {
-            "Per SPIC": (d.per_spic, SPIC_LABELS),
-            "Uitkomsten": (outcomes, OUTCOME_LABELS),
-            "Onderaannemers": (d.onderaannemers, SUB_LABELS),
-            "Werkt voor": (d.hoofdaannemers, MAIN_LABELS),
-            "Knelpunten": (d.knelpunten, KNELPUNT_LABELS),
-        }
+            "Per SPIC": (d.per_spic, SPIC_LABELS, SPIC_FORMAT),
+            "Uitkomsten": (outcomes, OUTCOME_LABELS, {}),
+            "Onderaannemers": (d.onderaannemers, SUB_LABELS, SUB_FORMAT),
+            "Werkt voor": (d.hoofdaannemers, MAIN_LABELS, SUB_FORMAT),
+            "Knelpunten": (d.knelpunten, KNELPUNT_LABELS, KNELPUNT_FORMAT),
+        },
+        about,
     ),
     file_name=f"dossier_aanbieder_{info['id']}.xlsx",
     mime=XLSX_MIME,

@@ -36,7 +36,7 @@ st.dataframe(
 providers = view.providers
 left, right = st.columns(2)
 with left, st.form("nieuwe_gebruiker", clear_on_submit=True):
-    st.subheader("Gebruiker toevoegen")
+    st.header("Gebruiker toevoegen")
     naam = st.text_input("Gebruikersnaam", max_chars=80)
     weergave = st.text_input("Weergavenaam", max_chars=120)
     rol = st.selectbox("Rol", list(Rol), format_func=lambda r: label(ROL, r))
@@ -65,7 +65,7 @@ with left, st.form("nieuwe_gebruiker", clear_on_submit=True):
             st.success("Gebruiker toegevoegd.")
             st.rerun()
 with right, st.form("deactiveren"):
-    st.subheader("Account (de)activeren")
+    st.header("Account (de)activeren")
     wie = st.selectbox("Gebruiker", list(users["gebruikersnaam"]))
     actief = st.radio("Status", ["actief", "gedeactiveerd"], horizontal=True)
     if st.form_submit_button("Opslaan"):

@@ -61,7 +61,7 @@ with st.expander("Sjablonen en huidige gegevens downloaden", icon=":material/dow
             on_click="ignore",
         )
 
-st.subheader("Bestanden inlezen")
+st.header("Bestanden inlezen")
 with st.form("importeren", clear_on_submit=False):
     uploads = st.file_uploader(
         "Bestanden (CSV, Excel of iJw-XML)",
@@ -139,7 +139,7 @@ if submitted:
                 width="stretch",
             )
 
-st.subheader("Productcodes → SPIC")
+st.header("Productcodes → SPIC")
 koppeling = view.productkoppelingen
 st.caption(
     f"{aantal(len(koppeling))} koppelingen. Een toewijzingsbericht (JW301) noemt een product "
@@ -148,7 +148,7 @@ st.caption(
 )
 st.dataframe(koppeling, hide_index=True, width="stretch", height=240)
 
-st.subheader("Importlogboek")
+st.header("Importlogboek")
 log = view.log
 if log.empty:
     st.info("Er is nog niets geïmporteerd.")

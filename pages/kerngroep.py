@@ -6,17 +6,17 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.auth import guard
-from dashboard.components import XLSX_MIME, excel_bytes
 from dashboard.db import get_engine
-from dashboard.filters import filter_bar
+from dashboard.exports import XLSX_MIME, Toelichting, excel_bytes
+from dashboard.filters import SEGMENT_LABELS, filter_bar
 from dashboard.register import (
     carry_out,
     choose_report,
-    export_register,
     queue_for_display,
     show_detail,
     show_notice,
 )
+from dashboard.tables import REGISTER_FORMAT, REGISTER_LABELS
 from data_access.labels import CATEGORIE, STATUS, URGENTIE
 from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
 from data_access.register import reports
@@ -73,11 +73,16 @@ st.caption(
 if queue.empty:
     st.info("Geen meldingen in deze selectie.")
     st.stop()
+about = Toelichting(
+    "Knelpuntenregister",
+    filters=[("Segment", SEGMENT_LABELS.get(str(filters.segment), "alle"))]
+    + [("Status", ", ".join(STATUS[s] for s in statussen) or "alle")]
+    + ([("Categorie", CATEGORIE[categorie])] if categorie else [])
+    + ([("Zoeken", zoek)] if zoek.strip() else []),
+)
 st.download_button(
     "Register downloaden (Excel)",
-    data=lambda: excel_bytes(
-        {"Register": (export := export_register(queue), {c: c for c in export})}
-    ),
+    data=lambda: excel_bytes({"Register": (queue, REGISTER_LABELS, REGISTER_FORMAT)}, about),
     file_name=f"knelpuntenregister_{dt.date.today():%Y%m%d}.xlsx",
     mime=XLSX_MIME,
     on_click="ignore",

@@ -4,9 +4,16 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import YOY_HELP, change_text, table_with_downloads
+from dashboard.components import (
+    YOY_HELP,
+    change_text,
+    metric,
+    start_export_context,
+    table_with_downloads,
+)
 from dashboard.db import load_view
-from dashboard.filters import filter_bar
+from dashboard.exports import gephi_csv
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, euro_kort, ja_nee, procent, uren
 from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, coded
 from data_access.labels import FACTURATIE, VORM, label
@@ -42,9 +49,14 @@ minimum = right.number_input(
 )
 # The one-provider view's select box is drawn further down; its last choice selects now.
 choice = NetwerkKeuze(
-    vorm=form, gewicht=weight, minimum=float(minimum), ego=st.session_state.get("net_ego")
+    vorm=form,
+    gewicht=weight,
+    minimum=float(minimum),
+    ego=st.session_state.get("net_ego"),
+    stappen=int(st.session_state.get("net_stappen") or 1),
 )
 view = load_view(onderaanneming, scope=scope, filters=filters, choice=choice)
+start_export_context("Onderaanneming", describe(scope, view.filters))
 threshold = get_settings().suppression_threshold
 st.caption(
     f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}: zorg die onderaannemers "
@@ -52,12 +64,11 @@ st.caption(
     f"inzien, staan er met een neutrale naam; relaties met minder dan {threshold} trajecten zijn "
     "voor adviseurs en aanbieders weggelaten (privacy)."
 )
-st.metric(
+metric(
+    st,
     "Vergoeding aan onderaannemers",
     euro_kort(view.kop.nu, suppressed=True),
     delta=change_text(view.kop, euro_kort),
-    delta_color="off",
-    border=True,
     help="Wat hoofdaannemers in de periode aan hun onderaannemers betaalden." + YOY_HELP,
     width="content",
 )
@@ -67,30 +78,66 @@ st.header("Netwerk")
 if view.getoond.empty:
     st.info("Geen onderaanneming in deze selectie.")
 else:
-    st.plotly_chart(
-        charts.network_figure(view.knopen, view.getoond, weight),
-        width="stretch",
-        key="net_graaf",
-        config={"displayModeBar": True},
+    shape = st.segmented_control(
+        "Weergave",
+        ["netwerk", "stromen"],
+        format_func={"netwerk": "Netwerk", "stromen": "Stromen (hoofd- naar onderaannemer)"}.get,
+        default="netwerk",
+        key="net_weergave",
     )
+    if shape == "stromen":
+        st.plotly_chart(
+            charts.network_sankey(view.getoond, weight), width="stretch", key="net_stromen"
+        )
+    else:
+        st.plotly_chart(
+            charts.network_figure(view.knopen, view.getoond, weight),
+            width="stretch",
+            key="net_graaf",
+            config={"displayModeBar": True},
+        )
     biggest = view.getoond.iloc[0]
     st.caption(
-        f"Getoond: {len(view.getoond)} van {view.totaal_relaties} relaties (de zwaarste, op "
-        f"{WEIGHTS[weight].lower()})"
+        f"Getoond: de {len(view.getoond)} zwaarste relaties (op {WEIGHTS[weight].lower()}) van "
+        f"{view.totaal_relaties}"
         + (
-            f"; {view.verborgen_relaties} kleine relaties weggelaten"
+            f"; de overige {view.overig_relaties} relaties (samen "
+            f"{euro_cent(view.overig_cent, hele_euros=True)}) staan in de tabellen"
+            if view.overig_relaties
+            else ""
+        )
+        + (
+            f"; {view.verborgen_relaties} kleine relaties weggelaten (privacy)"
             if view.verborgen_relaties
             else ""
         )
         + f". De grootste: {biggest['hoofd']} → {biggest['onder']}, "
         f"{euro_cent(biggest['kosten_cent'], hele_euros=True)}. Pijlen lopen van hoofdaannemer "
-        "naar onderaannemer; de lijnsoort geeft de contractvorm, de vorm van de knoop de rol. "
-        "De tabellen hieronder bevatten dezelfde gegevens."
+        "naar onderaannemer; de lijnsoort geeft de contractvorm, de vorm van de knoop de rol en "
+        "de kleur een groep aanbieders die vooral met elkaar werkt. Namen staan bij de knopen "
+        "waar ze niet over elkaar vallen; elke knoop noemt zijn naam als u erop wijst."
     )
 
 # --- 2. ego view ------------------------------------------------------------------------------
 st.header("Eén aanbieder en zijn relaties")
-st.selectbox("Aanbieder", view.namen, index=None, placeholder="Kies een aanbieder", key="net_ego")
+left, right = st.columns([3, 1])
+left.selectbox("Aanbieder", view.namen, index=None, placeholder="Kies een aanbieder", key="net_ego")
+right.radio(
+    "Reikwijdte",
+    [1, 2],
+    format_func={1: "Directe partners", 2: "Ook hun partners"}.get,
+    key="net_stappen",
+    horizontal=True,
+)
+if view.ego_relaties is not None and view.ego_knopen is not None:
+    if view.ego_relaties.empty:
+        st.info("Deze aanbieder heeft in deze selectie geen relaties die getoond mogen worden.")
+    else:
+        st.plotly_chart(
+            charts.network_figure(view.ego_knopen, view.ego_relaties, weight),
+            width="stretch",
+            key="net_ego_graaf",
+        )
 relation_labels = {
     "hoofd": "Hoofdaannemer",
     "onder": "Onderaannemer",
@@ -133,9 +180,12 @@ st.header("Kerncijfers per aanbieder")
 st.caption(
     "Eigen aandeel: de zorg die een hoofdaannemer zelf levert op trajecten waarvoor hij "
     f"onderaannemers inhuurt (richtlijn: minstens 50%). {view.laag_eigen_aandeel} "
-    "hoofdaannemers zitten eronder. Afhankelijkheid: het deel van de inkomsten als "
-    f"onderaannemer dat van de grootste hoofdaannemer komt; {view.afhankelijk} onderaannemers "
-    "zitten boven 75%. Beide staan als 'ja' in de tabel, niet alleen als kleur."
+    + ("hoofdaannemer zit" if view.laag_eigen_aandeel == 1 else "hoofdaannemers zitten")
+    + " eronder. Afhankelijkheid: het deel van alle SPIC-inkomsten van een aanbieder (de "
+    "tranches als hoofdaannemer en de vergoedingen als onderaannemer) dat van zijn grootste "
+    f"hoofdaannemer komt; {view.afhankelijk} "
+    + ("aanbieder zit" if view.afhankelijk == 1 else "aanbieders zitten")
+    + " boven 75%. Beide staan als 'ja' in de tabel, niet alleen als kleur."
 )
 table_with_downloads(
     view.kerncijfers,
@@ -144,6 +194,7 @@ table_with_downloads(
         "rol": "Rol",
         "hoofdaannemers": "Hoofdaannemers",
         "onderaannemers": "Onderaannemers",
+        "eigen_inkomsten_cent": "Tranches als hoofdaannemer (€)",
         "in_cent": "Ontvangen als onderaannemer (€)",
         "uit_cent": "Betaald aan onderaannemers (€)",
         "eigen_aandeel": "Eigen aandeel",
@@ -155,6 +206,7 @@ table_with_downloads(
     formatters={
         "hoofdaannemers": aantal,
         "onderaannemers": aantal,
+        "eigen_inkomsten_cent": euro_cent,
         "in_cent": euro_cent,
         "uit_cent": euro_cent,
         "eigen_aandeel": procent,
@@ -210,8 +262,8 @@ table_with_downloads(
 # --- 5. edge list for Gephi -------------------------------------------------------------------
 st.download_button(
     "Relaties als CSV (voor Gephi)",
-    data=lambda: view.gephi.to_csv(index=False).encode("utf-8"),
-    file_name="onderaanneming_relaties.csv",
+    data=lambda: gephi_csv(view.relaties, weight),
+    file_name="onderaanneming_relaties_gephi.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/hub:",

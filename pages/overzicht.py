@@ -4,9 +4,13 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import kerncijfers_tiles, table_with_downloads
+from dashboard.components import (
+    kerncijfers_tiles,
+    start_export_context,
+    table_with_downloads,
+)
 from dashboard.db import load_view
-from dashboard.filters import filter_bar
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import aantal, datum, euro_cent, suppression_note
 from data_access.queries.overzicht import OverzichtKeuze, overzicht
 
@@ -17,19 +21,20 @@ choice = OverzichtKeuze(vergelijk=bool(st.session_state.get("vergelijk")))
 view = load_view(overzicht, scope=scope, filters=filters, choice=choice)
 
 st.title("Overzicht")
+start_export_context("Overzicht", describe(scope, view.filters))
 st.caption(
     f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. Bedragen zijn "
     f"SPIC-tarieven. {suppression_note('trajecten of meldingen')}"
 )
 if view.eigen_organisatie is not None:
-    st.subheader("Uw organisatie")
+    st.header("Uw organisatie")
     kerncijfers_tiles(view.eigen_organisatie, view.eigen_vergelijking)
-    st.subheader("Regio (geaggregeerd)")
+    st.header("Regio (geaggregeerd)")
 kerncijfers_tiles(view.regio, view.vergelijking)
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Gestarte trajecten per kwartaal")
+    st.header("Gestarte trajecten per kwartaal")
     if view.starts_per_kwartaal.empty:
         st.info("Geen trajecten gestart in deze selectie.")
     else:
@@ -54,7 +59,7 @@ with left:
             key="kwartaal",
         )
 with right:
-    st.subheader("Per gemeente")
+    st.header("Per gemeente")
     table_with_downloads(
         view.per_gemeente,
         labels={

@@ -4,9 +4,16 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import VOORLOPIG_NOTE, YOY_HELP, change_text, table_with_downloads
+from dashboard.components import (
+    VOORLOPIG_NOTE,
+    YOY_HELP,
+    change_text,
+    metric,
+    start_export_context,
+    table_with_downloads,
+)
 from dashboard.db import get_engine, load_view
-from dashboard.filters import filter_bar
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import (
     aantal,
     cijfer,
@@ -53,18 +60,18 @@ choice = ResultaatKeuze(
 view = load_view(resultaat, scope=scope, filters=filters, choice=choice)
 
 st.title("Resultaat en betaling")
+start_export_context("Resultaat en betaling", describe(scope, view.filters))
 tranches = view.tranches
 st.caption(
     f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. De hoofdaannemer krijgt "
     f"{procent(float(tranches.aandeel_start))} van het tarief bij de start en de rest na "
     f"afronding (instelling SPIC_START_TRANCHE_SHARE). {suppression_note()}"
 )
-st.metric(
+metric(
+    st,
     "Uitval in de regio",
     procent(view.kop.nu, suppressed=True),
     delta=change_text(view.kop, procentpunt),
-    delta_color="off",
-    border=True,
     help="Het deel van de in de periode beëindigde trajecten dat voortijdig stopte "
     "(redenen 32–35)." + YOY_HELP,
     width="content",
@@ -73,12 +80,12 @@ st.metric(
 # --- 1. tranches ------------------------------------------------------------------------------
 st.header("Tranches en wat nog betaald moet worden")
 tiles = st.container(horizontal=True)
-tiles.metric("Starttranches", euro_kort(view.start_totaal_cent), border=True)
-tiles.metric("Afrondingstranches", euro_kort(view.afronding_totaal_cent), border=True)
-tiles.metric(
+metric(tiles, "Starttranches", euro_kort(view.start_totaal_cent))
+metric(tiles, "Afrondingstranches", euro_kort(view.afronding_totaal_cent))
+metric(
+    tiles,
     "Nog te betalen op lopende trajecten",
     euro_kort(tranches.openstaand_cent),
-    border=True,
     help="De afrondingstranches van de trajecten die aan het eind van de periode lopen: "
     "de verplichting van de regio.",
 )
@@ -248,19 +255,28 @@ right.toggle(
     value=base.budgetneutraal,
     key=f"res_neutraal_{suffix}",
 )
-a, b, c = st.columns(3)
-a.slider("Gewicht uitval", 0.0, 3.0, float(base.gewicht_uitval), 0.5, key=f"res_w1_{suffix}")
-b.slider("Gewicht doelrealisatie", 0.0, 3.0, float(base.gewicht_doel), 0.5, key=f"res_w2_{suffix}")
-c.slider(
-    "Gewicht cliëntervaring", 0.0, 3.0, float(base.gewicht_ervaring), 0.5, key=f"res_w3_{suffix}"
-)
+WEIGHTS = [w / 2 for w in range(7)]  # 0 to 3 by halves, shown as '1,5' (not '1.50')
+for column, title, value, key in zip(
+    st.columns(3),
+    ("Gewicht uitval", "Gewicht doelrealisatie", "Gewicht cliëntervaring"),
+    (base.gewicht_uitval, base.gewicht_doel, base.gewicht_ervaring),
+    ("res_w1", "res_w2", "res_w3"),
+    strict=True,
+):
+    column.select_slider(
+        title,
+        WEIGHTS,
+        value=min(WEIGHTS, key=lambda w, v=float(value): abs(w - v)),
+        format_func=cijfer,
+        key=f"{key}_{suffix}",
+    )
 if wat_als.fout or wat_als.resultaat is None or wat_als.scenario is None:
     st.error(wat_als.fout or "Deze instellingen geven geen geldige betaalregel.")
     st.stop()
 result = wat_als.resultaat
 tiles = st.container(horizontal=True)
 tiles.metric("Werkelijk betaald (afronding)", euro_kort(result.totaal_werkelijk_cent), border=True)
-tiles.metric(
+tiles.metric(  # the change is the scenario's, not a year's: not a headline of the downloads
     "Volgens scenario",
     euro_kort(result.totaal_scenario_cent),
     delta=euro_cent(result.totaal_scenario_cent - result.totaal_werkelijk_cent, hele_euros=True),

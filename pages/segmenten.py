@@ -8,11 +8,14 @@ from dashboard.components import (
     YOY_HELP,
     change_text,
     link_to_page,
+    metric,
     select_from_chart,
+    start_export_context,
     table_with_downloads,
+    trajecten_drilldown,
 )
 from dashboard.db import load_view
-from dashboard.filters import filter_bar
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import (
     aantal,
     cijfer,
@@ -27,8 +30,6 @@ from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_LABELS,
     KNELPUNTEN_PER_MAAND_FORMAT,
     KNELPUNTEN_PER_MAAND_LABELS,
-    TRAJECT_FORMAT,
-    TRAJECT_LABELS,
 )
 from data_access.queries.segmenten import SegmentenKeuze, segmenten
 
@@ -39,17 +40,17 @@ choice = SegmentenKeuze(spic_id=st.session_state.get("seg_spic"))
 view = load_view(segmenten, scope=scope, filters=filters, choice=choice)
 
 st.title("Segment B en C")
+start_export_context("Segment B en C", describe(scope, view.filters))
 st.caption(
     f"Periode {datum(view.filters.van)} t/m {datum(view.filters.tot)}. Kosten zijn die van "
     "trajecten die in de periode zijn afgesloten. B-aanbieders: alleen gecontracteerd voor "
     f"segment B. {suppression_note()}"
 )
-st.metric(
+metric(
+    st,
     "Uitnutting van de afgesloten B-trajecten",
     procent(view.kop.nu, suppressed=True),
     delta=change_text(view.kop, procentpunt),
-    delta_color="off",
-    border=True,
     help="Kosten ÷ B-tarief van alle B-trajecten die in de periode zijn afgesloten." + YOY_HELP,
     width="content",
 )
@@ -267,12 +268,4 @@ st.selectbox(
 drill = view.drilldown
 if drill is None:
     st.stop()
-if drill.beperkt_tot_eigen:
-    st.caption("U ziet alleen trajecten van aanbieders waarvan u de gegevens mag inzien.")
-table_with_downloads(
-    drill.trajecten,
-    labels=TRAJECT_LABELS,
-    formatters=TRAJECT_FORMAT,
-    file_stem="trajecten_spic",
-    key="seg_trajecten",
-)
+trajecten_drilldown(drill, file_stem="trajecten_spic", key="seg_trajecten")

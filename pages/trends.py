@@ -4,9 +4,12 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import table_with_downloads
+from dashboard.components import (
+    start_export_context,
+    table_with_downloads,
+)
 from dashboard.db import load_view
-from dashboard.filters import filter_bar
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import aantal, cijfer, suppression_note
 from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_FORMAT,
@@ -23,6 +26,7 @@ filters = filter_bar(scope, fields=("segment",))
 view = load_view(trends, scope=scope, filters=filters, choice=TrendsKeuze())
 
 st.title("Trends knelpunten")
+start_export_context("Trends knelpunten", describe(scope, filters))
 st.caption(
     f"Meldingen in het register: {aantal(view.totaal, suppressed=True)}, waarvan "
     f"{aantal(view.open, suppressed=True)} open. {suppression_note('meldingen')}"

@@ -4,15 +4,19 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
+from dashboard.charts import RELIABLE_FROM
 from dashboard.components import (
     VOORLOPIG_NOTE,
     YOY_HELP,
     change_text,
+    metric,
     select_from_chart,
+    start_export_context,
     table_with_downloads,
+    trajecten_drilldown,
 )
 from dashboard.db import load_view
-from dashboard.filters import filter_bar
+from dashboard.filters import describe, filter_bar
 from dashboard.formatting import (
     aantal,
     datum,
@@ -23,7 +27,7 @@ from dashboard.formatting import (
     procentpunt,
     suppression_note,
 )
-from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS, TRAJECT_FORMAT, TRAJECT_LABELS
+from dashboard.tables import CAPACITEIT_FORMAT, CAPACITEIT_LABELS
 from data_access.queries.uitnutting import (
     BALANCE_BARS,
     BIN_WIDTH,
@@ -45,18 +49,18 @@ choice = UitnuttingKeuze(
 view = load_view(uitnutting, scope=scope, filters=filters, choice=choice)
 
 st.title("SPIC-uitnutting")
+start_export_context("SPIC-uitnutting", describe(scope, view.filters))
 st.caption(
     f"Trajecten die zijn afgesloten tussen {datum(view.filters.van)} en "
     f"{datum(view.filters.tot)}. Uitnutting = kosten van de geleverde zorg (eigen zorg en "
     "onderaanneming) ÷ SPIC-tarief. Boven 100% kost een traject meer dan het tarief. "
     + suppression_note()
 )
-st.metric(
+metric(
+    st,
     "Uitnutting van de afgesloten trajecten",
     procent(view.kop.nu, suppressed=True),
     delta=change_text(view.kop, procentpunt),
-    delta_color="off",
-    border=True,
     help="Kosten ÷ tarief van alle trajecten die in de periode zijn afgesloten." + YOY_HELP,
     width="content",
 )
@@ -86,18 +90,16 @@ if view.eigen_heatmap is not None:
     )
     if shown_view == "Uw organisatie":
         heatmap = view.eigen_heatmap
-segments = heatmap.segmenten
-for column, segment in zip(st.columns(len(segments)) if segments else [], segments, strict=True):
-    with column:
-        key = f"uitn_grid_{segment}"
-        st.plotly_chart(
-            charts.utilisation_grid(heatmap.cellen, segment),
-            key=key,
-            on_select=select_from_chart(key, "uitn_spic") if scope.sees_trajectories else "ignore",
-            selection_mode="points",
-            width="stretch",
-            config={"displayModeBar": False},
-        )
+for segment in heatmap.segmenten:  # one under the other: cells wide enough for their labels
+    key = f"uitn_grid_{segment}"
+    st.plotly_chart(
+        charts.utilisation_grid(heatmap.cellen, segment),
+        key=key,
+        on_select=select_from_chart(key, "uitn_spic") if scope.sees_trajectories else "ignore",
+        selection_mode="points",
+        width="stretch",
+        config={"displayModeBar": False},
+    )
 if heatmap.afgesloten == 0:
     st.info("Geen afgesloten trajecten in deze selectie.")
 else:
@@ -111,7 +113,9 @@ else:
             if heatmap.boven_tarief
             else "geen enkele SPIC kost gemiddeld meer dan het tarief"
         )
-        + ". Grijze vakken: geen of te weinig trajecten. De tabel bevat dezelfde cijfers."
+        + f". Grijze vakken: geen of te weinig trajecten; '*': minder dan {RELIABLE_FROM} "
+        "afgesloten trajecten, dus een onzeker cijfer (het aantal staat bij elk vak als u "
+        "erop wijst). De tabel bevat dezelfde cijfers."
     )
 with st.expander("Tabel: uitnutting per SPIC"):
     table_with_downloads(
@@ -137,8 +141,8 @@ else:
         f"Samenvatting: van {aantal(verdeling.afgesloten, suppressed=True)} afgesloten trajecten "
         f"kostten er {aantal(verdeling.boven_tarief, suppressed=True)} meer dan hun tarief, samen "
         f"{euro_cent(verdeling.overschrijding_cent, hele_euros=True, suppressed=True)} boven het "
-        f"tarief. De mediane uitnutting is {procent(verdeling.mediaan, suppressed=True)}. "
-        "De laatste staaf telt alles vanaf 300%."
+        f"tarief. De mediane uitnutting is {procent(verdeling.mediaan, suppressed=True)}."
+        + (" De laatste staaf telt alles vanaf 300%." if verdeling.laatste_klasse_getekend else "")
     )
     with st.expander("Tabel: verdeling"):
         table_with_downloads(
@@ -319,17 +323,4 @@ drill = view.drilldown
 if drill is None:
     st.info("Kies een SPIC of hoofdaannemer om de trajecten te zien.")
     st.stop()
-if drill.beperkt_tot_eigen:
-    st.caption("U ziet alleen trajecten van aanbieders waarvan u de gegevens mag inzien.")
-if drill.totaal > len(drill.trajecten):
-    st.caption(
-        f"De {aantal(len(drill.trajecten))} trajecten met de hoogste uitnutting van "
-        f"{aantal(drill.totaal)}; de download bevat dezelfde selectie."
-    )
-table_with_downloads(
-    drill.trajecten,
-    labels=TRAJECT_LABELS,
-    formatters=TRAJECT_FORMAT,
-    file_stem="trajecten_selectie",
-    key="uitn_trajecten",
-)
+trajecten_drilldown(drill, file_stem="trajecten_selectie", key="uitn_trajecten")

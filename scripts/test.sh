@@ -6,5 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUIREMENTS=requirements-dev.txt source scripts/_venv.sh
+# axe-core for the accessibility checks of the browser tests (npm registry), once.
+AXE=.axe/node_modules/axe-core/axe.min.js
+if [ ! -f "$AXE" ] && command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-save --no-audit --no-fund --prefix .axe axe-core@4.14.1 >/dev/null
+fi
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

@@ -6,6 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access.access import Scope, scope_for
+from data_access.imports import Bestand
+from data_access.imports.templates import csv_bytes
 from data_access.users import identity_by_id
 
 
@@ -31,3 +33,51 @@ def user_scope(engine: sa.Engine, username: str) -> Scope:
     identity = identity_by_id(engine, user_id=int(uid))
     assert identity is not None
     return scope_for(engine, identity=identity)
+
+
+def next_year_files(engine: sa.Engine, *, kosten_per_maand: str = "1000,00") -> list[Bestand]:
+    """Twelve trajectories of Horizon in 2026, the year after the sample data, six of them
+    ended in March, with three months of deliveries each and their start payments."""
+    horizon = sql_scalar(
+        engine, "SELECT agb_code FROM aanbieder WHERE naam = 'Horizon Jeugd & Gezin'"
+    )
+    trajecten = pd.DataFrame(
+        {
+            "toewijzingnummer": [f"TW2026{n:05d}" for n in range(12)],
+            "client_pseudoniem": [f"P2026{n:011d}" for n in range(12)],
+            "gemeente": "GM0363",
+            "hoofdaannemer": horizon,
+            "spic": "B-P03-I2",
+            "startdatum": "05-01-2026",
+            "geplande_einddatum": "05-01-2027",
+            "einddatum": ["20-03-2026"] * 6 + [""] * 6,
+            "reden_beeindiging": ["31"] * 6 + [""] * 6,
+            "tarief": "3000,00",  # the tariff table has no 2026 yet
+        }
+    )
+    inzet = pd.DataFrame(
+        [
+            {
+                "toewijzingnummer": f"TW2026{n:05d}",
+                "aanbieder": horizon,
+                "maand": f"{m:02d}-2026",
+                "uren": "10",
+                "kosten": kosten_per_maand,
+            }
+            for n in range(12)
+            for m in (1, 2, 3)
+        ]
+    )
+    betalingen = pd.DataFrame(
+        {
+            "toewijzingnummer": [f"TW2026{n:05d}" for n in range(12)],
+            "tranche": "start",
+            "bedrag": "2100,00",
+            "datum": "05-01-2026",
+        }
+    )
+    return [
+        Bestand("trajecten 2026.csv", csv_bytes(trajecten)),
+        Bestand("inzet 2026.csv", csv_bytes(inzet)),
+        Bestand("betalingen 2026.csv", csv_bytes(betalingen)),
+    ]

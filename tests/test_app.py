@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import aantal
+from data_access.imports import Uitvoerder, importeer
 from data_access.models import KnelpuntCategorie, KnelpuntStatus
 from data_access.sample_knelpunten import DEMO_PASSWORD
-from tests.helpers import sql_frame, sql_scalar
+from tests.helpers import next_year_files, sql_frame, sql_scalar
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -122,7 +126,7 @@ def test_provider_sees_own_organisation_next_to_region(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
     at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
-    assert [s.value for s in at.subheader][:2] == ["Uw organisatie", "Regio (geaggregeerd)"]
+    assert [s.value for s in at.header][:2] == ["Uw organisatie", "Regio (geaggregeerd)"]
     assert len(at.metric) == 12
 
 
@@ -264,7 +268,7 @@ def test_adviser_gets_aggregates_but_no_trajectory_list(
     assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
     assert "uitn_spic" not in [s.key for s in at.selectbox]
     balance = next(t for t in at.dataframe if "Hoofdaannemer" in t.value.columns).value
-    assert balance["Hoofdaannemer"].str.startswith("Hoofdaannemer ").all()  # no names
+    assert balance["Hoofdaannemer"].str.startswith("Aanbieder ").all()  # no names
 
 
 def test_provider_sees_its_own_dossier_without_choosing(
@@ -273,10 +277,10 @@ def test_provider_sees_its_own_dossier_without_choosing(
     at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
     at.switch_page(str(PAGES_DIR / "aanbieder.py")).run()
     assert not at.exception
-    assert at.subheader[0].value == "Horizon Jeugd & Gezin"
+    assert at.header[0].value == "Horizon Jeugd & Gezin"
     assert "dossier" not in [s.key for s in at.selectbox]
     labels = [d.label for d in at.get("download_button")]
-    assert labels[0] == "Download het hele dossier (Excel)"
+    assert "Download het hele dossier (Excel)" in labels
     at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
     assert not at.exception
     assert at.segmented_control(key="uitn_weergave").value == "Uw organisatie"
@@ -303,7 +307,7 @@ def test_contract_manager_chooses_a_provider_from_the_portfolio(
     first_id, first_name = portfolio[0]
     choice.set_value(str(first_id)).run()
     assert not at.exception
-    assert at.subheader[0].value == first_name
+    assert at.header[0].value == first_name
     assert {m.label for m in at.metric} >= {"Gestarte trajecten", "Resultaat"}
     assert at.query_params["aanbieder"] in (str(first_id), [str(first_id)])
 
@@ -407,7 +411,7 @@ def test_segment_page_states_the_computed_headline_and_links_to_the_register(
     headline = at.info[0].value
     for kop in expected.koppen:
         assert kop.spic_code in headline
-    assert any(e.proto.page == "kerngroep" for e in at.get("page_link"))
+    assert any(e.proto.page == "kerngroep" for e in at.main.get("page_link"))
     # The register opens on the segment the dashboard showed: the filters are shared.
     at.switch_page(str(PAGES_DIR / "kerngroep.py")).run()
     assert at.selectbox(key="segment").value == "B"
@@ -428,7 +432,7 @@ def test_segment_page_gives_advisers_no_trajectories(
     assert not at.exception
     assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
     assert "seg_spic" not in [s.key for s in at.selectbox]
-    assert not at.get("page_link")  # advisers have no register to link to
+    assert not at.main.get("page_link")  # advisers have no register to link to
 
 
 def test_what_if_saves_loads_and_compares_scenarios(
@@ -514,3 +518,88 @@ def test_a_period_before_the_data_shows_empty_states(
     for page in ("overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming"):
         at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
         assert not at.exception, page
+
+
+def test_report_history_shows_dutch_dates_and_never_nan(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    """Regression: 'Van'/'Naar' read 'nan' for events without a value, dates were ISO."""
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "meldingen.py")).run()
+    first = sql_scalar(
+        demo_engine_sqlite[0],
+        "SELECT min(k.id) FROM knelpunt k JOIN gebruiker g ON g.aanbieder_id = k.aanbieder_id "
+        "WHERE g.gebruikersnaam = 'demo.aanbieder'",
+    )
+    at.selectbox(key="meldingen_keuze").set_value(first).run()
+    histories = [d.value for d in at.dataframe if {"Van", "Naar"} <= set(d.value.columns)]
+    assert histories, "the chosen report shows its history"
+    history = histories[0]
+    shown = history.astype(str)
+    assert not shown.isin(["nan", "None", "NaT", "<NA>"]).any().any()
+    assert (history["Van"] == "").any()  # an event without a 'from' stays empty
+    assert history["Wanneer"].str.fullmatch(r"\d{2}-\d{2}-\d{4}( \d{2}:\d{2})?").all()
+
+
+def test_weights_of_the_what_if_read_as_dutch_numbers(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    """Regression: the weight sliders showed '1.00'."""
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "resultaat.py")).run()
+    sliders = [s for s in at.select_slider if (s.key or "").startswith("res_w")]
+    assert len(sliders) == 3
+    for slider in sliders:
+        assert slider.options == ["0,0", "0,5", "1,0", "1,5", "2,0", "2,5", "3,0"]
+        assert "." not in slider.label
+
+
+def _histogram(at: AppTest) -> tuple[float, str]:
+    """The highest bar the distribution draws (its left edge in %) and its summary."""
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        if spec["layout"].get("barmode") == "group":
+            xs = [
+                float(x)
+                for trace in spec["data"]
+                if trace.get("type") == "bar"
+                for x in _plotly_values(trace["x"])
+            ]
+            caption = next(c.value for c in at.caption if "mediane uitnutting" in c.value)
+            return max(xs) - 5, caption
+    raise AssertionError(
+        f"no distribution on the page: {[e.value for e in (*at.info, *at.warning, *at.error)]}"
+    )
+
+
+def _plotly_values(values: object) -> list[float]:
+    if isinstance(values, dict):  # a typed array: {"dtype": "f8", "bdata": base64}
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def test_histogram_summary_mentions_the_last_bar_only_when_it_is_drawn(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    """Regression: the summary promised a last bar 'vanaf 300%' that was withheld."""
+    engine, url = demo_sqlite_rw
+    # Six trajectories ended in March 2026 at four times their tariff: the bar 'from 300%'.
+    importeer(
+        engine,
+        uitvoerder=Uitvoerder("test"),
+        bestanden=next_year_files(engine, kosten_per_maand="4000,00"),
+    )
+    q1 = {"van": "2026-01-01", "tot": "2026-03-31"}
+    kerngroep = new_app(monkeypatch, url)
+    kerngroep.query_params.update(q1)
+    kerngroep = login(kerngroep, "demo.kerngroep")
+    kerngroep.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    last_bar, caption = _histogram(kerngroep)
+    assert last_bar == 300 and "De laatste staaf telt alles vanaf 300%." in caption
+    adviser = new_app(monkeypatch, url)
+    # Over fifteen months the other bars hold ten or more trajectories; the six do not.
+    adviser.query_params.update({"van": "2025-01-01", "tot": "2026-03-31"})
+    adviser = login(adviser, "demo.adviseur")
+    adviser.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    last_bar, caption = _histogram(adviser)  # six is under the threshold: withheld
+    assert last_bar < 300 and "300%" not in caption

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from benchmarks.browser import StreamlitServer as Server
 from data_access.db import make_engine
@@ -19,6 +21,12 @@ from data_access.loader import DEMO_DIR
 from data_access.sample_knelpunten import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
+# The app's own navigation: page links in the sidebar (dashboard/app.py).
+NAV = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"
+AXE = Path(
+    os.environ.get("AXE_CORE_PATH")
+    or Path(__file__).resolve().parent.parent / ".axe/node_modules/axe-core/axe.min.js"
+)
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 DASH = [
@@ -130,22 +138,56 @@ def test_protected_url_as_first_request_shows_login_and_no_data(
             deep.stop()
 
 
+def axe_problems(page) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
+    if not AXE.exists():
+        message = f"axe-core not found at {AXE} (scripts/test.sh installs it with npm)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag',
+              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.mark.parametrize("username", list(ROLE_PAGES))
-def test_each_role_logs_in_and_opens_every_page(page, server: Server, username: str) -> None:
+def test_each_role_opens_every_page_and_each_passes_axe(
+    page, server: Server, username: str
+) -> None:
+    """Every page of every role, with axe-core 4.14 in the browser: no serious or critical
+    violation of WCAG 2.1 AA."""
     login(page, server, username)
-    nav = page.locator("[data-testid='stSidebarNav'] a")
+    nav = page.locator(NAV)
     titles = [t.strip().splitlines()[-1] for t in nav.all_inner_texts()]  # after the icon
-    expected = ROLE_PAGES[username]
-    if len(expected) == 1:
-        assert titles == []  # Streamlit hides a navigation of one page
-    else:
-        assert titles == expected
+    assert titles == ROLE_PAGES[username]
+    problems = {}
     for title in titles:
         nav.filter(has_text=title).first.click()
         page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
         wait_for_app(page)
         assert_no_exception(page)
-    assert_no_exception(page)
+        found = axe_problems(page)
+        if found:
+            problems[title] = found
+    assert problems == {}
+
+
+def test_the_login_page_and_the_report_form_pass_axe(page, server: Server) -> None:
+    page.goto(server.url)
+    wait_for_app(page)
+    assert axe_problems(page) == []
+    login(page, server, "demo.aanbieder")
+    page.locator(NAV).filter(has_text="Knelpunt melden").first.click()
+    page.get_by_role("heading", name="Knelpunt melden").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert axe_problems(page) == []
 
 
 def test_provider_cannot_reach_another_providers_detail_by_url(
@@ -169,7 +211,7 @@ def test_shared_link_survives_login_and_filters_persist_across_pages(page, serve
     assert "/uitnutting" in page.url and "van=2019-01-01" in page.url
     assert "afgesloten tussen 01-01-2019 en 31-12-2020" in page.inner_text("body")
     assert "niet toegestane filterwaarde" not in page.inner_text("body")
-    nav = page.locator("[data-testid='stSidebarNav'] a")
+    nav = page.locator(NAV)
     nav.filter(has_text="Overzicht").first.click()
     page.get_by_role("heading", name="Overzicht").first.wait_for()
     wait_for_app(page)
@@ -182,27 +224,120 @@ def test_shared_link_survives_login_and_filters_persist_across_pages(page, serve
     assert_no_exception(page)
 
 
-def test_utilisation_page_downloads_excel(page, server: Server, tmp_path: Path) -> None:
-    login(
-        page,
-        server,
-        "demo.kerngroep",
-        path="uitnutting?segment=B",
-        heading="SPIC-uitnutting",
+RAW_VALUES = {"True", "False", "nan", "NaN", "None", "NaT", "<NA>"}
+SNAKE_CODE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$")  # b_aanbod_past_niet, in_behandeling
+LONG_DECIMAL = re.compile(r"\d[.,]\d{5,}")  # 0,32151446616185164 or 19005.840000000007
+POINT_DECIMAL = re.compile(r"^-?\d+\.\d+$")  # 19005.84 as text: Dutch Excel reads a date
+
+
+def _value_problem(value: object, decimal_point: bool = False) -> str | None:
+    if isinstance(value, float) and value != round(value, 4):
+        return f"unrounded number {value!r}"
+    if isinstance(value, str):
+        text = value.strip()
+        if (
+            text in RAW_VALUES
+            or SNAKE_CODE.match(text)
+            or LONG_DECIMAL.search(text)
+            or (POINT_DECIMAL.match(text) and not decimal_point)
+        ):
+            return f"raw value {text!r}"
+    return None
+
+
+def download_problems(path: Path) -> list[str]:
+    """Why a downloaded file would not do in a spreadsheet or a tariff talk (empty: fine)."""
+    found: list[str] = []
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path)
+        if book.sheetnames[0] != "Toelichting":
+            found.append(f"first sheet is {book.sheetnames[0]!r}")
+        for sheet in book.worksheets[1:]:
+            header = [c.value for c in sheet[1]]
+            found += [f"header {h!r}" for h in header if not h or "_" in str(h)]
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if (problem := _value_problem(cell.value)) is not None:
+                        found.append(f"{sheet.title}!{cell.coordinate}: {problem}")
+                    if isinstance(cell.value, (int, float)) and cell.number_format == "General":
+                        found.append(f"{sheet.title}!{cell.coordinate}: no number format")
+    elif path.suffix == ".csv":
+        frame = pd.read_csv(
+            path, sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        found += [f"header {h!r}" for h in frame.columns if SNAKE_CODE.match(h)]
+        gephi = "gephi" in path.name  # Gephi reads commas between fields, points in numbers
+        for value in frame.stack():
+            if (problem := _value_problem(value, decimal_point=gephi)) is not None:
+                found.append(problem)
+    elif path.suffix == ".pdf":
+        text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
+        found += [f"raw value {w!r}" for w in re.findall(r"\b[a-z]+_[a-z_]+\b|\bnan\b", text)]
+    else:
+        found.append(f"unexpected file type {path.suffix}")
+    return [f"{path.name}: {p}" for p in found[:5]]
+
+
+def download_everything(page, target: Path) -> list[Path]:
+    """Open every table on the page and click each of its download buttons."""
+    closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary")
+    for _ in range(closed.count()):
+        closed.first.click()
+    buttons = page.locator("[data-testid='stDownloadButton'] button")
+    files = []
+    for index in range(buttons.count()):
+        with page.expect_download(timeout=60_000) as info:
+            buttons.nth(index).click()
+        path = target / f"{len(files):02d}_{info.value.suggested_filename}"
+        info.value.save_as(path)
+        files.append(path)
+    return files
+
+
+def test_every_download_opens_and_holds_labels_not_codes(
+    browser, server: Server, tmp_path: Path
+) -> None:
+    files: dict[str, list[Path]] = {}
+    page = browser.new_context(accept_downloads=True).new_page()
+    login(page, server, "demo.kerngroep", path="uitnutting?segment=B", heading="SPIC-uitnutting")
+    files["SPIC-uitnutting"] = download_everything(page, tmp_path)
+    for title, heading in [
+        ("Overzicht", "Overzicht"),
+        ("Segment B en C", "Segment B en C"),
+        ("Resultaat en betaling", "Resultaat en betaling"),
+        ("Onderaanneming", "Onderaanneming"),
+        ("Kerngroep", "Kerngroep: knelpuntenregister"),
+        ("Trends knelpunten", "Trends knelpunten"),
+    ]:
+        open_page(page, title, heading)
+        files[title] = download_everything(page, tmp_path)
+    provider = browser.new_context(accept_downloads=True).new_page()
+    login(provider, server, "demo.aanbieder", path="aanbieder", heading="Aanbiederdossier")
+    files["Aanbieder"] = download_everything(provider, tmp_path)
+
+    assert {title: len(found) for title, found in files.items() if len(found) < 2} == {
+        "Kerngroep": 1  # the register export
+    }
+    problems = [p for found in files.values() for path in found for p in download_problems(path)]
+    assert problems == []
+
+    # The specific promises: the page's filters and labels travel into the file.
+    workbook = openpyxl.load_workbook(
+        next(p for p in files["SPIC-uitnutting"] if p.name.endswith("uitnutting_per_spic.xlsx"))
     )
-    page.get_by_role("heading", name="Uitnutting per profiel en intensiteit").wait_for()
-    assert_no_exception(page)
-    page.get_by_text("Tabel: uitnutting per SPIC").click()
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download als Excel").first.click()
-    target = tmp_path / info.value.suggested_filename
-    info.value.save_as(target)
-    assert target.name == "uitnutting_per_spic.xlsx"
-    sheet = openpyxl.load_workbook(target).active
-    header = [c.value for c in sheet[1]]
-    assert header[:3] == ["SPIC", "Profiel", "Intensiteit"]
+    about = {r[0]: r[1] for r in workbook["Toelichting"].iter_rows(values_only=True) if r}
+    assert about["Segment"] == "B – enkelvoudig"
+    sheet = workbook.worksheets[1]
+    assert [c.value for c in sheet[1]][:3] == ["SPIC", "Profiel", "Intensiteit"]
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(codes) == 44 and all(c.startswith("B-") for c in codes)  # segment B only
+    register = openpyxl.load_workbook(files["Kerngroep"][0]).worksheets[1]
+    assert "Omschrijving" in [c.value for c in register[1]]
+    gephi = next(p for p in files["Onderaanneming"] if "gephi" in p.name)
+    assert list(pd.read_csv(gephi).columns[:3]) == ["Source", "Target", "Weight"]
+    pdf = next(p for p in files["Aanbieder"] if p.suffix == ".pdf")
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Horizon Jeugd & Gezin" in text and "Uitnutting" in text
 
 
 def choose(page, label: str, option: str) -> None:
@@ -216,7 +351,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def open_page(page, title: str, heading: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+    page.locator(NAV).filter(has_text=title).first.click()
     page.get_by_role("heading", name=heading).first.wait_for()
     wait_for_app(page)
 
@@ -351,3 +486,78 @@ def test_quick_period_last_year_changes_the_address_and_the_figures(
     assert again.first.inner_text() == after
     assert_no_exception(other)
     other.close()
+
+
+BOXES = """(p, sel) => [...p.querySelectorAll(sel)]
+    .filter(e => e.textContent.trim())
+    .map(e => { const r = e.getBoundingClientRect();
+                return [e.textContent, r.left, r.top, r.right, r.bottom]; })"""
+
+
+def text_boxes(plot, selector: str) -> list[tuple[str, float, float, float, float]]:
+    """The non-empty SVG texts under `selector` in one plot, with their boxes on the screen."""
+    return [tuple(b) for b in plot.evaluate(BOXES, selector)]
+
+
+def overlapping(boxes: list[tuple[str, float, float, float, float]]) -> list[tuple[str, str]]:
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+    ]
+
+
+def outside(boxes: list, plot: dict) -> list[str]:
+    """Labels cut off by the edge of their plot area."""
+    left, top = plot["x"], plot["y"]
+    right, bottom = left + plot["width"], top + plot["height"]
+    return [
+        b[0]
+        for b in boxes
+        if b[1] < left - 1 or b[3] > right + 1 or b[2] < top - 1 or b[4] > bottom + 1
+    ]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["1280", "1920"])
+def test_heatmap_and_network_labels_do_not_overlap(
+    browser, server: Server, size: tuple[int, int]
+) -> None:
+    page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+    login(page, server, "demo.kerngroep", path="uitnutting", heading="SPIC-uitnutting")
+    for segment in range(2):
+        plot = page.locator(".js-plotly-plot").nth(segment)
+        plot.scroll_into_view_if_needed()
+        labels = text_boxes(plot, ".heatmap-label text")
+        assert len(labels) == 44  # 11 profiles x 4 intensities, each cell its label
+        assert overlapping(labels) == []
+        assert outside(labels, plot.locator(".nsewdrag").bounding_box()) == []
+
+    open_page(page, "Onderaanneming", "Onderaanneming")
+    network = page.locator(".js-plotly-plot").first
+    network.locator(".textpoint text").first.wait_for()
+    names = text_boxes(network, ".textpoint text")
+    assert len(names) >= 10  # a readable picture still names most of what it shows
+    assert overlapping(names) == []
+    assert outside(names, network.locator(".nsewdrag").bounding_box()) == []
+
+
+def test_a_click_on_a_heatmap_cell_opens_its_trajectories_where_the_user_looks(
+    page, server: Server
+) -> None:
+    login(page, server, "demo.kerngroep", path="uitnutting?segment=B", heading="SPIC-uitnutting")
+    grid = page.locator(".js-plotly-plot").first
+    grid.scroll_into_view_if_needed()
+    cell = grid.locator(".heatmap-label text").first  # P01, Perspectief: B-P01-I1
+    box = cell.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert "Trajecten: B-P01-I1" in dialog.inner_text()
+    assert dialog.locator("[data-testid='stDataFrame']").count() == 1
+    dialog.get_by_role("button", name="Terug naar de pagina").click()
+    dialog.wait_for(state="hidden")
+    wait_for_app(page)
+    assert grid.is_visible()  # back where the user was, not at the top or bottom
+    assert_no_exception(page)

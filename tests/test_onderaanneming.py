@@ -234,3 +234,41 @@ def test_key_figures_without_any_residential_partner() -> None:
     figures = netwerk.kerncijfers(edges, pd.Series({"A": 100.0}), residentieel=set())
     assert figures.set_index("aanbieder").loc["A", "reden"] == ""
     assert bool(figures.set_index("aanbieder").loc["A", "laag_eigen_aandeel"])
+
+
+def test_dependency_counts_all_spic_income_not_only_subcontracting() -> None:
+    """A provider with five main contractors and its own SPIC income is not dependent; one
+    that lives on a single main contractor is (threshold 75%)."""
+    edges = pd.DataFrame(
+        {
+            "hoofd": ["H1", "H2", "H3", "H4", "H5", "H1", "H2"],
+            "onder": ["Eigen", "Eigen", "Eigen", "Eigen", "Eigen", "Afhankelijk", "Afhankelijk"],
+            "kosten_cent": [9_500_00, 200_00, 100_00, 100_00, 100_00, 90_000_00, 5_000_00],
+            "uren": 1.0,
+            "trajecten": 10,
+        }
+    )
+    own_income = pd.Series({"Eigen": 330_000_00, "Afhankelijk": 1_000_00})
+    figures = netwerk.kerncijfers(
+        edges, pd.Series(dtype=float), residentieel=set(), eigen_inkomsten=own_income
+    ).set_index("aanbieder")
+    eigen = figures.loc["Eigen"]
+    # The old measure (share of subcontracting income from the largest main contractor) was
+    # 95% here; against all of its income it is under 3%.
+    assert eigen["afhankelijkheid"] == pytest.approx(9_500_00 / (330_000_00 + 10_000_00))
+    assert not eigen["afhankelijk"]
+    dependent = figures.loc["Afhankelijk"]
+    assert dependent["afhankelijkheid"] == pytest.approx(90_000_00 / 96_000_00)
+    assert dependent["afhankelijk"]
+    assert pd.isna(figures.loc["H1", "afhankelijkheid"])  # not a subcontractor at all
+
+
+def test_the_planted_dependent_providers_are_flagged_and_few_others(demo_engine: sa.Engine) -> None:
+    figures = onderaanneming(
+        engine=demo_engine, scope=user_scope(demo_engine, "demo.kerngroep"), filters=ALL
+    ).kerncijfers
+    flagged = set(figures.loc[figures["afhankelijk"], "aanbieder"])
+    assert set(PLANTED.AFHANKELIJKE_B) <= flagged
+    # Besides them only subcontractors without SPIC income of their own.
+    others = figures[figures["afhankelijk"] & ~figures["aanbieder"].isin(PLANTED.AFHANKELIJKE_B)]
+    assert (others["eigen_inkomsten_cent"] == 0).all()

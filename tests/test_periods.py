@@ -24,14 +24,13 @@ from data_access.filters import (
     previous_year,
     quick_period,
 )
-from data_access.imports import Bestand, Uitvoerder, importeer
-from data_access.imports.templates import csv_bytes
+from data_access.imports import Uitvoerder, importeer
 from data_access.models import Rol
 from data_access.queries.common import open_shares
 from data_access.queries.overzicht import overzicht
 from data_access.queries.resultaat import indicators_by
 from data_access.queries.uitnutting import cell_figures, uitnutting
-from tests.helpers import sql_frame, sql_scalar, user_scope
+from tests.helpers import next_year_files, sql_frame, sql_scalar, user_scope
 
 KERNGROEP = Scope(Rol.KERNGROEP, 1)
 
@@ -149,60 +148,13 @@ def test_the_cohort_view_removes_the_early_dropout_artefact(demo_engine: sa.Engi
     assert early_end > 0.5 and early_start < 0.35
 
 
-def _next_year_files(engine: sa.Engine) -> list[Bestand]:
-    """Trajectories, deliveries and payments for 2026, the year after the sample data."""
-    horizon = sql_scalar(
-        engine, "SELECT agb_code FROM aanbieder WHERE naam = 'Horizon Jeugd & Gezin'"
-    )
-    trajecten = pd.DataFrame(
-        {
-            "toewijzingnummer": [f"TW2026{n:05d}" for n in range(12)],
-            "client_pseudoniem": [f"P2026{n:011d}" for n in range(12)],
-            "gemeente": "GM0363",
-            "hoofdaannemer": horizon,
-            "spic": "B-P03-I2",
-            "startdatum": "05-01-2026",
-            "geplande_einddatum": "05-01-2027",
-            "einddatum": ["20-03-2026"] * 6 + [""] * 6,
-            "reden_beeindiging": ["31"] * 6 + [""] * 6,
-            "tarief": "3000,00",  # the tariff table has no 2026 yet
-        }
-    )
-    inzet = pd.DataFrame(
-        [
-            {
-                "toewijzingnummer": f"TW2026{n:05d}",
-                "aanbieder": horizon,
-                "maand": f"{m:02d}-2026",
-                "uren": "10",
-                "kosten": "1000,00",
-            }
-            for n in range(12)
-            for m in (1, 2, 3)
-        ]
-    )
-    betalingen = pd.DataFrame(
-        {
-            "toewijzingnummer": [f"TW2026{n:05d}" for n in range(12)],
-            "tranche": "start",
-            "bedrag": "2100,00",
-            "datum": "05-01-2026",
-        }
-    )
-    return [
-        Bestand("trajecten 2026.csv", csv_bytes(trajecten)),
-        Bestand("inzet 2026.csv", csv_bytes(inzet)),
-        Bestand("betalingen 2026.csv", csv_bytes(betalingen)),
-    ]
-
-
 def test_an_import_of_a_new_year_is_selectable_and_counted_without_a_restart(
     demo_engine_rw: sa.Engine,
 ) -> None:
     engine = demo_engine_rw
     today = dt.date(2026, 12, 1)
     assert data_period(engine, today=today).peildatum == dt.date(2025, 12, 31)
-    importeer(engine, uitvoerder=Uitvoerder("test"), bestanden=_next_year_files(engine))
+    importeer(engine, uitvoerder=Uitvoerder("test"), bestanden=next_year_files(engine))
     periode = data_period(engine, today=today)
     assert periode.peildatum == dt.date(2026, 3, 31)  # the last month with deliveries
     fresh = actualiteit(engine, today=today)

@@ -1,10 +1,21 @@
-"""Privacy screening of free text: BSN (eleven-test), e-mail, phone, control characters."""
+"""Privacy: screening of free text (BSN by the eleven-test, e-mail, phone, control
+characters) and the neutral provider names advisers see."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_access.analytics import analytics
+from data_access.filters import Filters
 from data_access.privacy import elfproef, screen
+from data_access.queries import resultaat as r
+from data_access.queries import segmenten as s
+from data_access.queries import uitnutting as u
+from tests.helpers import provider_ids, user_scope
 
 VALID_BSN = ("111222333", "123456782", "999999990")
 INVALID_NINE_DIGITS = ("123456789", "111222334", "000000000")
@@ -75,3 +86,51 @@ def test_control_characters_are_refused(text: str) -> None:
 
 def test_tabs_and_newlines_are_fine() -> None:
     assert screen("regel 1\nregel 2\tmet tab\r\n", "Omschrijving") == []
+
+
+def test_an_adviser_sees_one_and_the_same_pseudonym_per_provider_everywhere(
+    demo_engine: sa.Engine,
+) -> None:
+    """'Aanbieder 7' in the funnel is 'Aanbieder 7' in the balance and on the segment page:
+    each pseudonym's figures are those of one provider, the same one on every chart."""
+    period = Filters(van=dt.date(2018, 1, 1), tot=dt.date(2025, 12, 31))
+    adviser = user_scope(demo_engine, "demo.adviseur")
+    kerngroep = user_scope(demo_engine, "demo.kerngroep")
+    numbers = analytics(demo_engine).pseudonyms()
+    provider_of = {f"Aanbieder {n}": i for i, n in numbers.items()}
+    assert len(provider_of) == len(numbers)  # one number per provider, none shared
+    names = set(provider_ids(demo_engine))
+
+    def pairs(adviser_frame: pd.DataFrame, full_frame: pd.DataFrame, figures: list[str]):
+        full = full_frame.set_index("aanbieder_id")
+        withheld = adviser_frame.get("onderdrukt", pd.Series(False, index=adviser_frame.index))
+        shown = adviser_frame[~withheld.astype(bool)]
+        assert len(shown) >= 5
+        assert shown["aanbieder_id"].isna().all() and not shown["naam"].isin(names).any()
+        for row in shown.itertuples():
+            real = full.loc[provider_of[row.naam]]
+            assert [getattr(row, f) for f in figures] == [real[f] for f in figures], row.naam
+        return set(shown["naam"])
+
+    seen = [
+        pairs(
+            r.funnel(demo_engine, adviser, filters=period).punten,
+            r.funnel(demo_engine, kerngroep, filters=period).punten,
+            ["n", "teller"],
+        ),
+        pairs(
+            u.uitnutting(
+                engine=demo_engine, scope=adviser, filters=period
+            ).balans.per_hoofdaannemer,
+            u.uitnutting(
+                engine=demo_engine, scope=kerngroep, filters=period
+            ).balans.per_hoofdaannemer,
+            ["trajecten", "kosten_cent"],
+        ),
+        pairs(
+            s.segmenten(engine=demo_engine, scope=adviser, filters=period).b_aanbieders,
+            s.segmenten(engine=demo_engine, scope=kerngroep, filters=period).b_aanbieders,
+            ["trajecten", "tarief_cent"],
+        ),
+    ]
+    assert seen[0] & seen[1] & seen[2]  # the same pseudonyms recur across the pages

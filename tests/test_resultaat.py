@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -119,16 +120,33 @@ def test_indicators_equal_a_recomputation(demo_engine: sa.Engine) -> None:
         assert got["ervaring_gemiddeld"] == pytest.approx(scores.mean())
 
 
-def test_control_limits_follow_the_binomial_formula() -> None:
-    # Hand example: regional rate 20%, 100 cases: 0.2 ± 1.96·sqrt(0.2·0.8/100) = 0.2 ± 0.0784.
-    lo, hi = r.control_limits(0.2, 100, r.Z95)
-    assert lo == pytest.approx(0.2 - 1.959964 * 0.04) and hi == pytest.approx(0.2784, abs=1e-4)
-    lo, hi = r.control_limits(0.2, 100, r.Z998)
-    assert (lo, hi) == pytest.approx((0.2 - 3.090232 * 0.04, 0.2 + 3.090232 * 0.04))
-    assert r.control_limits(0.05, 4, r.Z998) == (
-        0.0,
-        pytest.approx(0.05 + 3.090232 * math.sqrt(0.05 * 0.95 / 4)),
-    )  # clipped at zero
+def _exact_limit(p: float, n: int, q: float) -> float:
+    """Spiegelhalter's interpolated binomial limit, from math.comb alone (no scipy)."""
+    cdf, r = 0.0, 0
+    previous = 0.0
+    while True:
+        previous = cdf
+        cdf += math.comb(n, r) * p**r * (1 - p) ** (n - r)
+        if cdf >= q - 1e-15:
+            break
+        r += 1
+    alpha = (cdf - q) / (cdf - previous)
+    return min(max((r - alpha) / n, 0.0), 1.0)
+
+
+@pytest.mark.parametrize("p", [0.02, 0.2, 0.5, 0.97])
+def test_control_limits_are_exact_binomial_quantiles(p: float) -> None:
+    """The funnel's limits for n = 5 ... 500 equal an independent exact computation."""
+    ns = list(range(5, 501, 5))
+    for coverage in r.LIMITS:
+        lo, hi = r.control_limits(p, np.array(ns), coverage)
+        tail = (1 - coverage) / 2
+        assert lo.tolist() == pytest.approx([_exact_limit(p, n, tail) for n in ns], abs=1e-9)
+        assert hi.tolist() == pytest.approx([_exact_limit(p, n, 1 - tail) for n in ns], abs=1e-9)
+    # Near 0% or 100% and at small n the normal approximation misplaces them; these do not
+    # leave [0, 1] and are not symmetric around p.
+    lo, hi = r.control_limits(0.05, np.array([10]), 0.998)
+    assert lo[0] == 0.0 and 0.05 < hi[0] < 1.0 and hi[0] - 0.05 != 0.05 - lo[0]
 
 
 def test_the_high_dropout_provider_is_outside_and_a_small_one_is_not(demo_engine: sa.Engine):
@@ -147,7 +165,7 @@ def test_the_high_dropout_provider_is_outside_and_a_small_one_is_not(demo_engine
     assert len(small) > 0 and not small["buiten_998"].any()
     row = points.loc[PLANTED.HOGE_UITVAL]
     assert (row["lo998"], row["hi998"]) == pytest.approx(
-        r.control_limits(data.regio, row["n"], r.Z998)
+        tuple(float(v[0]) for v in r.control_limits(data.regio, np.array([row["n"]]), 0.998))
     )
 
 

@@ -187,7 +187,7 @@ def test_balance_names_only_providers_the_user_may_see(demo_engine: sa.Engine) -
         engine=demo_engine, scope=user_scope(demo_engine, "demo.adviseur"), filters=PERIOD
     ).balans.per_hoofdaannemer
     assert adviseur["aanbieder_id"].isna().all()
-    assert adviseur["naam"].str.startswith("Hoofdaannemer ").all()
+    assert adviseur["naam"].str.startswith("Aanbieder ").all()
     own = uitnutting(
         engine=demo_engine, scope=user_scope(demo_engine, "demo.aanbieder"), filters=PERIOD
     ).balans.per_hoofdaannemer

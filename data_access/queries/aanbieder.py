@@ -40,6 +40,8 @@ class Dossier:
     knelpunten: pd.DataFrame
     totaal: dict[str, int]  # gestart, afgesloten, tarief_cent, kosten_cent, resultaat_cent
     contract: str  # "B en C", "B", ... or "" when not contracted
+    heatmap: pd.DataFrame  # its own utilisation per SPIC cell (every cell, for the grid)
+    eigen_aandeel: float | None  # own care ÷ all care on its ended trajectories
 
 
 def _per_spic(engine: Engine, scope: Scope, filters: Filters, aanbieder_id: int) -> pd.DataFrame:
@@ -163,6 +165,26 @@ def _totals(per_spic: pd.DataFrame) -> dict[str, int]:
     return totaal
 
 
+def _own_share(engine: Engine, filters: Filters, aanbieder_id: int) -> float | None:
+    where, params = traject_where(dataclasses.replace(filters, aanbieder_id=aanbieder_id))
+    row = (
+        analytics(engine)
+        .frame(
+            f"""
+            SELECT SUM(COALESCE(t.eigen_kosten_cent, 0)) AS eigen,
+                   SUM(COALESCE(t.kosten_cent, 0)) AS alle
+            FROM {TRAJECT_JOINS}
+            WHERE {where} AND t.einddatum BETWEEN ? AND ?
+            """,
+            [*params, filters.van, filters.tot],
+        )
+        .iloc[0]
+    )
+    if pd.isna(row["alle"]) or not row["alle"]:
+        return None
+    return float(row["eigen"] / row["alle"])
+
+
 def dossier(engine: Engine, scope: Scope, *, filters: Filters, aanbieder_id: int) -> Dossier:
     scope.require_provider(aanbieder_id)
     filters = check_filters(engine, scope, filters=filters)
@@ -188,6 +210,10 @@ def dossier(engine: Engine, scope: Scope, *, filters: Filters, aanbieder_id: int
         hoofdaannemers=_onderaanneming(engine, filters, aanbieder_id, as_main=False),
         knelpunten=_knelpunten(engine, aanbieder_id),
         totaal=totaal,
+        heatmap=cell_figures(
+            engine, filters=dataclasses.replace(filters, aanbieder_id=aanbieder_id)
+        ).assign(onderdrukt=False),
+        eigen_aandeel=_own_share(engine, filters, aanbieder_id),
         contract=" en ".join(
             s
             for s, ok in (("B", provider.gecontracteerd_b), ("C", provider.gecontracteerd_c))

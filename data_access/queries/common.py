@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -54,18 +54,36 @@ TRAJECT_JOINS = """
 
 
 def anonymise_providers(
-    frame: pd.DataFrame, scope: Scope, id_column: str, name_column: str, label: str = "Aanbieder"
+    engine: Engine, scope: Scope, *, frame: pd.DataFrame, id_column: str, name_column: str
 ) -> pd.DataFrame:
-    """Replace names and ids of providers this user may not see by a neutral, numbered label.
+    """Replace names and ids of providers this user may not see by a neutral, numbered name.
 
-    Numbers follow the order of first appearance, so they carry no information beyond the
-    ranking the user already sees; one provider keeps one number within the frame.
+    The number comes from the snapshot (`Analytics.pseudonyms`): 'Aanbieder 7' is one and the
+    same provider on every chart and page of a data version, and the number carries nothing
+    of its name, size or rank.
     """
+    hidden = ~frame[id_column].map(lambda i: pd.notna(i) and scope.may_see_provider(int(i)))
+    numbers = analytics(engine).pseudonyms() if hidden.any() else {}
+    return neutral_names(
+        frame, scope, id_column=id_column, name_column=name_column, numbers=numbers
+    )
+
+
+def neutral_names(
+    frame: pd.DataFrame,
+    scope: Scope,
+    *,
+    id_column: str,
+    name_column: str,
+    numbers: Mapping[int, int],
+) -> pd.DataFrame:
+    """`anonymise_providers` with the numbers given (a computation without the engine)."""
     frame = frame.copy()
     hidden = ~frame[id_column].map(lambda i: pd.notna(i) and scope.may_see_provider(int(i)))
-    numbers = {i: n for n, i in enumerate(frame.loc[hidden, id_column].unique(), start=1)}
     frame[name_column] = frame[name_column].astype(object)
-    frame.loc[hidden, name_column] = [f"{label} {numbers[i]}" for i in frame.loc[hidden, id_column]]
+    frame.loc[hidden, name_column] = [
+        f"Aanbieder {numbers[int(i)]}" for i in frame.loc[hidden, id_column]
+    ]
     frame[id_column] = frame[id_column].astype("Int64")
     frame.loc[hidden, id_column] = pd.NA
     return frame

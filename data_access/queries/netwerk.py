@@ -12,7 +12,7 @@ import networkx as nx
 import pandas as pd
 
 OWN_SHARE_GUIDELINE = 0.5  # the procurement's guideline: deliver at least half yourself
-DEPENDENCY_FLAG = 0.75  # a subcontractor living for more than this on one main contractor
+DEPENDENCY_FLAG = 0.75  # a provider living for more than this on one main contractor
 WEIGHTS = ("kosten_cent", "uren", "trajecten")
 
 
@@ -26,19 +26,35 @@ def graph(edges: pd.DataFrame, weight: str = "kosten_cent") -> nx.DiGraph:
     return g
 
 
-def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -> pd.DataFrame:
+def kerncijfers(
+    edges: pd.DataFrame,
+    eigen_zorg: pd.Series,
+    residentieel: set,
+    eigen_inkomsten: pd.Series | None = None,
+) -> pd.DataFrame:
     """Per provider: partners, euros in and out, own share of care, dependency.
 
     `edges`: hoofd, onder, kosten_cent, uren, trajecten (one row per contract or pair).
     `eigen_zorg`: provider -> cost of the care it delivered itself on its own trajectories.
     `residentieel`: providers that offer residential care (they explain a low own share).
+    `eigen_inkomsten`: provider -> SPIC income as main contractor (tranches received).
+
+    Dependency is the share of a provider's whole SPIC income (as main contractor and as
+    subcontractor) that comes from its single largest main contractor: a provider with
+    income of its own is not dependent because one partner pays most of its subcontracting.
 
     Grouped in pandas rather than walked node by node through the graph: the national
     network has some seventy thousand relations.
     """
     pairs = edges.groupby(["hoofd", "onder"], as_index=False)["kosten_cent"].sum()
     pairs["kosten_cent"] = pairs["kosten_cent"].astype(float)
-    everyone = [pairs["hoofd"], pairs["onder"], eigen_zorg.index.to_series()]
+    income = pd.Series(dtype=float) if eigen_inkomsten is None else eigen_inkomsten.astype(float)
+    everyone = [
+        pairs["hoofd"],
+        pairs["onder"],
+        eigen_zorg.index.to_series(),
+        income.index.to_series(),
+    ]
     nodes = sorted(pd.concat(everyone).unique())  # unique first: cheap on Arrow strings
     by_main = pairs.groupby("hoofd")["kosten_cent"]
     by_sub = pairs.groupby("onder")["kosten_cent"]
@@ -50,7 +66,9 @@ def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -
     own = eigen_zorg.astype(float).groupby(level=0).sum().reindex(nodes, fill_value=0.0)
     base = own + out_euro
     share = (own / base.where(base > 0)).where(subs > 0)
-    dependency = largest / in_euro.where(in_euro > 0)
+    own_income = income.groupby(level=0).sum().reindex(nodes, fill_value=0.0)
+    total_income = own_income + in_euro
+    dependency = (largest / total_income.where(total_income > 0)).where(in_euro > 0)
     low = share.notna() & (share < OWN_SHARE_GUIDELINE)
     residential = pairs[pairs["onder"].isin(residentieel)].sort_values("onder")
     # As text even when nobody buys residential care (an empty group has no string dtype).
@@ -72,17 +90,37 @@ def kerncijfers(edges: pd.DataFrame, eigen_zorg: pd.Series, residentieel: set) -
             "reden": reason.to_numpy(dtype=object),
             "afhankelijkheid": dependency.to_numpy(dtype=float, na_value=float("nan")),
             "afhankelijk": (dependency > DEPENDENCY_FLAG).fillna(False).to_numpy(dtype=bool),
+            "eigen_inkomsten_cent": own_income.round().astype("int64").to_numpy(),
         }
     )
     return frame
 
 
+def _group_layout(
+    undirected: nx.Graph, group: list[str], seed: int
+) -> dict[str, tuple[float, float]]:
+    """One connected group around (0, 0), within a circle of radius sqrt(size)."""
+    if len(group) == 1:
+        return {group[0]: (0.0, 0.0)}
+    # A graph of its own with the nodes in sorted order: a subgraph view may list its nodes
+    # in set order, which differs per process (string hashing is salted).
+    sub = nx.Graph()
+    sub.add_nodes_from(group)
+    sub.add_edges_from(sorted(undirected.subgraph(group).edges))
+    local = nx.spring_layout(
+        sub, seed=seed, k=2.0 / math.sqrt(len(group)), iterations=120, scale=math.sqrt(len(group))
+    )
+    return {n: (float(px), float(py)) for n, (px, py) in local.items()}
+
+
 def layout(g: nx.DiGraph, seed: int = 2018) -> dict[object, tuple[float, float]]:
     """Node positions: the same graph always gives the same picture.
 
-    Each connected group of providers is laid out on its own (a spring layout, seeded) and
-    the groups are packed in rows, largest first: one layout over everything pushes the
-    small groups to the edges and crushes the large one into an unreadable knot.
+    Each connected group of providers is laid out on its own (a spring layout, seeded): one
+    layout over everything pushes the small groups to the edges and crushes the large one
+    into an unreadable knot. The largest group goes on the left; the others are packed in
+    rows in a column to its right about as high as it is, so the picture is landscape, like
+    the screen it is drawn on.
     """
     if g.number_of_nodes() == 0:
         return {}
@@ -93,30 +131,21 @@ def layout(g: nx.DiGraph, seed: int = 2018) -> dict[object, tuple[float, float]]
     groups = sorted(
         (sorted(c) for c in nx.connected_components(undirected)), key=lambda c: (-len(c), c[0])
     )
-    row_width = 2.6 * math.sqrt(len(groups[0])) + 2.0
+    sizes = [2 * math.sqrt(len(group)) + 1.0 for group in groups]
+    first = sizes[0]
+    rest_width = max([*sizes[1:], sum(s * s for s in sizes[1:]) / first * 1.15, 0.0])
     positions: dict[object, tuple[float, float]] = {}
-    x = y = row_height = 0.0
-    for group in groups:
-        radius = math.sqrt(len(group))
-        if len(group) == 1:
-            local = {group[0]: (0.0, 0.0)}
-        else:
-            # A graph of its own with the nodes in sorted order: a subgraph view may list
-            # its nodes in set order, which differs per process (string hashing is salted).
-            sub = nx.Graph()
-            sub.add_nodes_from(group)
-            sub.add_edges_from(sorted(undirected.subgraph(group).edges))
-            local = nx.spring_layout(
-                sub, seed=seed, k=2.0 / math.sqrt(len(group)), iterations=120, scale=radius
-            )
-        size = 2 * radius + 1.0
-        if x > 0 and x + size > row_width:
-            x, y, row_height = 0.0, y - row_height, 0.0
-        for node, (px, py) in local.items():
-            positions[names[node]] = (
-                round(float(px) + x + size / 2, 6),
-                round(float(py) + y - size / 2, 6),
-            )
+
+    def place(group: list[str], left: float, top: float, size: float) -> None:
+        for node, (px, py) in _group_layout(undirected, group, seed).items():
+            positions[names[node]] = (round(px + left + size / 2, 6), round(py + top - size / 2, 6))
+
+    place(groups[0], 0.0, 0.0, first)
+    x, y, row_height = first, 0.0, 0.0
+    for group, size in zip(groups[1:], sizes[1:], strict=True):
+        if x > first and x + size > first + rest_width + 1e-9:
+            x, y, row_height = first, y - row_height, 0.0
+        place(group, x, y, size)
         x += size
         row_height = max(row_height, size)
     return positions
@@ -129,3 +158,29 @@ def top_edges(edges: pd.DataFrame, weight: str, limit: int) -> pd.DataFrame:
         .head(limit)
         .reset_index(drop=True)
     )
+
+
+def communities(g: nx.DiGraph, seed: int = 2018) -> dict[object, int]:
+    """Groups of providers that mostly work with each other (Louvain, seeded): provider ->
+    group number, 1 for the largest group. The same graph always gives the same groups."""
+    if g.number_of_nodes() == 0:
+        return {}
+    undirected = nx.Graph()
+    undirected.add_nodes_from(sorted(g.nodes, key=str))
+    for a, b, data in sorted(g.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
+        undirected.add_edge(a, b, weight=float(data.get("weight", 1.0)) or 1.0)
+    found = nx.community.louvain_communities(undirected, weight="weight", seed=seed)
+    ordered = sorted((sorted(map(str, c)) for c in found), key=lambda c: (-len(c), c[0]))
+    names = {str(n): n for n in g.nodes}
+    return {names[node]: n for n, group in enumerate(ordered, start=1) for node in group}
+
+
+def neighbourhood(edges: pd.DataFrame, centre: str, steps: int = 1) -> pd.DataFrame:
+    """The relations within `steps` (1 or 2) of one provider, in either direction."""
+    reached = {centre}
+    for _ in range(max(1, min(steps, 2))):
+        touching = edges["hoofd"].isin(reached) | edges["onder"].isin(reached)
+        reached |= set(edges.loc[touching, "hoofd"]) | set(edges.loc[touching, "onder"])
+    inside = edges["hoofd"].isin(reached) & edges["onder"].isin(reached)
+    near = edges["hoofd"].eq(centre) | edges["onder"].eq(centre)
+    return edges[inside & (near | (steps > 1))].reset_index(drop=True)

@@ -40,6 +40,7 @@ class NetwerkKeuze:
     gewicht: str = "kosten_cent"  # kosten_cent | uren | trajecten
     minimum: float = 0.0  # in the unit of `gewicht` (euros for kosten_cent)
     ego: str | None = None  # one provider (as named on the page) with its relations
+    stappen: int = 1  # the one-provider view: direct partners (1) or their partners too (2)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ class Netwerk:
     kop: Jaarvergelijking  # euros paid to subcontractors in the selection, and a year earlier
     relaties: pd.DataFrame  # hoofd, onder, vorm, facturatie, kosten_cent, uren, trajecten
     getoond: pd.DataFrame  # the relations drawn (top by weight)
-    knopen: pd.DataFrame  # aanbieder, rol, kosten_cent, uren, x, y
+    knopen: pd.DataFrame  # aanbieder, rol, groep (community), kosten_cent, uren, x, y
+    overig_relaties: int  # relations not drawn (in the table)
+    overig_cent: int  # their euros
+    ego_relaties: pd.DataFrame | None  # the chosen provider's neighbourhood
+    ego_knopen: pd.DataFrame | None
     totaal_relaties: int
     verborgen_relaties: int  # left out for privacy
     kerncijfers: pd.DataFrame
@@ -61,7 +66,20 @@ class Netwerk:
     namen: list[str]  # every provider in a relation, for the one-provider view
     werkt_voor: pd.DataFrame | None  # the chosen provider's relations as subcontractor
     huurt_in: pd.DataFrame | None  # ... and as main contractor
-    gephi: pd.DataFrame  # the relations as an edge list (Source, Target, Weight, ...)
+
+
+def _placed(providers: pd.DataFrame, edges: pd.DataFrame, weight: str) -> pd.DataFrame:
+    """The providers of `edges` with a deterministic position and their community."""
+    g = netwerk.graph(edges, weight)
+    positions = netwerk.layout(g)
+    groups = netwerk.communities(g)
+    nodes = providers[providers["aanbieder"].isin(positions)][
+        ["aanbieder", "rol", "kosten_cent", "uren"]
+    ].copy()
+    nodes["x"] = nodes["aanbieder"].map(lambda n: positions[n][0])
+    nodes["y"] = nodes["aanbieder"].map(lambda n: positions[n][1])
+    nodes["groep"] = nodes["aanbieder"].map(groups).astype(int)
+    return nodes.reset_index(drop=True)
 
 
 def _roles(providers: pd.DataFrame) -> pd.Series:
@@ -172,22 +190,31 @@ def onderaanneming(
             SELECT aanbieder_id AS id, SUM(kosten_cent) AS kosten_cent, SUM(uren) AS uren
             FROM aanbieder_maand WHERE maand BETWEEN ? AND ?
             GROUP BY ALL
+        ),
+        tranches AS (
+            SELECT hoofdaannemer_id AS id, SUM(bedrag_cent) AS als_hoofd_cent
+            FROM betaling_traject WHERE datum BETWEEN ? AND ?
+            GROUP BY ALL
         )
         SELECT a.id, a.naam, a.soort::VARCHAR AS soort, a.gecontracteerd_b, a.gecontracteerd_c,
                a.residentieel,
                COALESCE(x.kosten_cent, 0)::BIGINT AS kosten_cent,
                COALESCE(x.uren, 0) AS uren,
-               COALESCE(e.eigen_zorg_cent, 0)::BIGINT AS eigen_zorg_cent
+               COALESCE(e.eigen_zorg_cent, 0)::BIGINT AS eigen_zorg_cent,
+               COALESCE(b.als_hoofd_cent, 0)::BIGINT AS als_hoofd_cent
         FROM aanbieder a
         LEFT JOIN totaal x ON x.id = a.id
         LEFT JOIN eigen e ON e.id = a.id
+        LEFT JOIN tranches b ON b.id = a.id
         """,
-        [filters.van, filters.tot] * 3,
+        [filters.van, filters.tot] * 4,
     )
     in_network = set(edges["hoofdaannemer_id"]) | set(edges["onderaannemer_id"])
     providers = providers[providers["id"].isin(in_network)]
     providers = providers.sort_values(["kosten_cent", "id"], ascending=[False, True])
-    labelled = anonymise_providers(providers, scope, "id", "naam")
+    labelled = anonymise_providers(
+        engine, scope, frame=providers, id_column="id", name_column="naam"
+    )
     label = dict(zip(providers["id"], labelled["naam"], strict=True))
     if scope.own_provider_id is not None:
         # A provider knows whom it works with: its own partners keep their names.
@@ -218,16 +245,12 @@ def onderaanneming(
     minimum = keuze.minimum * 100 if weight == "kosten_cent" else keuze.minimum
     wanted = edges[edges[weight] >= minimum]
     shown = netwerk.top_edges(wanted, weight, get_settings().network_edge_limit)
-    positions = netwerk.layout(netwerk.graph(shown, weight))
-    nodes = providers[providers["aanbieder"].isin(positions)][
-        ["aanbieder", "rol", "kosten_cent", "uren"]
-    ].copy()
-    nodes["x"] = nodes["aanbieder"].map(lambda n: positions[n][0])
-    nodes["y"] = nodes["aanbieder"].map(lambda n: positions[n][1])
+    nodes = _placed(providers, shown, weight)
 
     own_care = providers.set_index("aanbieder")["eigen_zorg_cent"]
     residential = set(providers.loc[providers["residentieel"], "aanbieder"])
-    figures = netwerk.kerncijfers(edges, own_care, residential)
+    own_income = providers.set_index("aanbieder")["als_hoofd_cent"]
+    figures = netwerk.kerncijfers(edges, own_care, residential, own_income)
     figures = figures.merge(providers[["aanbieder", "rol"]], on="aanbieder", how="left")
     trajectories = (
         pd.concat(
@@ -253,8 +276,7 @@ def onderaanneming(
     totals = vormen.groupby("vorm")["kosten_cent"].sum().sort_values(ascending=False)
     names = sorted(pd.concat([edges["hoofd"], edges["onder"]]).unique())
     ego = keuze.ego if keuze.ego in names else None
-    gephi = edges.rename(columns={"hoofd": "Source", "onder": "Target"})
-    gephi["Weight"] = gephi[weight]
+    ego_edges = None if ego is None else netwerk.neighbourhood(edges, ego, keuze.stappen)
     return Netwerk(
         filters=filters,
         kop=Jaarvergelijking(
@@ -263,7 +285,11 @@ def onderaanneming(
         ),
         relaties=edges,
         getoond=shown,
-        knopen=nodes.reset_index(drop=True),
+        knopen=nodes,
+        overig_relaties=len(wanted) - len(shown),
+        overig_cent=int(wanted["kosten_cent"].sum() - shown["kosten_cent"].sum()),
+        ego_relaties=ego_edges,
+        ego_knopen=None if ego_edges is None else _placed(providers, ego_edges, weight),
         totaal_relaties=len(wanted),
         verborgen_relaties=hidden,
         kerncijfers=figures,
@@ -276,7 +302,4 @@ def onderaanneming(
         namen=[str(n) for n in names],
         werkt_voor=None if ego is None else edges[edges["onder"] == ego],
         huurt_in=None if ego is None else edges[edges["hoofd"] == ego],
-        gephi=gephi[
-            ["Source", "Target", "Weight", "vorm", "facturatie", "kosten_cent", "uren", "trajecten"]
-        ],
     )

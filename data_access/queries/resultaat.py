@@ -9,11 +9,12 @@ region's liability. Amounts are integer cents with the same half-up rounding as 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
@@ -24,6 +25,7 @@ from data_access.queries.common import (
     Jaarvergelijking,
     anonymise_providers,
     earlier_year,
+    neutral_names,
     open_shares,
     quarter_label,
     shift_months,
@@ -35,8 +37,7 @@ from data_access.queries.uitkomsten import add_rates, indicator_counts
 from data_access.scenarios import Scenario, require_what_if, saved_scenarios
 from data_access.settings import get_settings
 
-Z95 = 1.959964  # two-sided 95%
-Z998 = 3.090232  # two-sided 99.8%
+LIMITS = (0.95, 0.998)  # the funnel's two pairs of control limits (two-sided)
 PAUZE = "20"
 
 
@@ -158,17 +159,37 @@ def tranches(
     per_aanbieder = suppress_small(
         per_aanbieder, "trajecten", ["start_cent", "afronding_cent"], scope, exempt=own
     )
-    per_aanbieder = anonymise_providers(per_aanbieder, scope, "aanbieder_id", "naam")
+    per_aanbieder = anonymise_providers(
+        engine, scope, frame=per_aanbieder, id_column="aanbieder_id", name_column="naam"
+    )
     return Tranches(per_maand, per_aanbieder, int(liability), share)
 
 
 # --- outcome indicators and the funnel plot ----------------------------------------------------
 
 
-def control_limits(p: float, n: float, z: float) -> tuple[float, float]:
-    """Binomial control limits around rate p for n cases (normal approximation), clipped."""
-    half = z * math.sqrt(p * (1 - p) / n) if n > 0 else math.inf
-    return max(0.0, p - half), min(1.0, p + half)
+def binomial_limit(p: float, n: np.ndarray, q: float) -> np.ndarray:
+    """The rate below which a fraction `q` of providers with `n` cases falls when their true
+    rate is `p`: exact binomial, interpolated between whole counts (Spiegelhalter 2005,
+    "Funnel plots for comparing institutional performance", appendix A.1.1).
+
+    The normal approximation misplaces the limits for the small numbers most providers have
+    and near 0% or 100%.
+    """
+    n = np.asarray(n, dtype=float)
+    if p <= 0.0 or p >= 1.0:
+        return np.full(n.shape, min(max(p, 0.0), 1.0))
+    r = stats.binom.ppf(q, n, p)
+    upper = stats.binom.cdf(r, n, p)
+    lower = stats.binom.cdf(r - 1, n, p)
+    alpha = np.where(upper > lower, (upper - q) / np.where(upper > lower, upper - lower, 1), 0)
+    return np.clip((r - alpha) / n, 0.0, 1.0)
+
+
+def control_limits(p: float, n: np.ndarray, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided limits around rate p for n cases: (lower, upper)."""
+    tail = (1 - coverage) / 2
+    return binomial_limit(p, n, tail), binomial_limit(p, n, 1 - tail)
 
 
 @dataclass(frozen=True)
@@ -201,10 +222,8 @@ def funnel(engine: Engine, scope: Scope, *, filters: Filters, indicator: str = "
     per = per[per[denominator] > 0].copy()
     per["n"] = per[denominator]
     per["rate"] = per[numerator] / per["n"]
-    limits95 = [control_limits(p, n, Z95) for n in per["n"]]
-    limits998 = [control_limits(p, n, Z998) for n in per["n"]]
-    per["lo95"], per["hi95"] = zip(*limits95, strict=True) if len(per) else ([], [])
-    per["lo998"], per["hi998"] = zip(*limits998, strict=True) if len(per) else ([], [])
+    per["lo95"], per["hi95"] = control_limits(p, per["n"].to_numpy(), LIMITS[0])
+    per["lo998"], per["hi998"] = control_limits(p, per["n"].to_numpy(), LIMITS[1])
     per["buiten_95"] = (per["rate"] < per["lo95"]) | (per["rate"] > per["hi95"])
     per["buiten_998"] = (per["rate"] < per["lo998"]) | (per["rate"] > per["hi998"])
     per = per[
@@ -229,11 +248,13 @@ def funnel(engine: Engine, scope: Scope, *, filters: Filters, indicator: str = "
         # apart from a provider's own organisation.
         own = per["aanbieder_id"] == scope.own_provider_id
         per = per[(per["n"] >= threshold()) | own].reset_index(drop=True)
-    per = anonymise_providers(per, scope, "aanbieder_id", "naam")
+    per = anonymise_providers(
+        engine, scope, frame=per, id_column="aanbieder_id", name_column="naam"
+    )
     top = max(int(per["n"].max()) if len(per) else 10, 10)
     grid = pd.DataFrame({"n": sorted({*range(5, top + 1, max(1, top // 200)), top})})
-    grid[["lo95", "hi95"]] = [control_limits(p, n, Z95) for n in grid["n"]]
-    grid[["lo998", "hi998"]] = [control_limits(p, n, Z998) for n in grid["n"]]
+    grid["lo95"], grid["hi95"] = control_limits(p, grid["n"].to_numpy(), LIMITS[0])
+    grid["lo998"], grid["hi998"] = control_limits(p, grid["n"].to_numpy(), LIMITS[1])
     return Funnel(per, p, indicator, grid)
 
 
@@ -309,7 +330,10 @@ def scenario_basis(engine: Engine, scope: Scope, *, filters: Filters) -> pd.Data
             group_by=("t.hoofdaannemer_id AS aanbieder_id",),
         )
     )
-    return base.merge(counts, on="aanbieder_id", how="left").sort_values("aanbieder_id")
+    basis = base.merge(counts, on="aanbieder_id", how="left").sort_values("aanbieder_id")
+    # The neutral names travel along: the what-if is computed again on every slider move.
+    numbers = analytics(engine).pseudonyms()
+    return basis.assign(pseudoniem=basis["aanbieder_id"].map(numbers))
 
 
 def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> ScenarioResultaat:
@@ -394,7 +418,8 @@ def doorrekenen(basis: pd.DataFrame, scenario: Scenario, scope: Scope) -> Scenar
         scope,
         exempt=own,
     )
-    out = anonymise_providers(out, scope, "aanbieder_id", "naam")
+    numbers = dict(zip(frame["aanbieder_id"], frame["pseudoniem"], strict=True))
+    out = neutral_names(out, scope, id_column="aanbieder_id", name_column="naam", numbers=numbers)
     return ScenarioResultaat(
         out, int(frame["werkelijk_cent"].sum()), int(frame["scenario_cent"].sum())
     )

@@ -226,7 +226,9 @@ def _b_aanbieders(
         providers, "trajecten", ["tarief_cent", "kosten_cent", "resultaat_cent"], scope, exempt=own
     )
     providers.loc[providers["onderdrukt"], "tekort"] = False
-    providers = anonymise_providers(providers, scope, "aanbieder_id", "naam", "B-aanbieder")
+    providers = anonymise_providers(
+        engine, scope, frame=providers, id_column="aanbieder_id", name_column="naam"
+    )
     return providers, per_profile
 
 
@@ -342,7 +344,9 @@ def _b_onder_c(engine: Engine, filters: Filters, scope: Scope) -> tuple[pd.DataF
         )["n"]
         .iloc[0]
     )
-    income = anonymise_providers(income, scope, "aanbieder_id", "naam", "B-aanbieder")
+    income = anonymise_providers(
+        engine, scope, frame=income, id_column="aanbieder_id", name_column="naam"
+    )
     return income, suppress_value(int(c_trajecten), scope.suppress_small_counts)
 
 

@@ -47,6 +47,7 @@ class Verdeling:
     mediaan: float | None
     overschrijding_cent: int | None  # summed cost above tariff over those trajectories
     getekend: bool  # some bin is shown (not everything suppressed or empty)
+    laatste_klasse_getekend: bool  # the bar of everything from 300% up is drawn
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Drilldown:
     trajecten: pd.DataFrame
     totaal: int  # before the display limit
     beperkt_tot_eigen: bool  # rows limited to the providers this user may see
+    naam: str = ""  # the selection in words: "B-P03-I2" or "B-P03-I2 bij Horizon Jeugd & Gezin"
 
 
 TREND_PER = {"afsluiting": "Per maand van afsluiting", "start": "Per maand van start (cohort)"}
@@ -196,6 +198,9 @@ def _verdeling(engine: Engine, filters: Filters, scope: Scope) -> Verdeling:
         mediaan=float(stats["mediaan"]) if n and pd.notna(stats["mediaan"]) else None,
         overschrijding_cent=int(stats["over"]) if boven is not None else None,
         getekend=bool(per_bin["trajecten"].fillna(0).sum() > 0),
+        laatste_klasse_getekend=bool(
+            per_bin.loc[per_bin["bin"] == LAST_BIN, "trajecten"].fillna(0).sum() > 0
+        ),
     )
 
 
@@ -237,7 +242,9 @@ def _balans(engine: Engine, filters: Filters, scope: Scope) -> pd.DataFrame:
         exempt=own,
     )
     frame.loc[frame["onderdrukt"], "tekort"] = False
-    return anonymise_providers(frame, scope, "aanbieder_id", "naam", "Hoofdaannemer")
+    return anonymise_providers(
+        engine, scope, frame=frame, id_column="aanbieder_id", name_column="naam"
+    )
 
 
 def _trend(engine: Engine, filters: Filters, scope: Scope, per: str = "afsluiting") -> pd.DataFrame:
@@ -338,7 +345,9 @@ def capaciteit(
             "onderaannemer_id"
         ].map(scope.may_see_provider)
         for side in ("hoofdaannemer", "onderaannemer"):
-            anonymous = anonymise_providers(frame, scope, f"{side}_id", side, side.capitalize())
+            anonymous = anonymise_providers(
+                engine, scope, frame=frame, id_column=f"{side}_id", name_column=side
+            )
             frame[side] = frame[side].astype(object).where(visible, anonymous[side])
         for side in ("hoofdaannemer_id", "onderaannemer_id"):
             frame[side] = frame[side].astype("Int64").where(visible, pd.NA)
@@ -490,4 +499,20 @@ def trajecten(
         frame[column] = pd.to_datetime(frame[column]).dt.date
     frame["uitnutting"] = _ratio(frame["kosten_cent"], frame["tarief_cent"])
     frame["eigen_aandeel"] = _ratio(frame["eigen_kosten_cent"], frame["kosten_cent"])
-    return Drilldown(frame, total, beperkt_tot_eigen=not scope.sees_all_detail)
+    return Drilldown(
+        frame,
+        total,
+        beperkt_tot_eigen=not scope.sees_all_detail,
+        naam=_selection_name(engine, scope, selectie),
+    )
+
+
+def _selection_name(engine: Engine, scope: Scope, selectie: Selectie) -> str:
+    an = analytics(engine)
+    parts = []
+    if selectie.spic_id is not None:
+        parts += an.frame("SELECT code FROM spic WHERE id = ?", [selectie.spic_id])["code"].tolist()
+    if selectie.hoofdaannemer_id is not None and scope.may_see_provider(selectie.hoofdaannemer_id):
+        names = an.frame("SELECT naam FROM aanbieder WHERE id = ?", [selectie.hoofdaannemer_id])
+        parts += [f"bij {n}" for n in names["naam"]]
+    return " ".join(parts) or "alle trajecten"

@@ -69,6 +69,8 @@ REGISTER_COLUMNS = [
     "aangemaakt",
     "gewijzigd",
     "versie",
+    "omschrijving",
+    "profiel_nr",
 ]
 
 
@@ -102,6 +104,8 @@ def register(
             Knelpunt.aangemaakt,
             Knelpunt.gewijzigd,
             Knelpunt.versie,
+            Knelpunt.omschrijving,
+            Knelpunt.profiel_nr,
         )
         .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
         .outerjoin(toegewezen, toegewezen.id == Knelpunt.toegewezen_aan_id)
@@ -130,10 +134,20 @@ def register(
         )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
+        places = conn.execute(
+            sa.select(KnelpuntGemeente.knelpunt_id, Gemeente.naam)
+            .join(Gemeente, Gemeente.cbs_code == KnelpuntGemeente.gemeente_code)
+            .where(KnelpuntGemeente.knelpunt_id.in_([r[0] for r in rows] or [-1]))
+            .order_by(Gemeente.naam)
+        ).all()
     frame = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     for column in ("soort", "categorie", "segment", "urgentie", "status"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
     frame["achterstallig"] = frame["achterstallig"].astype(bool)
+    per_report: dict[int, list[str]] = {}
+    for report, naam in places:
+        per_report.setdefault(int(report), []).append(str(naam))
+    frame["gemeenten"] = [", ".join(per_report.get(int(i), [])) for i in frame["id"]]
     return frame
 
 
