@@ -41,10 +41,23 @@ class StreamlitServer:
     the server does not come up.
     """
 
-    def __init__(self, database_url: str, timeout: float = 120) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        timeout: float = 120,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, **(env or {}), "DATABASE_URL": database_url}
+        self._timeout = timeout
+        self.start()
+
+    def start(self) -> None:
+        """(Re)start the process on this server's port, and wait until it answers."""
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [
@@ -52,7 +65,7 @@ class StreamlitServer:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "dashboard" / "app.py"),
+                str(ROOT / "dashboard" / "server.py"),
                 "--server.headless",
                 "true",
                 "--server.port",
@@ -67,11 +80,11 @@ class StreamlitServer:
                 "false",
             ],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url},
+            env=self._env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + timeout
+        deadline = time.time() + self._timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"streamlit stopped:\n{self.output()}")
@@ -82,15 +95,16 @@ class StreamlitServer:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"streamlit did not become healthy within {timeout:.0f} s")
+        raise RuntimeError(f"streamlit did not become healthy within {self._timeout:.0f} s")
 
     def output(self) -> str:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
         self._log.close()
 
 

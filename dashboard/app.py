@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboard/app.py`.
+"""The page script of the app (dashboard/server.py serves it: `streamlit run dashboard/server.py`).
 
 Page config, settings and database readiness, login, and a navigation built from the page
 table (`data_access.access.PAGES`) for the user's role. Page scripts live in the top-level
@@ -20,7 +20,11 @@ import streamlit as st  # noqa: E402
 
 from data_access.settings import SettingsError, get_settings  # noqa: E402
 
-st.set_page_config(page_title="SPIC-monitor", page_icon=":material/monitoring:", layout="wide")
+# A local icon: an emoji or :material: icon is fetched from a font server, which an offline
+# network does not reach.
+st.set_page_config(
+    page_title="SPIC-monitor", page_icon=str(ROOT / "dashboard/assets/favicon.png"), layout="wide"
+)
 
 try:
     get_settings()
@@ -28,7 +32,12 @@ except SettingsError as exc:  # a bad value stops the app with the reason, not a
     st.error(str(exc), icon=":material/settings:")
     st.stop()
 
-from dashboard.auth import current_identity, login_page, logout  # noqa: E402
+from dashboard.auth import (  # noqa: E402
+    current_identity,
+    fetch_session_cookie,
+    login_page,
+    logout,
+)
 from dashboard.components import demo_banner  # noqa: E402
 from dashboard.db import get_engine, show_database_error  # noqa: E402
 from dashboard.filters import capture_link  # noqa: E402
@@ -81,6 +90,7 @@ def main() -> None:
             st.caption(group)
             for entry in pages:
                 st.page_link(entry, label=entry.title, icon=entry.icon)
+        fetch_session_cookie()
         st.divider()
         st.markdown("**SPIC-monitor**")
         st.text(f"{identity.weergavenaam}\n{label(ROL, identity.rol)}")

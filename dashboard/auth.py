@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard.db import get_engine
+from data_access import sessions
 from data_access.access import Identity, Scope, scope_for
 from data_access.sample_knelpunten import DEMO_PASSWORD
-from data_access.settings import get_settings
 from data_access.users import (
     LoginError,
     authenticate,
@@ -20,7 +18,8 @@ from data_access.users import (
 )
 
 SESSION_USER = "gebruiker_id"
-SESSION_SEEN = "laatst_actief"
+SESSION_ID = "sessie_id"
+COOKIE_CODE = "cookie_code"
 SESSION_NOTICE = "login_melding"
 
 
@@ -34,12 +33,18 @@ def oidc_configured() -> bool:
 
 
 def _start_session(identity: Identity) -> None:
+    """A new server-side session; the app shell lets the browser fetch its cookie."""
+    started = sessions.start(get_engine(), gebruiker_id=identity.id)
     st.session_state[SESSION_USER] = identity.id
-    st.session_state[SESSION_SEEN] = time.time()
+    st.session_state[SESSION_ID] = started.sessie_id
+    st.session_state[COOKIE_CODE] = started.code
 
 
 def logout(notice: str | None = None) -> None:
-    for key in (SESSION_USER, SESSION_SEEN):
+    sessie_id = st.session_state.get(SESSION_ID)
+    if sessie_id is not None:
+        sessions.end(get_engine(), sessie_id=int(sessie_id))
+    for key in (SESSION_USER, SESSION_ID, COOKIE_CODE):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[SESSION_NOTICE] = notice
@@ -47,10 +52,33 @@ def logout(notice: str | None = None) -> None:
         st.logout()
 
 
+def _forget(einde: sessions.Einde) -> None:
+    for key in (SESSION_USER, SESSION_ID, COOKIE_CODE):
+        st.session_state.pop(key, None)
+    st.session_state[SESSION_NOTICE] = einde.value
+
+
+def _cookie_token() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser behind this run (a bare script)
+        return None
+    return value if isinstance(value, str) else None  # AppTest has no real cookies
+
+
 def current_identity(engine: Engine) -> Identity | None:
-    """The logged-in account, re-read from the database; None when not (or no longer) logged in."""
+    """The logged-in account, re-read from the database; None when not (or no longer) logged in.
+
+    A tab's session is checked on every run: a logout in another tab, a deactivation or a
+    timeout ends it at the next click. A new tab, a reload or a deep link carries no
+    session state but the cookie, which resumes the same server-side session.
+    """
+    if SESSION_ID not in st.session_state:
+        resumed = sessions.resume(engine, token=_cookie_token())
+        if resumed is not None:
+            st.session_state[SESSION_ID], st.session_state[SESSION_USER] = resumed
     if (
-        SESSION_USER not in st.session_state
+        SESSION_ID not in st.session_state
         and oidc_configured()
         and st.user.get("is_logged_in", False)
         and st.user.get("email")
@@ -63,20 +91,34 @@ def current_identity(engine: Engine) -> Identity | None:
             )
             return None
         _start_session(identity)
-    user_id = st.session_state.get(SESSION_USER)
-    if user_id is None:
+    sessie_id = st.session_state.get(SESSION_ID)
+    if sessie_id is None:
         return None
-    timeout = get_settings().session_timeout_minutes * 60
-    now = time.time()
-    if now - float(st.session_state.get(SESSION_SEEN, now)) > timeout:
-        logout("Uw sessie is verlopen omdat u een tijd niet actief was. Log opnieuw in.")
+    stand = sessions.check(engine, sessie_id=int(sessie_id))
+    if stand.gebruiker_id is None:
+        assert stand.einde is not None
+        _forget(stand.einde)
+        if oidc_configured() and st.user.get("is_logged_in", False):
+            st.logout()
         return None
-    identity = identity_by_id(engine, user_id=int(user_id))
+    if stand.cookie_uitgegeven:
+        st.session_state.pop(COOKIE_CODE, None)
+    identity = identity_by_id(engine, user_id=stand.gebruiker_id)
     if identity is None:
-        logout("Uw account is gedeactiveerd.")
+        _forget(sessions.Einde.GEDEACTIVEERD)
         return None
-    st.session_state[SESSION_SEEN] = now
     return identity
+
+
+def fetch_session_cookie() -> None:
+    """Until the browser holds the login's cookie, let it fetch the cookie as a 1×1 image
+    (dashboard/server.py). The only HTML the app writes itself: the code is checked to be
+    URL-safe base64 of the server's making, never text a user typed."""
+    code = st.session_state.get(COOKIE_CODE)
+    if code is None or not sessions.is_token(code):
+        return
+    src = f"{sessions.COOKIE_ROUTE.lstrip('/')}?code={code}"
+    st.markdown(f'<img src="{src}" alt="" width="1" height="1">', unsafe_allow_html=True)
 
 
 def guard(page: str) -> tuple[Identity, Scope]:

@@ -6,11 +6,16 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from dashboard.auth import SESSION_USER
+from dashboard.db import get_engine
 from dashboard.exports import XLSX_MIME, Toelichting, csv_bytes, excel_bytes
 from dashboard.formatting import aantal, euro_kort, verandering
 from dashboard.navigation import page_for
 from dashboard.tables import TRAJECT_FORMAT, TRAJECT_LABELS
+from data_access import audit
+from data_access.models import AuditActie
 from data_access.queries.common import Jaarvergelijking
 from data_access.queries.overzicht import Kerncijfers
 from data_access.queries.uitnutting import Drilldown
@@ -242,6 +247,71 @@ def metric(
         )
 
 
+_SEEN = "_audit_gezien"
+
+
+def _audit_filters() -> str:
+    about = toelichting()
+    return "; ".join([about.titel, *(f"{name}: {value}" for name, value in about.filters)])
+
+
+def record_view(actie: AuditActie, onderwerp: str) -> None:
+    """An audit row for something opened (a provider's dossier), once per session, subject and
+    filters: every click reruns the page, and a rerun is not a new view."""
+    filters = _audit_filters()
+    seen = st.session_state.setdefault(_SEEN, set())
+    if (actie, onderwerp, filters) in seen:
+        return
+    audit.record(
+        get_engine(),
+        gebruiker_id=st.session_state.get(SESSION_USER),
+        actie=actie,
+        onderwerp=onderwerp,
+        filters=filters,
+    )
+    seen.add((actie, onderwerp, filters))
+
+
+def download(
+    container: DeltaGenerator,
+    label: str,
+    *,
+    data: bytes | Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str | None = None,
+    icon: str = ":material/download:",
+    primary: bool = False,
+) -> None:
+    """Every download of the app: built when the user clicks (a callable is not run on every
+    page run), and recorded in the audit trail with the page and its filters at that moment."""
+    engine = get_engine()
+    user_id = st.session_state.get(SESSION_USER)
+    filters = _audit_filters()
+
+    def build() -> bytes:
+        content = data() if callable(data) else data
+        audit.record(
+            engine,
+            gebruiker_id=user_id,
+            actie=AuditActie.DOWNLOAD,
+            onderwerp=file_name,
+            filters=filters,
+        )
+        return content
+
+    container.download_button(
+        label,
+        data=build,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=icon,
+        type="primary" if primary else "secondary",
+    )
+
+
 def table_with_downloads(
     frame: pd.DataFrame,
     *,
@@ -256,22 +326,19 @@ def table_with_downloads(
     st.dataframe(display_table(frame, formatters, labels), hide_index=True, width="stretch")
     about = toelichting()
     left, right = st.columns(2)
-    left.download_button(
+    download(
+        left,
         "Download als CSV",
-        # Callables: the file is built when the user clicks, not on every page run.
         data=lambda: csv_bytes(frame, labels, formatters),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
     )
-    right.download_button(
+    download(
+        right,
         "Download als Excel",
         data=lambda: excel_bytes({file_stem: (frame, labels, formatters)}, about),
         file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
     )

@@ -7,7 +7,16 @@ from collections.abc import Callable
 import pandas as pd
 
 from dashboard.formatting import aantal, cijfer, datum, euro_cent, ja_nee, procent, uren
-from data_access.labels import CATEGORIE, KNELPUNT_SOORT, STATUS, URGENTIE, VORM, label
+from data_access.labels import (
+    AUDIT_ACTIE,
+    CATEGORIE,
+    KNELPUNT_SOORT,
+    ROL,
+    STATUS,
+    URGENTIE,
+    VORM,
+    label,
+)
 
 Formatters = dict[str, Callable[..., str]]
 
@@ -138,4 +147,19 @@ REGISTER_FORMAT: Formatters = {
     "achterstallig": ja_nee,
     "aangemaakt": datum,
     "gewijzigd": datum,
+}
+
+
+AUDIT_LABELS = {
+    "tijdstip": "Tijdstip",
+    "gebruikersnaam": "Gebruiker",
+    "rol": "Rol",
+    "actie": "Actie",
+    "onderwerp": "Wat",
+    "filters": "Pagina en filters",
+}
+AUDIT_FORMAT: Formatters = {
+    "tijdstip": datum,
+    "rol": coded(ROL),
+    "actie": coded(AUDIT_ACTIE),
 }

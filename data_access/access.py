@@ -90,6 +90,7 @@ PAGES: dict[str, Page] = {
         Page("trends", "Trends knelpunten", ":material/trending_up:", "Knelpunten", ALLE_ROLLEN),
         Page("gebruikers", "Gebruikers", ":material/manage_accounts:", "Beheer", _BEHEER),
         Page("importeren", "Gegevens importeren", ":material/upload_file:", "Beheer", _BEHEER),
+        Page("audit", "Auditlog", ":material/policy:", "Beheer", _BEHEER),
     )
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -360,6 +361,19 @@ class Analytics:
                 while len(self._results) > settings.result_cache_size:
                     self._results.popitem(last=False)
         return result
+
+
+def snapshot_age_seconds(engine: Engine) -> float | None:
+    """How old the snapshot of this database's current data is; None before its first build."""
+    directory = (
+        snapshot_root()
+        / _database_key(engine)
+        / hashlib.sha256(_stamp(engine).encode()).hexdigest()[:16]
+    )
+    try:
+        return max(0.0, time.time() - directory.stat().st_mtime)
+    except FileNotFoundError:
+        return None
 
 
 _open: dict[str, tuple[str, Analytics]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from data_access.models import (
     AanbiederSoort,
+    AuditActie,
     Facturatie,
     GebeurtenisSoort,
     KnelpuntCategorie,
@@ -68,6 +69,16 @@ ROL = {
     Rol.CONTRACTMANAGER: "Contractmanager",
     Rol.ADVISEUR: "Adviseur",
     Rol.AANBIEDER: "Aanbieder",
+}
+
+
+AUDIT_ACTIE = {
+    AuditActie.DOWNLOAD: "Download",
+    AuditActie.DOSSIER: "Dossier bekeken",
+    AuditActie.IMPORT: "Gegevens geïmporteerd",
+    AuditActie.GEBRUIKER_AANGEMAAKT: "Gebruiker aangemaakt",
+    AuditActie.GEBRUIKER_GEDEACTIVEERD: "Gebruiker gedeactiveerd",
+    AuditActie.GEBRUIKER_GEACTIVEERD: "Gebruiker geactiveerd",
 }
 
 

@@ -202,9 +202,13 @@ def is_empty(engine: Engine) -> bool:
         return not conn.execute(sa.text("SELECT 1 FROM aanbieder LIMIT 1")).first()
 
 
+# The audit trail outlives a reload of all data (and refuses deletion anyway).
+KEPT_ON_CLEAR = {"alembic_version", "auditregel"}
+
+
 def clear_all(conn: Connection) -> None:
     for table in reversed(SQLModel.metadata.sorted_tables):
-        if table.name != "alembic_version":
+        if table.name not in KEPT_ON_CLEAR:
             conn.execute(table.delete())
 
 

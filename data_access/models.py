@@ -284,6 +284,46 @@ class Gebruiker(SQLModel, table=True):
     aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
 
 
+class Sessie(SQLModel, table=True):
+    """A login that survives a reload: the browser holds an opaque token in an HttpOnly cookie,
+    the database only its SHA-256. The cookie is issued in exchange for a one-time code
+    (`code_hash`), because a page script cannot set a cookie (data_access/sessions.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    gebruiker_id: int = Field(foreign_key="gebruiker.id", index=True)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    code_geldig_tot: dt.datetime | None = Field(default=None, sa_type=_ts())
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    laatst_gebruikt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    beeindigd: dt.datetime | None = Field(default=None, sa_type=_ts())
+
+
+class AuditActie(enum.StrEnum):
+    DOWNLOAD = "download"
+    DOSSIER = "dossier_bekeken"
+    IMPORT = "import"
+    GEBRUIKER_AANGEMAAKT = "gebruiker_aangemaakt"
+    GEBRUIKER_GEDEACTIVEERD = "gebruiker_gedeactiveerd"
+    GEBRUIKER_GEACTIVEERD = "gebruiker_geactiveerd"
+
+
+class Auditregel(SQLModel, table=True):
+    """Who took which data out of the app, or changed who may: append-only (database triggers
+    refuse UPDATE and DELETE, migration 0005). No foreign keys: the trail outlives a data
+    reload and a removed account, so the user is copied by name. Never report texts or client
+    data: `onderwerp` is a file or provider name, `filters` the page's filters in words."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tijdstip: dt.datetime = Field(default_factory=utcnow, sa_type=_ts(), index=True)
+    gebruiker_id: int | None = None
+    gebruikersnaam: str = Field(max_length=80)
+    rol: str | None = Field(default=None, max_length=20)
+    actie: AuditActie = Field(sa_type=enum_type(AuditActie, "auditactie"))
+    onderwerp: str = Field(max_length=255)
+    filters: str = Field(default="", max_length=1000)
+
+
 class Portefeuille(SQLModel, table=True):
     """The providers a contract manager looks after."""
 

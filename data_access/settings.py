@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     session_timeout_minutes: int = _setting(
         30, "sessie verloopt na zoveel minuten inactiviteit", ge=1
     )
+    session_max_hours: int = _setting(
+        12, "een login verloopt hoe dan ook na zoveel uur (ook bij activiteit)", ge=1
+    )
+    app_url: str | None = _setting(
+        None,
+        "adres waaronder gebruikers de app openen (bijv. https://spic.example.nl); "
+        "bij https krijgt het sessiecookie de vlag Secure",
+    )
     max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
     lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
     suppression_threshold: int = _setting(
@@ -133,6 +141,20 @@ class Settings(BaseSettings):
         if value and value.strip() and not Path(value.strip()).is_file():
             raise ValueError(f"{value.strip()} bestaat niet; laat leeg of wijs Chromium aan")
         return value.strip() if value and value.strip() else None
+
+    @field_validator("app_url")
+    @classmethod
+    def _app_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ValueError(f"{url} is geen adres van de vorm https://server/pad")
+        return url
+
+    @property
+    def secure_cookies(self) -> bool:
+        return bool(self.app_url and self.app_url.startswith("https://"))
 
     @field_validator("environment")
     @classmethod

@@ -18,10 +18,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from data_access import audit, sessions
 from data_access.access import Identity, Scope, belongs_to_provider
 from data_access.db import session_scope
 from data_access.labels import ROL, label
-from data_access.models import Aanbieder, Gebruiker, Rol, utcnow
+from data_access.models import Aanbieder, AuditActie, Gebruiker, Rol, utcnow
 from data_access.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -254,6 +255,12 @@ def create_user(
         except sa.exc.IntegrityError:
             # Another administrator took the name between the check and the insert.
             raise UserAdminError(f"Gebruikersnaam '{username}' bestaat al.") from None
+        audit.add(
+            session,
+            gebruiker_id=scope.gebruiker_id,
+            actie=AuditActie.GEBRUIKER_AANGEMAAKT,
+            onderwerp=f"{username} ({label(ROL, role)})",
+        )
         return _identity(user)
 
 
@@ -265,8 +272,15 @@ def set_active(engine: Engine, scope: Scope, *, username: str, active: bool) -> 
             raise UserAdminError(f"Gebruiker '{username}' bestaat niet.")
         if user.id == scope.gebruiker_id and not active:
             raise UserAdminError("U kunt uw eigen account niet deactiveren.")
+        if user.actief == active:
+            return  # nothing changes, so nothing is logged
         user.actief = active
         session.add(user)
+        if not active:
+            assert user.id is not None
+            sessions.end_all(session, gebruiker_id=user.id)
+        actie = AuditActie.GEBRUIKER_GEACTIVEERD if active else AuditActie.GEBRUIKER_GEDEACTIVEERD
+        audit.add(session, gebruiker_id=scope.gebruiker_id, actie=actie, onderwerp=username)
 
 
 def list_users(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -6,7 +6,9 @@ from dashboard.auth import guard
 from dashboard.components import (
     YOY_HELP,
     change_text,
+    download,
     metric,
+    record_view,
     start_export_context,
     table_with_downloads,
     toelichting,
@@ -26,6 +28,7 @@ from data_access.labels import (
     VORM,
     label,
 )
+from data_access.models import AuditActie
 from data_access.queries.aanbieder import AanbiederKeuze, aanbieder
 from data_access.settings import get_settings
 
@@ -46,6 +49,7 @@ if d is None:
     st.stop()
 info = d.aanbieder
 start_export_context(f"Aanbiederdossier {info['naam']}", describe(scope, view.filters))
+record_view(AuditActie.DOSSIER, f"{info['naam']} (aanbieder {info['id']})")
 st.header(str(info["naam"]))
 st.text(
     f"{label(AANBIEDER_SOORT, info['soort'])}"
@@ -140,17 +144,18 @@ left, right = st.columns(2)
 if get_settings().chromium is None:
     left.info("Een PDF kan deze server niet maken: Chromium ontbreekt (SPIC_CHROMIUM_PATH).")
 else:
-    left.download_button(
+    download(
+        left,
         "Download het dossier (PDF)",
         data=lambda: dossier_pdf(d, filters=about.filters, vergelijking=view.vergelijking),
         file_name=f"dossier_aanbieder_{info['id']}.pdf",
         mime="application/pdf",
-        on_click="ignore",
         icon=":material/picture_as_pdf:",
         key="dossier_pdf",
-        type="primary",
+        primary=True,
     )
-right.download_button(
+download(
+    right,
     "Download het hele dossier (Excel)",
     data=lambda: excel_bytes(
         {
@@ -164,8 +169,6 @@ right.download_button(
     ),
     file_name=f"dossier_aanbieder_{info['id']}.xlsx",
     mime=XLSX_MIME,
-    on_click="ignore",
-    icon=":material/download:",
     key="dossier_xlsx",
 )
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import guard
-from dashboard.components import XLSX_MIME
+from dashboard.components import XLSX_MIME, download
 from dashboard.db import get_engine
 from dashboard.formatting import aantal, datum
 from data_access.imports import (
@@ -35,30 +35,30 @@ with st.expander("Sjablonen en huidige gegevens downloaden", icon=":material/dow
         st.markdown(f"**{soort.titel}**")
         st.caption(soort.uitleg)
         left, middle, right = st.columns(3)
-        left.download_button(
+        download(
+            left,
             "Sjabloon CSV",
             data=template(soort, "csv"),
             file_name=f"sjabloon_{soort.key}.csv",
             mime="text/csv",
             key=f"tpl_csv_{soort.key}",
-            on_click="ignore",
         )
-        middle.download_button(
+        download(
+            middle,
             "Sjabloon Excel",
             data=template(soort, "xlsx"),
             file_name=f"sjabloon_{soort.key}.xlsx",
             mime=XLSX_MIME,
             key=f"tpl_xlsx_{soort.key}",
-            on_click="ignore",
         )
-        right.download_button(
+        download(
+            right,
             "Huidige gegevens (CSV)",
             # Built on click: an export of all deliveries is large.
             data=lambda key=soort.key: exporteer(engine, scope, soort=key, fmt="csv"),
             file_name=f"{soort.key}.csv",
             mime="text/csv",
             key=f"exp_csv_{soort.key}",
-            on_click="ignore",
         )
 
 st.header("Bestanden inlezen")
@@ -67,8 +67,10 @@ with st.form("importeren", clear_on_submit=False):
         "Bestanden (CSV, Excel of iJw-XML)",
         type=["csv", "xlsx", "xml"],
         accept_multiple_files=True,
-        help="Meerdere bestanden worden samen in één keer ingelezen; een werkmap mag een blad "
-        "per soort bevatten.",
+        help="Sleep de bestanden naar het vak of kies ze met de knop 'Browse files' (die tekst "
+        "en 'Limit 200MB per file' toont Streamlit in het Engels). Maximaal 200 MB per "
+        "bestand. Meerdere bestanden worden samen in één keer ingelezen; een werkmap mag een "
+        "blad per soort bevatten.",
     )
     keuzes = {"": "Automatisch herkennen (aan bladnaam, bestandsnaam of kolommen)"}
     keuzes |= {s.key: s.titel for s in SOORTEN}
@@ -100,21 +102,19 @@ if submitted:
             )
             st.dataframe(exc.fouten, hide_index=True, width="stretch")
             left, right = st.columns(2)
-            left.download_button(
+            download(
+                left,
                 "Fouten als CSV",
                 data=csv_bytes(exc.fouten),
                 file_name="importfouten.csv",
                 mime="text/csv",
-                on_click="ignore",
-                icon=":material/download:",
             )
-            right.download_button(
+            download(
+                right,
                 "Fouten als Excel",
                 data=xlsx_bytes({"Fouten": exc.fouten}),
                 file_name="importfouten.xlsx",
                 mime=XLSX_MIME,
-                on_click="ignore",
-                icon=":material/download:",
             )
         else:
             bar.empty()

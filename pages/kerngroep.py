@@ -6,6 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.auth import guard
+from dashboard.components import download
 from dashboard.db import get_engine
 from dashboard.exports import XLSX_MIME, Toelichting, excel_bytes
 from dashboard.filters import SEGMENT_LABELS, filter_bar
@@ -80,13 +81,12 @@ about = Toelichting(
     + ([("Categorie", CATEGORIE[categorie])] if categorie else [])
     + ([("Zoeken", zoek)] if zoek.strip() else []),
 )
-st.download_button(
+download(
+    st,
     "Register downloaden (Excel)",
     data=lambda: excel_bytes({"Register": (queue, REGISTER_LABELS, REGISTER_FORMAT)}, about),
     file_name=f"knelpuntenregister_{dt.date.today():%Y%m%d}.xlsx",
     mime=XLSX_MIME,
-    on_click="ignore",
-    icon=":material/download:",
 )
 choose_report(view.keuzes, queue_for_display(queue), key="kg_keuze", label="Melding behandelen")
 detail = view.detail

@@ -7,6 +7,7 @@ from dashboard.auth import guard
 from dashboard.components import (
     YOY_HELP,
     change_text,
+    download,
     metric,
     start_export_context,
     table_with_downloads,
@@ -260,11 +261,11 @@ table_with_downloads(
 )
 
 # --- 5. edge list for Gephi -------------------------------------------------------------------
-st.download_button(
+download(
+    st,
     "Relaties als CSV (voor Gephi)",
     data=lambda: gephi_csv(view.relaties, weight),
     file_name="onderaanneming_relaties_gephi.csv",
     mime="text/csv",
-    on_click="ignore",
     icon=":material/hub:",
 )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.auth import guard
+from dashboard.components import download
 from dashboard.db import get_engine
 from dashboard.formatting import datum
 from dashboard.register import carry_out, show_notice
@@ -48,20 +49,20 @@ st.session_state["overleg_keuze"] = overleg_id
 st.selectbox("Overleg", list(labels), format_func=labels.get, key="overleg_keuze")
 
 left, right = st.columns(2)
-left.download_button(
+download(
+    left,
     "Agenda (Word)",
     data=lambda: meetings.agenda_docx(engine, scope, overleg_id=overleg_id),
     file_name=f"agenda_kerngroep_{overleg_id}.docx",
     mime=DOCX_MIME,
-    on_click="ignore",
     icon=":material/description:",
 )
-right.download_button(
+download(
+    right,
     "Besluitenlijst (Word)",
     data=lambda: meetings.decisions_docx(engine, scope, overleg_id=overleg_id),
     file_name=f"besluitenlijst_kerngroep_{overleg_id}.docx",
     mime=DOCX_MIME,
-    on_click="ignore",
     icon=":material/description:",
 )
 

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 # Settings are checked before the server starts: a bad value stops here with a Dutch reason.
 .venv/bin/python -m data_access instellingen >/dev/null
-exec .venv/bin/python -m streamlit run dashboard/app.py --browser.gatherUsageStats false "$@"
+exec .venv/bin/python -m streamlit run dashboard/server.py --browser.gatherUsageStats false "$@"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -113,3 +117,52 @@ def test_the_period_runs_from_the_first_start_to_the_last_complete_month(
     assert during.peildatum < periode.peildatum.replace(day=1)
     monkeypatch.setenv("SPIC_PEILDATUM", "2019-06-30")
     assert data_period(demo_engine).peildatum == dt.date(2019, 6, 30)
+
+
+# One app process: open the current snapshot (building it if missing) at an agreed moment, and
+# read it. A subprocess, not multiprocessing: spawn would re-run whatever script an AppTest
+# left as __main__.
+_ONE_PROCESS = """
+import json, os, sys, time
+url, data_dir, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
+os.environ["SPIC_DATA_DIR"] = data_dir
+from data_access.analytics import analytics
+from data_access.db import make_engine
+engine = make_engine(url)
+time.sleep(max(0.0, start_at - time.time()))
+frame = analytics(engine).frame("SELECT COUNT(*) AS n, SUM(kosten_cent) AS k FROM inzet")
+print(json.dumps([int(frame["n"].iloc[0]), int(frame["k"].iloc[0])]))
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_processes_building_the_snapshot_at_once_both_read_it_whole(
+    tmp_path: Path, demo_tables: dict, backend: str
+) -> None:
+    """Two app processes behind a proxy find no snapshot and build it at the same moment:
+    each builds in a staging folder and moves it into place, so neither reads half of one."""
+    with fresh_database(backend, tmp_path) as (engine, url):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        expected = [
+            int(sql_scalar(engine, "SELECT COUNT(*) FROM inzet")),
+            int(sql_scalar(engine, "SELECT SUM(kosten_cent) FROM inzet")),
+        ]
+        data_dir = tmp_path / "gedeeld"
+        start_at = str(time.time() + 5)  # both have imported everything by then
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", _ONE_PROCESS, url, str(data_dir), start_at],
+                cwd=Path(__file__).resolve().parent.parent,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=300) for process in processes]
+        assert [p.returncode for p in processes] == [0, 0], [err for _, err in outputs]
+        assert [json.loads(out) for out, _ in outputs] == [expected, expected]
+        built = [p for p in (data_dir / "analytics").rglob("*") if p.is_dir()]
+        folders = [p for p in built if p.parent.parent.name == "analytics"]
+        assert len(folders) == 1 and not [p for p in built if p.name.startswith(".tmp-")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import aantal
 from data_access.imports import Uitvoerder, importeer
-from data_access.models import KnelpuntCategorie, KnelpuntStatus
+from data_access.models import KnelpuntCategorie, KnelpuntStatus, utcnow
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from tests.helpers import next_year_files, sql_frame, sql_scalar
 
@@ -25,7 +24,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming", "trends"}
 ROLE_PAGES = {
     "demo.beheerder": DASHBOARDS
-    | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers", "importeren"},
+    | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers", "importeren", "audit"},
     "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},
     "demo.contractmanager": DASHBOARDS | {"aanbieder", "melden", "kerngroep"},
     "demo.adviseur": DASHBOARDS,
@@ -168,9 +167,14 @@ def test_a_link_shared_before_login_opens_its_page_with_its_filters(
 def test_session_expires_after_inactivity(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
-    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.adviseur")
+    engine, url = demo_engine_sqlite
+    at = login(new_app(monkeypatch, url), "demo.adviseur")
     assert at.title[0].value == "Overzicht"
-    at.session_state["laatst_actief"] = time.time() - 31 * 60
+    with engine.begin() as conn:  # the server-side session was last used 31 minutes ago
+        conn.execute(
+            sa.text("UPDATE sessie SET laatst_gebruikt = :t WHERE id = :id"),
+            {"t": utcnow() - dt.timedelta(minutes=31), "id": at.session_state["sessie_id"]},
+        )
     at.run()
     assert at.title[0].value == "Inloggen bij SPIC-monitor"
     assert "sessie is verlopen" in at.info[0].value

@@ -15,10 +15,13 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from benchmarks.browser import StreamlitServer as Server
+from data_access.access import Scope
 from data_access.db import make_engine
 from data_access.generator import read_parquet
 from data_access.loader import DEMO_DIR
+from data_access.models import Rol
 from data_access.sample_knelpunten import DEMO_PASSWORD
+from data_access.users import create_user, set_active
 
 pytestmark = pytest.mark.browser
 # The app's own navigation: page links in the sidebar (dashboard/app.py).
@@ -46,6 +49,7 @@ ROLE_PAGES = {
         "Trends knelpunten",
         "Gebruikers",
         "Gegevens importeren",
+        "Auditlog",
     ],
     "demo.kerngroep": [
         *DASH,
@@ -339,6 +343,26 @@ def test_every_download_opens_and_holds_labels_not_codes(
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "Horizon Jeugd & Gezin" in text and "Uitnutting" in text
 
+    # Every file and the dossier view are in the audit trail: who, what, page and filters.
+    engine = make_engine(server.database_url)
+    try:
+        trail = pd.read_sql(
+            "SELECT gebruikersnaam, actie, onderwerp, filters FROM auditregel", engine
+        )
+    finally:
+        engine.dispose()
+    downloads = trail[trail["actie"] == "download"]
+    for title, found in files.items():
+        user = "demo.aanbieder" if title == "Aanbieder" else "demo.kerngroep"
+        names = set(downloads.loc[downloads["gebruikersnaam"] == user, "onderwerp"])
+        assert {path.name[3:] for path in found} <= names, title
+    uitnutting = downloads[downloads["onderwerp"] == "uitnutting_per_spic.xlsx"]
+    assert uitnutting["filters"].str.contains("Segment: B – enkelvoudig").any()
+    seen = trail[
+        (trail["actie"] == "dossier_bekeken") & (trail["gebruikersnaam"] == "demo.aanbieder")
+    ]
+    assert seen["onderwerp"].str.contains("aanbieder").any()
+
 
 def choose(page, label: str, option: str) -> None:
     """Pick an option in a Streamlit selectbox or multiselect by its label."""
@@ -561,3 +585,88 @@ def test_a_click_on_a_heatmap_cell_opens_its_trajectories_where_the_user_looks(
     wait_for_app(page)
     assert grid.is_visible()  # back where the user was, not at the top or bottom
     assert_no_exception(page)
+
+
+LOGIN_HEADING = "Inloggen bij SPIC-monitor"
+
+
+def session_cookie(page) -> dict:
+    """The login's cookie, once the logged-in page has fetched it."""
+    for _ in range(50):
+        cookies = [c for c in page.context.cookies() if c["name"] == "spic_sessie"]
+        if cookies:
+            return cookies[0]
+        page.wait_for_timeout(100)
+    raise AssertionError("the session cookie was never set")
+
+
+def test_a_reload_and_a_deep_link_in_a_new_tab_keep_the_login_and_the_filters(
+    page, server: Server
+) -> None:
+    link = "uitnutting?van=2019-01-01&tot=2020-12-31&segment=B"
+    login(page, server, "demo.kerngroep", path=link, heading="SPIC-uitnutting")
+    cookie = session_cookie(page)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find("spic_sessie") == -1  # not readable by scripts
+
+    page.reload()
+    page.get_by_role("heading", name="SPIC-uitnutting").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert "afgesloten tussen 01-01-2019 en 31-12-2020" in page.inner_text("body")
+    assert "Kerngroeplid (demo)" in page.locator("[data-testid='stSidebar']").inner_text()
+
+    tab = page.context.new_page()
+    tab.goto(f"{server.url}/overzicht?van=2019-01-01&tot=2020-12-31")
+    tab.get_by_role("heading", name="Overzicht").first.wait_for(timeout=60_000)
+    wait_for_app(tab)
+    assert "Periode 01-01-2019 t/m 31-12-2020" in tab.inner_text("body")
+    assert tab.get_by_label("Gebruikersnaam").count() == 0
+    # The developer chrome is gone: no Deploy, no menu with Rerun or Clear cache.
+    assert tab.locator("[data-testid='stToolbar'], [data-testid='stMainMenu']").count() == 0
+    assert_no_exception(tab)
+
+
+def test_logout_in_one_tab_ends_the_other(page, server: Server) -> None:
+    login(page, server, "demo.contractmanager")
+    session_cookie(page)
+    other = page.context.new_page()
+    other.goto(f"{server.url}/segmenten")
+    other.get_by_role("heading", name="Segment B en C").first.wait_for(timeout=60_000)
+    wait_for_app(other)
+
+    page.get_by_role("button", name="Uitloggen").click()
+    page.get_by_role("heading", name=LOGIN_HEADING).wait_for()
+
+    other.locator(NAV).filter(has_text="Overzicht").first.click()
+    other.get_by_role("heading", name=LOGIN_HEADING).wait_for(timeout=60_000)
+    assert "U bent uitgelogd." in other.inner_text("body")
+    assert other.locator("[data-testid='stMetric']").count() == 0
+    # The old cookie, replayed by a reload, opens nothing either.
+    other.reload()
+    other.get_by_role("heading", name=LOGIN_HEADING).wait_for(timeout=60_000)
+
+
+def test_a_deactivated_users_open_tab_lands_on_the_login_page_at_the_next_click(
+    page, server: Server
+) -> None:
+    engine = make_engine(server.database_url)
+    try:
+        create_user(
+            engine,
+            Scope.operator(),
+            username="tijdelijk.adviseur",
+            display_name="Tijdelijk",
+            role=Rol.ADVISEUR,
+            password=DEMO_PASSWORD,
+        )
+        login(page, server, "tijdelijk.adviseur")
+        session_cookie(page)
+        set_active(engine, Scope.operator(), username="tijdelijk.adviseur", active=False)
+    finally:
+        engine.dispose()
+    page.locator(NAV).filter(has_text="SPIC-uitnutting").first.click()
+    page.get_by_role("heading", name=LOGIN_HEADING).wait_for(timeout=60_000)
+    assert "Uw account is gedeactiveerd." in page.inner_text("body")
+    page.reload()  # the cookie of a deactivated account opens nothing
+    page.get_by_role("heading", name=LOGIN_HEADING).wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stMetric']").count() == 0

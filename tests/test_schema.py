@@ -183,6 +183,26 @@ def _one_of_each() -> list[SQLModel]:
             gewijzigd=1,
         ),
         m.Gegevensversie(id=1, versie=7, gewijzigd=ts),
+        m.Auditregel(
+            id=1,
+            tijdstip=ts,
+            gebruiker_id=1,
+            gebruikersnaam="demo.beheerder",
+            rol="beheerder",
+            actie=m.AuditActie.DOWNLOAD,
+            onderwerp="uitnutting_per_spic.xlsx",
+            filters="SPIC-uitnutting; Segment: B – enkelvoudig",
+        ),
+        m.Sessie(
+            id=1,
+            gebruiker_id=1,
+            token_hash="a" * 64,
+            code_hash=None,
+            code_geldig_tot=ts,
+            aangemaakt=ts,
+            laatst_gebruikt=ts,
+            beeindigd=ts,
+        ),
     ]
 
 

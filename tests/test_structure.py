@@ -30,7 +30,11 @@ PAGES_DIR = PROJECT_ROOT / "pages"
 PAGE_FILES = sorted(PAGES_DIR.glob("*.py"))
 # Where a page's data comes from: modules whose functions are views (read functions).
 VIEW_MODULES = ("data_access.queries", "data_access.register.reads")
-VIEW_FUNCTIONS = {"data_access.users": {"user_admin"}, "data_access.imports": {"importbeheer"}}
+VIEW_FUNCTIONS = {
+    "data_access.users": {"user_admin"},
+    "data_access.imports": {"importbeheer"},
+    "data_access.audit": {"audit_log"},
+}
 FORBIDDEN_IN_PAGES = {
     "scope.rol": "a page compares no roles (ask a capability of Scope)",
     "px.": "figures are built in dashboard/charts.py",
@@ -168,6 +172,27 @@ def test_roles_are_compared_only_in_the_capability_module() -> None:
         if path.name != "access.py" and (lines := _role_comparisons(_tree(path)))
     }
     assert found == {}
+
+
+def test_the_only_html_the_app_writes_is_the_cookie_image() -> None:
+    """Text a user typed is never rendered as HTML: `unsafe_allow_html` and `st.html` appear
+    once, where the server's own one-time code goes into an image address."""
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for path in _product_files()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "unsafe_allow_html" in line or "st.html(" in line
+    ]
+    assert found == ["dashboard/auth.py:" + str(_line_of("dashboard/auth.py", "unsafe_allow_html"))]
+    from data_access.sessions import is_token
+
+    assert not is_token('"><script>alert(1)</script>' + "a" * 20)
+    assert is_token("A" * 43)
+
+
+def _line_of(relative: str, needle: str) -> int:
+    lines = (PROJECT_ROOT / relative).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 def test_the_role_check_finds_a_role_comparison() -> None:

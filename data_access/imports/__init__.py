@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from data_access import audit
 from data_access.access import Scope
 from data_access.db import bump_data_version, session_scope
 from data_access.imports import ijw, templates
@@ -24,7 +25,7 @@ from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
 from data_access.imports.spec import PER_KEY, SOORTEN, STOPS, Soort
 from data_access.imports.validation import Fouten, convert, detect, opzoek
 from data_access.imports.writing import write
-from data_access.models import Gegevensimport
+from data_access.models import AuditActie, Gegevensimport
 from data_access.settings import get_settings
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done)
@@ -149,6 +150,13 @@ def importeer(
                     nieuw=verslag.nieuw,
                     gewijzigd=verslag.gewijzigd,
                 )
+            )
+        if verslagen:
+            audit.add(
+                session,
+                gebruiker_id=uitvoerder.gebruiker_id,
+                actie=AuditActie.IMPORT,
+                onderwerp=", ".join(f"{v.bron} ({v.soort}, {v.rijen} rijen)" for v in verslagen),
             )
         if any(v.nieuw or v.gewijzigd for v in verslagen):
             bump_data_version(session)

@@ -1,0 +1,85 @@
+"""The web server: `streamlit run dashboard/server.py` (or `uvicorn dashboard.server:app`).
+
+Streamlit's ASGI application serves the page script dashboard/app.py plus two routes of our
+own, which a page script cannot offer because it talks to the browser over a websocket:
+
+- `/auth/sessie?code=…` swaps a login's one-time code for the session cookie (HttpOnly,
+  SameSite=Lax, Secure behind https); the logged-in page fetches it as a 1×1 image;
+- `/healthz` for a load balancer: 200 with the database reachable, 503 otherwise, in JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+import streamlit as st  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import JSONResponse, Response  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from data_access import sessions  # noqa: E402
+from data_access.analytics import snapshot_age_seconds  # noqa: E402
+from data_access.db import make_engine  # noqa: E402
+from data_access.settings import get_settings  # noqa: E402
+
+# A transparent 1×1 GIF: the answer to the image that fetches the cookie.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@cache
+def _engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+def issue_cookie(request: Request) -> Response:
+    """The session cookie for a valid one-time code; an empty answer for anything else."""
+    response = Response(PIXEL, media_type="image/gif", headers=NO_STORE)
+    token = sessions.redeem(_engine(), code=request.query_params.get("code", ""))
+    if token is not None:
+        settings = get_settings()
+        response.set_cookie(
+            sessions.COOKIE,
+            token,
+            max_age=settings.session_max_hours * 3600,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
+def health(request: Request) -> JSONResponse:
+    engine = _engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        age = snapshot_age_seconds(engine)
+    except sa.exc.SQLAlchemyError:
+        return JSONResponse(
+            {"status": "fout", "database": "niet bereikbaar"}, status_code=503, headers=NO_STORE
+        )
+    return JSONResponse(
+        {
+            "status": "ok",
+            "database": "bereikbaar",
+            "snapshot_leeftijd_seconden": None if age is None else round(age),
+        },
+        headers=NO_STORE,
+    )
+
+
+app = st.App(
+    ROOT / "dashboard" / "app.py",
+    routes=[Route(sessions.COOKIE_ROUTE, issue_cookie), Route("/healthz", health)],
+)

@@ -1,0 +1,193 @@
+"""Two app processes behind nginx (deploy/nginx/spic-monitor.conf) on one PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from benchmarks.browser import StreamlitServer as Server
+from benchmarks.browser import _free_port
+from data_access.db import make_engine, migrate
+from data_access.loader import load_tables
+from data_access.sample_knelpunten import DEMO_PASSWORD
+from data_access.users import LOGIN_FAILED
+from tests.conftest import fresh_database
+from tests.test_browser import (  # noqa: F401 (the fixture points Playwright at Chromium)
+    NAV,
+    assert_no_exception,
+    browser_type_launch_args,
+    choose,
+    login,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "deploy" / "nginx" / "spic-monitor.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# Every process signs Streamlit's XSRF cookie with the same secret (deploy/ sets it too).
+SHARED = {"STREAMLIT_SERVER_COOKIE_SECRET": "een-gedeeld-geheim-voor-de-test"}
+
+
+def _require_nginx() -> None:
+    if not Path(NGINX).exists():
+        message = f"nginx not found at {NGINX} (apt-get install nginx-light)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class Nginx:
+    """The committed site configuration, with the test's ports, in an nginx of its own."""
+
+    def __init__(self, directory: Path, backends: list[int]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = SITE.read_text()
+        for default, port in zip(("8501", "8502"), backends, strict=True):
+            site = site.replace(f"127.0.0.1:{default}", f"127.0.0.1:{port}")
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        temp = " ".join(
+            f"{kind}_temp_path {directory / kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        (directory / "nginx.conf").write_text(
+            f"{'user root;' if os.geteuid() == 0 else ''}\n"
+            f"pid {directory / 'nginx.pid'};\nerror_log {directory / 'error.log'};\n"
+            "events { worker_connections 256; }\n"
+            f"http {{\n access_log {directory / 'access.log'};\n {temp}\n{site}\n}}\n"
+        )
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError((directory / "error.log").read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, demo_tables: dict) -> Iterator[tuple[Nginx, list[Server], str]]:
+    """Two app processes on one PostgreSQL database (and one snapshot folder), nginx before."""
+    _require_nginx()
+    with fresh_database("postgresql", tmp_path) as (engine, url):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        ports = [_free_port(), _free_port()]
+        servers = [Server(url, port=port, env=SHARED) for port in ports]
+        proxy = Nginx(tmp_path, ports)
+        try:
+            yield proxy, servers, url
+        finally:
+            proxy.stop()
+            for server in servers:
+                server.stop()
+
+
+def _a_new_report(url: str) -> tuple[str, str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT referentie, titel FROM knelpunt WHERE status = 'nieuw' "
+                    "ORDER BY referentie LIMIT 1"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    return row[0], row[1]
+
+
+def logged_in_at(page, url: str, heading: str) -> None:
+    page.bring_to_front()  # a background tab draws no frames, so nothing in it gets "stable"
+    page.goto(url)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+    wait_for_app(page)
+    assert page.get_by_label("Gebruikersnaam").count() == 0
+    assert_no_exception(page)
+
+
+def test_two_processes_behind_nginx_share_logins_changes_and_lockouts(browser, cluster) -> None:
+    proxy, (first, second), url = cluster
+    with urllib.request.urlopen(f"{proxy.url}/healthz", timeout=10) as answer:
+        assert answer.status == 200 and json.load(answer)["database"] == "bereikbaar"
+
+    # A login through the proxy holds in both processes: the session is in the database.
+    page = browser.new_context().new_page()
+    login(page, proxy, "demo.kerngroep")  # type: ignore[arg-type]
+    for _ in range(50):
+        if any(c["name"] == "spic_sessie" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    logged_in_at(page, f"{first.url}/overzicht", "Overzicht")
+    other = page.context.new_page()
+    logged_in_at(other, f"{second.url}/kerngroep", "Kerngroep: knelpuntenregister")
+
+    # A status change made through the first process shows in the second at its next rerun.
+    reference, title = _a_new_report(url)
+    option = f"{reference} – {title}"
+    choose(other, "Melding behandelen", option)
+    wait_for_app(other)
+    assert (
+        "Nieuw" in other.locator("[data-testid='stMetric']").filter(has_text="Status").inner_text()
+    )
+    logged_in_at(page, f"{first.url}/kerngroep", "Kerngroep: knelpuntenregister")
+    choose(page, "Melding behandelen", option)
+    wait_for_app(page)
+    new_status = "In behandeling"
+    choose(page, "Nieuwe status", new_status)
+    page.get_by_role("button", name="Status opslaan").click()
+    page.get_by_text(f"Status van {reference} is nu '{new_status}'").wait_for()
+    other.bring_to_front()
+    other.locator(NAV).filter(has_text="Trends knelpunten").first.click()
+    other.get_by_role("heading", name="Trends knelpunten").first.wait_for()
+    other.locator(NAV).filter(has_text="Kerngroep").first.click()
+    other.get_by_role("heading", name="Kerngroep: knelpuntenregister").first.wait_for()
+    choose(other, "Melding behandelen", option)
+    wait_for_app(other)
+    status = other.locator("[data-testid='stMetric']").filter(has_text="Status")
+    assert new_status in status.inner_text()
+
+    # When the process behind the proxy stops, the user goes on at the other, still logged in.
+    for stopping in (first, second):
+        stopping.stop()
+        logged_in_at(page, f"{proxy.url}/overzicht", "Overzicht")
+        stopping.start()
+        time.sleep(6)  # nginx tries a failed process again after fail_timeout (5 s)
+
+    # Failed logins count in the database: three at one process and two at the other lock it.
+    anonymous = browser.new_context().new_page()
+    for server in (first, first, first, second, second):
+        anonymous.goto(f"{server.url}/")
+        wait_for_app(anonymous)
+        anonymous.get_by_label("Gebruikersnaam").fill("demo.adviseur")
+        anonymous.get_by_label("Wachtwoord").fill("fout-wachtwoord")
+        anonymous.get_by_role("button", name="Inloggen").click()
+        anonymous.get_by_text(LOGIN_FAILED).wait_for()
+    anonymous.goto(f"{first.url}/")
+    wait_for_app(anonymous)
+    anonymous.get_by_label("Gebruikersnaam").fill("demo.adviseur")
+    anonymous.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    anonymous.get_by_role("button", name="Inloggen").click()
+    anonymous.get_by_text(LOGIN_FAILED).wait_for()  # the right password, but locked
+    assert anonymous.locator("[data-testid='stMetric']").count() == 0
