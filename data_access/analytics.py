@@ -15,8 +15,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +67,16 @@ def _schema(table: sa.Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, _arrow_type(c)) for c in table.columns])
 
 
+def _column(values: Sequence[Any], target: pa.DataType) -> pa.Array:
+    # Driver values differ per backend (SQLite: ISO strings and 0/1; psycopg: date, Decimal);
+    # let Arrow infer, then cast to the one type the snapshot promises.
+    if pa.types.is_floating(target):
+        values = [None if v is None else float(v) for v in values]
+    if pa.types.is_string(target):
+        values = [None if v is None else str(v) for v in values]
+    return pa.array(values).cast(target)
+
+
 def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
     """PostgreSQL: COPY the table out as CSV and stream it through Arrow into Parquet.
 
@@ -110,61 +119,27 @@ def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
     return rows
 
 
-_SQLITE_CAST = {"int64": "INTEGER", "double": "REAL", "bool": "INTEGER"}
-
-
-@contextmanager
-def _arrow_sqlite(engine: Engine) -> Iterator[Any]:
-    """An Arrow-native reader (ADBC) of a SQLite file, in one read transaction; None for
-    PostgreSQL, which is read with COPY. Python's sqlite3 builds a Python object per value,
-    which made the export of `inzet` at `landelijk` most of a snapshot's build time."""
-    if engine.dialect.name != "sqlite":
-        yield None
-        return
-    path = engine.url.database
-    if not path or path == ":memory:":
-        raise ValueError("Een analytisch snapshot vraagt een SQLite-database in een bestand.")
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-    connection = adbc_sqlite.connect(path)  # autocommit off: every table from one snapshot
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-def _export_table_arrow(connection: Any, table: sa.Table, path: Path) -> int:
-    """SQLite through ADBC: record batches straight into Parquet, cast to the snapshot's types.
-
-    Every column is CAST in SQL, so a batch whose first rows are NULL still gets its type from
-    the table, not from the values."""
+def _export_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
+    if conn.dialect.name == "postgresql":
+        return _export_table_copy(conn, table, path)
     schema = _schema(table)
-    columns = ", ".join(
-        f'CAST("{f.name}" AS {_SQLITE_CAST.get(str(f.type), "TEXT")}) AS "{f.name}"' for f in schema
-    )
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    result = conn.execution_options(stream_results=True).exec_driver_sql(
+        f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'
+    )
     rows = 0
-    with connection.cursor() as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BATCH_ROWS)})
-        cursor.execute(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}')
-        reader = cursor.fetch_record_batch()
-        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-            for batch in reader:
-                arrays = [_cast(batch.column(i), field.type) for i, field in enumerate(schema)]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-                rows += batch.num_rows
-            if rows == 0:
-                writer.write_table(schema.empty_table())
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while batch := result.fetchmany(_BATCH_ROWS):
+            arrays = [
+                _column(values, field.type)
+                for values, field in zip(zip(*batch, strict=True), schema, strict=True)
+            ]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            rows += len(batch)
+        if rows == 0:
+            writer.write_table(schema.empty_table())
     return rows
-
-
-def _cast(values: pa.Array, target: pa.DataType) -> pa.Array:
-    if values.null_count == len(values):  # the driver types an all-NULL column as integer
-        return pa.nulls(len(values), target)
-    if pa.types.is_timestamp(target) and pa.types.is_string(values.type):
-        # SQLite holds naive UTC text ("2026-11-23 11:41:35.204116").
-        return values.cast(pa.timestamp("us")).cast(target)
-    return values.cast(target)
 
 
 def _stamp(engine: Engine) -> str:
@@ -190,13 +165,10 @@ def write_snapshot(engine: Engine, *, target: Path, progress: Progress | None = 
     staging = target.parent / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
-        with engine.connect() as conn, conn.begin(), _arrow_sqlite(engine) as arrow:
+        with engine.connect() as conn, conn.begin():
             for name in SNAPSHOT_TABLES:
-                table, target_file = SQLModel.metadata.tables[name], staging / f"{name}.parquet"
-                rows = (
-                    _export_table_arrow(arrow, table, target_file)
-                    if arrow is not None
-                    else _export_table_copy(conn, table, target_file)
+                rows = _export_table(
+                    conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"
                 )
                 if progress:
                     progress(name, rows)

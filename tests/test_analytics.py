@@ -166,22 +166,3 @@ def test_two_processes_building_the_snapshot_at_once_both_read_it_whole(
         built = [p for p in (data_dir / "analytics").rglob("*") if p.is_dir()]
         folders = [p for p in built if p.parent.parent.name == "analytics"]
         assert len(folders) == 1 and not [p for p in built if p.name.startswith(".tmp-")]
-
-
-def test_the_sqlite_export_is_the_same_in_batches_of_any_size(
-    tmp_path: Path, demo_tables: dict, monkeypatch
-) -> None:
-    """The Arrow reader types each batch from its values: columns that are NULL in one batch
-    and filled in the next (end dates, subcontracts) must come out the same."""
-    with fresh_database("sqlite", tmp_path) as (engine, _):
-        migrate(engine)
-        load_tables(engine, tables=demo_tables)
-        write_snapshot(engine, target=tmp_path / "groot")
-        monkeypatch.setattr(analytics, "_BATCH_ROWS", 7)
-        write_snapshot(engine, target=tmp_path / "klein")
-    for name in SNAPSHOT_TABLES:
-        big = pq.read_table(tmp_path / "groot" / f"{name}.parquet")
-        small = pq.read_table(tmp_path / "klein" / f"{name}.parquet")
-        assert small.equals(big), name
-    einddatum = pq.read_table(tmp_path / "klein" / "traject.parquet").column("einddatum")
-    assert 0 < einddatum.null_count < len(einddatum)  # the case the test is about
