@@ -38,7 +38,7 @@ from dashboard.auth import (  # noqa: E402
     login_page,
     logout,
 )
-from dashboard.components import demo_banner  # noqa: E402
+from dashboard.components import demo_banner, start_export_context  # noqa: E402
 from dashboard.db import get_engine, show_database_error  # noqa: E402
 from dashboard.filters import capture_link  # noqa: E402
 from dashboard.navigation import app_page  # noqa: E402
@@ -100,6 +100,9 @@ def main() -> None:
 
     if demo_accounts_active(engine):
         demo_banner()
+    # What this run's downloads (and their audit rows) name as page and filters; a page with
+    # filters replaces it. Without it, a page that sets none would name the previous page.
+    start_export_context(page.title, [])
     page.run()
 
 

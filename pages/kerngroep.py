@@ -6,9 +6,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from dashboard.auth import guard
-from dashboard.components import download
+from dashboard.components import download, start_export_context, toelichting
 from dashboard.db import get_engine
-from dashboard.exports import XLSX_MIME, Toelichting, excel_bytes
+from dashboard.exports import XLSX_MIME, excel_bytes
 from dashboard.filters import SEGMENT_LABELS, filter_bar
 from dashboard.register import (
     carry_out,
@@ -74,13 +74,14 @@ st.caption(
 if queue.empty:
     st.info("Geen meldingen in deze selectie.")
     st.stop()
-about = Toelichting(
+start_export_context(
     "Knelpuntenregister",
-    filters=[("Segment", SEGMENT_LABELS.get(str(filters.segment), "alle"))]
+    [("Segment", SEGMENT_LABELS.get(str(filters.segment), "alle"))]
     + [("Status", ", ".join(STATUS[s] for s in statussen) or "alle")]
     + ([("Categorie", CATEGORIE[categorie])] if categorie else [])
     + ([("Zoeken", zoek)] if zoek.strip() else []),
 )
+about = toelichting()
 download(
     st,
     "Register downloaden (Excel)",

@@ -358,6 +358,8 @@ def test_every_download_opens_and_holds_labels_not_codes(
         assert {path.name[3:] for path in found} <= names, title
     uitnutting = downloads[downloads["onderwerp"] == "uitnutting_per_spic.xlsx"]
     assert uitnutting["filters"].str.contains("Segment: B – enkelvoudig").any()
+    register = downloads[downloads["onderwerp"].str.startswith("knelpuntenregister_")]
+    assert len(register) and register["filters"].str.startswith("Knelpuntenregister").all()
     seen = trail[
         (trail["actie"] == "dossier_bekeken") & (trail["gebruikersnaam"] == "demo.aanbieder")
     ]
