@@ -21,6 +21,10 @@ SESSION_USER = "gebruiker_id"
 SESSION_ID = "sessie_id"
 COOKIE_CODE = "cookie_code"
 SESSION_NOTICE = "login_melding"
+# A tab's cookie is the one its browser sent when the tab connected, and it can open a session
+# once: after a logout or an ending in this tab the same cookie is dead, and asking again would
+# only write a false refusal to the audit trail at every click on the login page.
+COOKIE_TRIED = "cookie_geprobeerd"
 
 
 def oidc_configured() -> bool:
@@ -73,7 +77,8 @@ def current_identity(engine: Engine) -> Identity | None:
     timeout ends it at the next click. A new tab, a reload or a deep link carries no
     session state but the cookie, which resumes the same server-side session.
     """
-    if SESSION_ID not in st.session_state:
+    if SESSION_ID not in st.session_state and not st.session_state.get(COOKIE_TRIED):
+        st.session_state[COOKIE_TRIED] = True
         resumed = sessions.resume(engine, token=_cookie_token())
         if resumed is not None:
             st.session_state[SESSION_ID], st.session_state[SESSION_USER] = resumed

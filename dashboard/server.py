@@ -6,6 +6,9 @@ own, which a page script cannot offer because it talks to the browser over a web
 - `/auth/sessie?code=…` swaps a login's one-time code for the session cookie (HttpOnly,
   SameSite=Lax, Secure behind https); the logged-in page fetches it as a 1×1 image;
 - `/healthz` for a load balancer: 200 with the database reachable, 503 otherwise, in JSON.
+
+Before all of it sits `RequestGuard` (dashboard/request_guard.py): a request for a foreign Host
+or from a foreign Origin is refused and audited.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
+from dashboard.request_guard import RequestGuard  # noqa: E402
 from data_access import sessions  # noqa: E402
 from data_access.analytics import snapshot_age_seconds  # noqa: E402
 from data_access.db import make_engine  # noqa: E402
@@ -82,4 +87,5 @@ def health(request: Request) -> JSONResponse:
 app = st.App(
     ROOT / "dashboard" / "app.py",
     routes=[Route(sessions.COOKIE_ROUTE, issue_cookie), Route("/healthz", health)],
+    middleware=[Middleware(RequestGuard, engine=_engine)],
 )

@@ -272,6 +272,19 @@ def cmd_user_active(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_password(args: argparse.Namespace) -> int:
+    from data_access.access import Scope
+    from data_access.users import reset_password
+
+    password = getpass.getpass("Nieuw wachtwoord (minstens 12 tekens): ")
+    if password != getpass.getpass("Herhaal wachtwoord: "):
+        print("De wachtwoorden zijn niet gelijk.", file=sys.stderr)
+        return 2
+    reset_password(_engine(), Scope.operator(), username=args.username, new=password)
+    print(f"Wachtwoord van '{args.username}' ingesteld; de open sessies zijn beëindigd.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from data_access.generator import PRESETS
     from data_access.imports.spec import SOORTEN
@@ -375,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = user_sub.add_parser(english, help=f"gebruiker {action}")
         p.add_argument("username", metavar="gebruikersnaam", help="gebruikersnaam")
         p.set_defaults(func=cmd_user_active, action=action)
+    password = user_sub.add_parser(
+        "password", help="nieuw wachtwoord instellen (beëindigt de open sessies)"
+    )
+    password.add_argument("username", metavar="gebruikersnaam", help="gebruikersnaam")
+    password.set_defaults(func=cmd_user_password)
     return parser
 
 

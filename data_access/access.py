@@ -91,6 +91,7 @@ PAGES: dict[str, Page] = {
         Page("gebruikers", "Gebruikers", ":material/manage_accounts:", "Beheer", _BEHEER),
         Page("importeren", "Gegevens importeren", ":material/upload_file:", "Beheer", _BEHEER),
         Page("audit", "Auditlog", ":material/policy:", "Beheer", _BEHEER),
+        Page("account", "Mijn account", ":material/account_circle:", "Account", ALLE_ROLLEN),
     )
 }
 

@@ -20,6 +20,7 @@ from data_access.db import session_scope
 from data_access.models import AuditActie, Auditregel, Gebruiker
 
 COMMAND_LINE = "opdrachtregel"  # the user of Scope.operator(): whoever runs the server's CLI
+ANONYMOUS = "onbekend"  # a request that carries no (valid) login
 NOT_ALLOWED = "Alleen een beheerder mag het auditlog inzien."
 LIMIT = 1000  # rows on screen and in the download; the filters narrow it down
 
@@ -31,13 +32,16 @@ def add(
     actie: AuditActie,
     onderwerp: str,
     filters: str = "",
+    anoniem: bool = False,
 ) -> None:
-    """One row, in the caller's transaction: it lands only if the action does."""
+    """One row, in the caller's transaction: it lands only if the action does. Without a user
+    the actor is the command line, or, for a refused web request (`anoniem`), unknown."""
     user = session.get(Gebruiker, gebruiker_id) if gebruiker_id else None
+    nobody = ANONYMOUS if anoniem else COMMAND_LINE
     session.add(
         Auditregel(
             gebruiker_id=user.id if user else None,
-            gebruikersnaam=user.gebruikersnaam if user else COMMAND_LINE,
+            gebruikersnaam=user.gebruikersnaam if user else nobody,
             rol=str(user.rol) if user else None,
             actie=actie,
             onderwerp=onderwerp[:255],
@@ -53,9 +57,17 @@ def record(
     actie: AuditActie,
     onderwerp: str,
     filters: str = "",
+    anoniem: bool = False,
 ) -> None:
     with session_scope(engine) as session:
-        add(session, gebruiker_id=gebruiker_id, actie=actie, onderwerp=onderwerp, filters=filters)
+        add(
+            session,
+            gebruiker_id=gebruiker_id,
+            actie=actie,
+            onderwerp=onderwerp,
+            filters=filters,
+            anoniem=anoniem,
+        )
 
 
 @dataclass(frozen=True)

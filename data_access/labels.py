@@ -79,6 +79,9 @@ AUDIT_ACTIE = {
     AuditActie.GEBRUIKER_AANGEMAAKT: "Gebruiker aangemaakt",
     AuditActie.GEBRUIKER_GEDEACTIVEERD: "Gebruiker gedeactiveerd",
     AuditActie.GEBRUIKER_GEACTIVEERD: "Gebruiker geactiveerd",
+    AuditActie.WACHTWOORD_GEWIJZIGD: "Wachtwoord gewijzigd",
+    AuditActie.SESSIE_GEWEIGERD: "Sessie geweigerd",
+    AuditActie.VERZOEK_GEWEIGERD: "Verzoek geweigerd",
 }
 
 

@@ -306,6 +306,11 @@ class AuditActie(enum.StrEnum):
     GEBRUIKER_AANGEMAAKT = "gebruiker_aangemaakt"
     GEBRUIKER_GEDEACTIVEERD = "gebruiker_gedeactiveerd"
     GEBRUIKER_GEACTIVEERD = "gebruiker_geactiveerd"
+    WACHTWOORD_GEWIJZIGD = "wachtwoord_gewijzigd"
+    # Refusals at the door: a cookie that opens no session, a request for a foreign Host or
+    # from a foreign Origin. `onderwerp` says why, never the cookie itself.
+    SESSIE_GEWEIGERD = "sessie_geweigerd"
+    VERZOEK_GEWEIGERD = "verzoek_geweigerd"
 
 
 class Auditregel(SQLModel, table=True):

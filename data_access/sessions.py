@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from data_access import audit
 from data_access.db import session_scope
-from data_access.models import Gebruiker, Sessie, utcnow
+from data_access.models import AuditActie, Gebruiker, Sessie, utcnow
 from data_access.settings import get_settings
 
 COOKIE = "spic_sessie"
@@ -128,16 +129,46 @@ def redeem(engine: Engine, *, code: str) -> str | None:
 
 
 def resume(engine: Engine, *, token: str | None) -> tuple[int, int] | None:
-    """(session id, user id) for a cookie's token, or None for a forged, ended or expired one."""
-    if not is_token(token):
+    """(session id, user id) for a cookie's token, or None for a forged, ended or expired one.
+
+    A cookie that opens no session is an audit row (SESSIE_GEWEIGERD) with the reason and,
+    when the session was known, its user; never the token. No cookie at all is no row.
+    """
+    if token is None or token == "":
         return None
     with session_scope(engine) as session:
+        if not is_token(token):
+            _refuse(session, None, "cookie van een ongeldige vorm")
+            return None
         row = session.exec(select(Sessie).where(Sessie.token_hash == _hash(token))).first()
         if row is None:
+            _refuse(session, None, "onbekend token")
             return None
         assert row.id is not None
         stand = _check(session, row)
-        return None if stand.gebruiker_id is None else (row.id, stand.gebruiker_id)
+        if stand.gebruiker_id is None:
+            assert stand.einde is not None
+            _refuse(session, row.gebruiker_id, REFUSAL_REASONS[stand.einde])
+            return None
+        return row.id, stand.gebruiker_id
+
+
+REFUSAL_REASONS = {
+    Einde.VERLOPEN: "sessie verlopen (niet actief)",
+    Einde.TE_OUD: "sessie verlopen (maximale duur)",
+    Einde.UITGELOGD: "sessie beëindigd (uitgelogd of wachtwoord gewijzigd)",
+    Einde.GEDEACTIVEERD: "account gedeactiveerd",
+}
+
+
+def _refuse(session: sa.orm.Session, gebruiker_id: int | None, reason: str) -> None:
+    audit.add(
+        session,
+        gebruiker_id=gebruiker_id,
+        actie=AuditActie.SESSIE_GEWEIGERD,
+        onderwerp=f"sessie geweigerd: {reason}",
+        anoniem=gebruiker_id is None,
+    )
 
 
 def check(engine: Engine, *, sessie_id: int) -> Stand:
@@ -146,7 +177,12 @@ def check(engine: Engine, *, sessie_id: int) -> Stand:
         row = session.get(Sessie, sessie_id)
         if row is None:
             return Stand(None, Einde.UITGELOGD)
-        return _check(session, row)
+        stand = _check(session, row)
+        if stand.einde == Einde.GEDEACTIVEERD:
+            # The one ending that is not the user's own doing or the clock's: an open tab of a
+            # deactivated account that clicks again.
+            _refuse(session, row.gebruiker_id, REFUSAL_REASONS[Einde.GEDEACTIVEERD])
+        return stand
 
 
 def _check(session: sa.orm.Session, row: Sessie) -> Stand:

@@ -15,6 +15,7 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,11 @@ class Settings(BaseSettings):
         None,
         "adres waaronder gebruikers de app openen (bijv. https://spic.example.nl); "
         "bij https krijgt het sessiecookie de vlag Secure",
+    )
+    allowed_hosts: str = _setting(
+        "",
+        "andere hostnamen waaronder de app bereikbaar is, met komma's gescheiden; verzoeken voor "
+        "een andere host worden geweigerd zodra deze of SPIC_APP_URL is ingevuld",
     )
     max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
     lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
@@ -151,6 +157,24 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
             raise ValueError(f"{url} is geen adres van de vorm https://server/pad")
         return url
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        for host in filter(None, (h.strip() for h in value.split(","))):
+            if not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]", host):
+                raise ValueError(f"{host} is geen hostnaam (zonder poort of schema)")
+        return value
+
+    @property
+    def trusted_hosts(self) -> frozenset[str] | None:
+        """The host names the app answers to; None when none is configured (development)."""
+        hosts = {h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()}
+        if self.app_url:
+            name = urlsplit(self.app_url).hostname
+            if name:
+                hosts.add(name.lower())
+        return frozenset(hosts) or None
 
     @property
     def secure_cookies(self) -> bool:

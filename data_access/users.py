@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from data_access import audit, sessions
 from data_access.access import Identity, Scope, belongs_to_provider
@@ -77,6 +77,23 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 # --- login ------------------------------------------------------------------------------------
 
 
+def _password_matches(user: Gebruiker | None, password: str, now: dt.datetime) -> bool:
+    """Check a password against an account, counting a failure towards the lockout (the
+    caller commits, also when it then refuses). A locked account matches nothing."""
+    ok = _verify(user.wachtwoord_hash if user else None, password)
+    if user is None:
+        return False
+    locked = user.geblokkeerd_tot is not None and _as_utc(user.geblokkeerd_tot) > now
+    if not ok:
+        settings = get_settings()
+        user.mislukte_pogingen += 1
+        if user.mislukte_pogingen >= settings.max_failed_logins:
+            user.geblokkeerd_tot = now + dt.timedelta(minutes=settings.lockout_minutes)
+            user.mislukte_pogingen = 0
+        return False
+    return not locked
+
+
 def authenticate(engine: Engine, *, username: str, password: str) -> Identity:
     """Check a password; count failures and lock the account after too many, in one transaction."""
     settings = get_settings()
@@ -85,24 +102,51 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Identity:
         user = session.exec(
             select(Gebruiker).where(Gebruiker.gebruikersnaam == username.strip()).with_for_update()
         ).first()
-        ok = _verify(user.wachtwoord_hash if user else None, password)
-        if user is None:
-            raise LoginError(LOGIN_FAILED)
-        locked = user.geblokkeerd_tot is not None and _as_utc(user.geblokkeerd_tot) > now
-        refused = not user.actief or locked or (user.is_demo and settings.is_production)
+        # Checked before the refusals below, so that a deactivated or demo account still
+        # costs an attacker the same time and counts its failures.
+        ok = _password_matches(user, password, now)
+        if user is not None:
+            session.add(user)
+        refused = user is None or not user.actief or (user.is_demo and settings.is_production)
         if ok and not refused:
+            assert user is not None
             user.mislukte_pogingen = 0
             user.geblokkeerd_tot = None
             user.laatst_ingelogd = now
-            session.add(user)
             return _identity(user)
-        if not ok:
-            user.mislukte_pogingen += 1
-            if user.mislukte_pogingen >= settings.max_failed_logins:
-                user.geblokkeerd_tot = now + dt.timedelta(minutes=settings.lockout_minutes)
-                user.mislukte_pogingen = 0
-            session.add(user)
     raise LoginError(LOGIN_FAILED)
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the Mijn account page shows of the logged-in user's own account."""
+
+    gebruikersnaam: str
+    weergavenaam: str
+    rol: Rol
+    aanbieder: str | None
+    email: str | None
+    heeft_wachtwoord: bool  # False: logs in through the organisation (OIDC) only
+    is_demo: bool
+    laatst_ingelogd: dt.datetime | None
+
+
+def own_account(engine: Engine, *, user_id: int) -> Account | None:
+    with session_scope(engine) as session:
+        user = session.get(Gebruiker, user_id)
+        if user is None:
+            return None
+        aanbieder = session.get(Aanbieder, user.aanbieder_id) if user.aanbieder_id else None
+        return Account(
+            user.gebruikersnaam,
+            user.weergavenaam,
+            Rol(user.rol),
+            aanbieder.naam if aanbieder else None,
+            user.email,
+            user.wachtwoord_hash is not None,
+            user.is_demo,
+            user.laatst_ingelogd,
+        )
 
 
 def identity_by_email(engine: Engine, *, email: str) -> Identity | None:
@@ -231,15 +275,10 @@ def create_user(
         email=email,
         provider_id=provider_id,
     )
-    if password is not None and ("\x00" in password or len(password) > MAX_PASSWORD_LENGTH):
-        raise UserAdminError(
-            "Een wachtwoord mag geen NUL-teken bevatten en is hooguit "
-            f"{MAX_PASSWORD_LENGTH} tekens."
-        )
     if password is None and email is None:
         raise UserAdminError("Geef een wachtwoord of een e-mailadres (voor inloggen via SSO).")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise UserAdminError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+    if password is not None:
+        _check_new_password(password)
     with session_scope(engine) as session:
         user = Gebruiker(
             gebruikersnaam=username,
@@ -262,6 +301,79 @@ def create_user(
             onderwerp=f"{username} ({label(ROL, role)})",
         )
         return _identity(user)
+
+
+def _check_new_password(password: str) -> None:
+    if "\x00" in password or len(password) > MAX_PASSWORD_LENGTH:
+        raise UserAdminError(
+            "Een wachtwoord mag geen NUL-teken bevatten en is hooguit "
+            f"{MAX_PASSWORD_LENGTH} tekens."
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserAdminError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+
+
+def _new_password(session: Session, user: Gebruiker, password: str, *, door: int | None) -> None:
+    """Set a password in the caller's transaction: every session of the account ends with it
+    (a stolen cookie dies with the old password), and the change is audited."""
+    assert user.id is not None
+    user.wachtwoord_hash = hash_password(password)
+    user.mislukte_pogingen = 0
+    user.geblokkeerd_tot = None
+    session.add(user)
+    sessions.end_all(session, gebruiker_id=user.id)
+    audit.add(
+        session,
+        gebruiker_id=door,
+        actie=AuditActie.WACHTWOORD_GEWIJZIGD,
+        onderwerp=user.gebruikersnaam if door != user.id else f"{user.gebruikersnaam} (eigen)",
+    )
+
+
+def change_own_password(engine: Engine, *, user_id: int, current: str, new: str) -> None:
+    """A user's own change: the current password is asked again (a failure counts towards the
+    lockout, like a login), and every session of the account ends, this one included."""
+    if new == current:
+        raise UserAdminError("Het nieuwe wachtwoord is gelijk aan het huidige.")
+    _check_new_password(new)
+    now = utcnow()
+    with session_scope(engine) as session:
+        user = session.exec(
+            select(Gebruiker).where(Gebruiker.id == user_id).with_for_update()
+        ).first()
+        if user is None or not user.actief:
+            raise UserAdminError("Uw account is gedeactiveerd.")
+        if user.is_demo:
+            raise UserAdminError("Het wachtwoord van een demo-account kan niet worden gewijzigd.")
+        if user.wachtwoord_hash is None:
+            raise UserAdminError(
+                "U logt in via uw organisatie; uw wachtwoord wijzigt u daar, niet hier."
+            )
+        ok = _password_matches(user, current, now)
+        session.add(user)
+        if ok:
+            _new_password(session, user, new, door=user.id)
+    if not ok:  # raised after the commit, so the failure counts
+        raise UserAdminError(
+            "Het huidige wachtwoord klopt niet. Na herhaalde mislukte pogingen wordt het "
+            "account tijdelijk geblokkeerd."
+        )
+
+
+def reset_password(engine: Engine, scope: Scope, *, username: str, new: str) -> None:
+    """The beheerder (or the command line) sets a new password, e.g. for a forgotten one; the
+    account's sessions end and a lockout is lifted."""
+    scope.require(scope.may_administer, NOT_ALLOWED)
+    _check_new_password(new)
+    with session_scope(engine) as session:
+        user = session.exec(
+            select(Gebruiker).where(Gebruiker.gebruikersnaam == username).with_for_update()
+        ).first()
+        if user is None:
+            raise UserAdminError(f"Gebruiker '{username}' bestaat niet.")
+        if user.is_demo:
+            raise UserAdminError("Het wachtwoord van een demo-account kan niet worden gewijzigd.")
+        _new_password(session, user, new, door=scope.gebruiker_id)
 
 
 def set_active(engine: Engine, scope: Scope, *, username: str, active: bool) -> None:

@@ -16,8 +16,9 @@ from data_access.models import AuditActie
 identity, scope = guard("audit")
 st.title("Auditlog")
 st.caption(
-    "Elke download, elk geopend aanbiederdossier, elke import en elke wijziging in de "
-    "gebruikers, met wie, wanneer en met welke filters. Het log kan alleen worden aangevuld; "
+    "Elke download, elk geopend aanbiederdossier, elke import, elke wijziging in de "
+    "gebruikers en hun wachtwoorden en elke geweigerde sessie of geweigerd verzoek, met wie, "
+    "wanneer en met welke filters. Het log kan alleen worden aangevuld; "
     "het bevat geen teksten van meldingen en geen gegevens van cliënten."
 )
 today = dt.date.today()

@@ -1,4 +1,4 @@
-"""Beheer → Gebruikers: list, create and deactivate accounts."""
+"""Beheer → Gebruikers: list, create and deactivate accounts, and set a new password."""
 
 import pandas as pd
 import streamlit as st
@@ -8,7 +8,14 @@ from dashboard.db import get_engine
 from dashboard.formatting import datum
 from data_access.labels import ROL, label
 from data_access.models import Rol
-from data_access.users import UserAdminError, create_user, set_active, user_admin
+from data_access.users import (
+    MIN_PASSWORD_LENGTH,
+    UserAdminError,
+    create_user,
+    reset_password,
+    set_active,
+    user_admin,
+)
 
 identity, scope = guard("gebruikers")
 engine = get_engine()
@@ -46,7 +53,9 @@ with left, st.form("nieuwe_gebruiker", clear_on_submit=True):
         format_func=lambda i: "–" if i is None else providers[i],
     )
     email = st.text_input("E-mailadres voor inloggen via de organisatie (optioneel)")
-    wachtwoord = st.text_input("Wachtwoord (minstens 12 tekens, leeg bij SSO)", type="password")
+    wachtwoord = st.text_input(
+        f"Wachtwoord (minstens {MIN_PASSWORD_LENGTH} tekens, leeg bij SSO)", type="password"
+    )
     if st.form_submit_button("Toevoegen", type="primary"):
         try:
             create_user(
@@ -76,3 +85,25 @@ with right, st.form("deactiveren"):
         else:
             st.success("Opgeslagen.")
             st.rerun()
+with right, st.form("wachtwoord_instellen", clear_on_submit=True):
+    st.header("Nieuw wachtwoord instellen")
+    st.caption(
+        "Bijvoorbeeld bij een vergeten wachtwoord. De open sessies van de gebruiker eindigen."
+    )
+    voor_wie = st.selectbox("Gebruiker", list(users["gebruikersnaam"]), key="wachtwoord_voor")
+    nieuw = st.text_input(
+        f"Nieuw wachtwoord (minstens {MIN_PASSWORD_LENGTH} tekens)",
+        type="password",
+        autocomplete="new-password",
+    )
+    herhaald = st.text_input("Herhaal het wachtwoord", type="password", autocomplete="new-password")
+    if st.form_submit_button("Wachtwoord instellen"):
+        if nieuw != herhaald:
+            st.error("De twee wachtwoorden zijn niet gelijk.")
+        else:
+            try:
+                reset_password(engine, scope, username=voor_wie, new=nieuw)
+            except UserAdminError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Nieuw wachtwoord ingesteld voor {voor_wie}.")

@@ -34,6 +34,7 @@ from data_access.users import (
     create_user,
     list_users,
     providers,
+    reset_password,
     set_active,
     user_admin,
 )
@@ -317,7 +318,26 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         lambda w: set_active(w.engine, w.scope, username="demo.adviseur", active=False),
         BEHEER,
     ),
+    "wachtwoord instellen": (
+        lambda w: reset_password(
+            w.engine, w.scope, username=_real_account(w.engine), new="een-nieuw-wachtwoord"
+        ),
+        BEHEER,
+    ),
 }
+
+
+def _real_account(engine: sa.Engine) -> str:
+    """A non-demo account (a demo account's shared password cannot be changed by anyone)."""
+    create_user(
+        engine,
+        Scope.operator(),
+        username="echt.account",
+        display_name="Echt",
+        role=Rol.ADVISEUR,
+        password="een-lang-wachtwoord",
+    )
+    return "echt.account"
 
 
 def _world(engine: sa.Engine, account: str) -> World:

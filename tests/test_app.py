@@ -13,22 +13,25 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import aantal
+from data_access.access import Scope
 from data_access.imports import Uitvoerder, importeer
-from data_access.models import KnelpuntCategorie, KnelpuntStatus, utcnow
+from data_access.models import KnelpuntCategorie, KnelpuntStatus, Rol, utcnow
 from data_access.sample_knelpunten import DEMO_PASSWORD
+from data_access.users import create_user
 from tests.helpers import next_year_files, sql_frame, sql_scalar
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 DASHBOARDS = {"overzicht", "uitnutting", "segmenten", "resultaat", "onderaanneming", "trends"}
+EVERYONE = DASHBOARDS | {"account"}
 ROLE_PAGES = {
-    "demo.beheerder": DASHBOARDS
+    "demo.beheerder": EVERYONE
     | {"aanbieder", "melden", "kerngroep", "overleggen", "gebruikers", "importeren", "audit"},
-    "demo.kerngroep": DASHBOARDS | {"aanbieder", "melden", "kerngroep", "overleggen"},
-    "demo.contractmanager": DASHBOARDS | {"aanbieder", "melden", "kerngroep"},
-    "demo.adviseur": DASHBOARDS,
-    "demo.aanbieder": DASHBOARDS | {"aanbieder", "melden", "meldingen"},
+    "demo.kerngroep": EVERYONE | {"aanbieder", "melden", "kerngroep", "overleggen"},
+    "demo.contractmanager": EVERYONE | {"aanbieder", "melden", "kerngroep"},
+    "demo.adviseur": EVERYONE,
+    "demo.aanbieder": EVERYONE | {"aanbieder", "melden", "meldingen"},
 }
 ALL_PAGES = {p.stem for p in PAGES_DIR.glob("*.py")}
 
@@ -607,3 +610,53 @@ def test_histogram_summary_mentions_the_last_bar_only_when_it_is_drawn(
     adviser.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
     last_bar, caption = _histogram(adviser)  # six is under the threshold: withheld
     assert last_bar < 300 and "300%" not in caption
+
+
+def test_a_user_changes_the_password_and_logs_in_again_with_it(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    create_user(
+        engine,
+        Scope.operator(),
+        username="p.pietersen",
+        display_name="P. Pietersen",
+        role=Rol.ADVISEUR,
+        password="het-oude-wachtwoord",
+    )
+    at = login(new_app(monkeypatch, url), "p.pietersen", "het-oude-wachtwoord")
+    other_tab = login(new_app(monkeypatch, url), "p.pietersen", "het-oude-wachtwoord")
+    at.switch_page(str(PAGES_DIR / "account.py")).run()
+    assert at.title[0].value == "Mijn account"
+    fields = {t.label: t for t in at.text_input}
+    fields["Huidig wachtwoord"].input("het-oude-wachtwoord")
+    fields["Nieuw wachtwoord (minstens 12 tekens)"].input("een-nieuw-wachtwoord")
+    fields["Herhaal het nieuwe wachtwoord"].input("een-ander-wachtwoord")
+    next(b for b in at.button if b.label == "Wachtwoord wijzigen").click().run()
+    assert at.error[0].value == "De twee nieuwe wachtwoorden zijn niet gelijk."
+    assert at.title[0].value == "Mijn account"  # nothing changed: still logged in
+
+    fields = {t.label: t for t in at.text_input}
+    fields["Huidig wachtwoord"].input("het-oude-wachtwoord")
+    fields["Nieuw wachtwoord (minstens 12 tekens)"].input("een-nieuw-wachtwoord")
+    fields["Herhaal het nieuwe wachtwoord"].input("een-nieuw-wachtwoord")
+    next(b for b in at.button if b.label == "Wachtwoord wijzigen").click().run()
+    assert at.title[0].value == "Inloggen bij SPIC-monitor"
+    assert "Uw wachtwoord is gewijzigd" in at.info[0].value
+    other_tab.run()  # the other tab's next click
+    assert other_tab.title[0].value == "Inloggen bij SPIC-monitor"
+    # Logged in again with the new password, back on the page where the user was.
+    assert login(at, "p.pietersen", "een-nieuw-wachtwoord").title[0].value == "Mijn account"
+
+
+def test_a_demo_account_cannot_change_its_shared_password(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "account.py")).run()
+    assert not at.exception
+    assert "demo-account" in at.info[0].value
+    assert not any(b.label == "Wachtwoord wijzigen" for b in at.button)
+    table = at.table[0].value
+    assert list(table["Waarde"])[2] == "Aanbieder"
+    assert "nan" not in table.to_string()

@@ -50,6 +50,7 @@ ROLE_PAGES = {
         "Gebruikers",
         "Gegevens importeren",
         "Auditlog",
+        "Mijn account",
     ],
     "demo.kerngroep": [
         *DASH,
@@ -57,10 +58,23 @@ ROLE_PAGES = {
         "Kerngroep",
         "Kerngroepoverleg",
         "Trends knelpunten",
+        "Mijn account",
     ],
-    "demo.contractmanager": [*DASH, "Knelpunt melden", "Kerngroep", "Trends knelpunten"],
-    "demo.adviseur": [*DASH[:-1], "Trends knelpunten"],  # no provider dossier
-    "demo.aanbieder": [*DASH, "Knelpunt melden", "Mijn meldingen", "Trends knelpunten"],
+    "demo.contractmanager": [
+        *DASH,
+        "Knelpunt melden",
+        "Kerngroep",
+        "Trends knelpunten",
+        "Mijn account",
+    ],
+    "demo.adviseur": [*DASH[:-1], "Trends knelpunten", "Mijn account"],  # no provider dossier
+    "demo.aanbieder": [
+        *DASH,
+        "Knelpunt melden",
+        "Mijn meldingen",
+        "Trends knelpunten",
+        "Mijn account",
+    ],
 }
 
 

@@ -50,6 +50,23 @@ def test_user_create_and_deactivate(
     assert "bestaat al" in capsys.readouterr().err
 
 
+def test_user_password_sets_a_new_password(
+    sqlite_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["init"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "een-lang-wachtwoord")
+    main(["user", "create", "j.jansen", "--name", "J. Jansen", "--role", "adviseur"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "het-nieuwe-wachtwoord")
+    assert main(["user", "password", "j.jansen"]) == 0
+    assert "sessies zijn beëindigd" in capsys.readouterr().out
+    engine = sa.create_engine(sqlite_env)
+    assert authenticate(engine, username="j.jansen", password="het-nieuwe-wachtwoord")
+    with pytest.raises(LoginError):
+        authenticate(engine, username="j.jansen", password="een-lang-wachtwoord")
+    assert main(["user", "password", "niemand"]) == 1
+    assert "bestaat niet" in capsys.readouterr().err
+
+
 def test_help_lists_the_commands_in_dutch(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])

@@ -7,12 +7,15 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import websockets.exceptions
+import websockets.sync.client
 
 from benchmarks.browser import StreamlitServer as Server
 from benchmarks.browser import _free_port
@@ -34,8 +37,12 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "spic-monitor.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-# Every process signs Streamlit's XSRF cookie with the same secret (deploy/ sets it too).
-SHARED = {"STREAMLIT_SERVER_COOKIE_SECRET": "een-gedeeld-geheim-voor-de-test"}
+# Every process signs Streamlit's XSRF cookie with the same secret (deploy/ sets it too), and
+# answers only to its own host name (here the loopback address the test browses).
+SHARED = {
+    "STREAMLIT_SERVER_COOKIE_SECRET": "een-gedeeld-geheim-voor-de-test",
+    "SPIC_ALLOWED_HOSTS": "127.0.0.1",
+}
 
 
 def _require_nginx() -> None:
@@ -191,3 +198,32 @@ def test_two_processes_behind_nginx_share_logins_changes_and_lockouts(browser, c
     anonymous.get_by_role("button", name="Inloggen").click()
     anonymous.get_by_text(LOGIN_FAILED).wait_for()  # the right password, but locked
     assert anonymous.locator("[data-testid='stMetric']").count() == 0
+
+
+def test_the_proxy_passes_the_host_on_so_a_foreign_one_is_refused(cluster) -> None:
+    proxy, _, url = cluster
+    forged = urllib.request.Request(f"{proxy.url}/", headers={"Host": "aanvaller.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    assert refused.value.code == 400
+    with pytest.raises(websockets.exceptions.InvalidStatus) as hijack:
+        websockets.sync.client.connect(
+            proxy.url.replace("http", "ws") + "/_stcore/stream",
+            origin="https://kwaadwillend.example",
+            open_timeout=10,
+        )
+    assert hijack.value.response.status_code == 403
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT onderwerp FROM auditregel WHERE actie = 'verzoek_geweigerd' ORDER BY id"
+                )
+            ).scalars()
+            assert list(rows) == [
+                "verzoek geweigerd: vreemde Host aanvaller.example",
+                "verzoek geweigerd: vreemde Origin https://kwaadwillend.example",
+            ]
+    finally:
+        engine.dispose()

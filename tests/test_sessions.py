@@ -14,7 +14,15 @@ from data_access import sessions
 from data_access.access import Scope
 from data_access.models import Rol, utcnow
 from data_access.sessions import Einde
-from data_access.users import create_user, set_active
+from data_access.users import (
+    LoginError,
+    UserAdminError,
+    authenticate,
+    change_own_password,
+    create_user,
+    reset_password,
+    set_active,
+)
 
 
 @pytest.fixture
@@ -94,10 +102,36 @@ def test_a_login_code_works_once_and_not_after_two_minutes(
         secrets.token_urlsafe(32),  # right form, never issued
     ],
 )
-def test_a_forged_cookie_resumes_nothing(users: tuple[sa.Engine, int, int], cookie: str) -> None:
+def test_a_forged_cookie_resumes_nothing_and_is_audited(
+    users: tuple[sa.Engine, int, int], cookie: str
+) -> None:
     engine, first, _ = users
     logged_in(engine, first)
     assert sessions.resume(engine, token=cookie) is None
+    if cookie == "":
+        assert refusals(engine) == []  # no cookie is no attempt
+    else:
+        [(who, why)] = refusals(engine)
+        assert who == "onbekend" and why.startswith("sessie geweigerd")
+        assert_never_in_the_trail(engine, cookie)
+
+
+def refusals(engine: sa.Engine) -> list[tuple[str, str]]:
+    """(user name, subject) of every refused session in the audit trail, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT gebruikersnaam, onderwerp FROM auditregel "
+                "WHERE actie = 'sessie_geweigerd' ORDER BY id"
+            )
+        )
+        return [(str(a), str(b)) for a, b in rows]
+
+
+def assert_never_in_the_trail(engine: sa.Engine, secret: str) -> None:
+    with engine.connect() as conn:
+        trail = " ".join(map(str, conn.execute(sa.text("SELECT * FROM auditregel")).all()))
+    assert secret not in trail
 
 
 def test_idle_and_absolute_timeouts_end_the_session(users: tuple[sa.Engine, int, int]) -> None:
@@ -132,6 +166,10 @@ def test_logout_ends_the_session_in_every_tab_and_its_cookie_with_it(
     assert sessions.check(engine, sessie_id=sessie_id).einde == Einde.UITGELOGD
     assert sessions.resume(engine, token=token) is None  # a replayed cookie after logout
     assert sessions.resume(engine, token=other_token) == (other_login, first)
+    assert refusals(engine) == [
+        ("eerste", "sessie geweigerd: sessie beëindigd (uitgelogd of wachtwoord gewijzigd)")
+    ]
+    assert_never_in_the_trail(engine, token)
 
 
 def test_deactivation_ends_all_sessions_of_that_user_only(
@@ -144,7 +182,8 @@ def test_deactivation_ends_all_sessions_of_that_user_only(
     c, c_token = logged_in(engine, second)
     set_active(engine, Scope.operator(), username="eerste", active=False)
     assert sessions.resume(engine, token=a_token) is None
-    assert sessions.check(engine, sessie_id=b).gebruiker_id is None
+    assert sessions.check(engine, sessie_id=b).gebruiker_id is None  # an open tab clicks
+    assert refusals(engine) == [("eerste", "sessie geweigerd: account gedeactiveerd")] * 2
     assert sessions.redeem(engine, code=pending.code) is None
     assert sessions.resume(engine, token=c_token) == (c, second)
     # Reactivating the account does not bring its old sessions back.
@@ -214,3 +253,80 @@ def test_health_answers_200_with_the_snapshot_age_and_503_without_a_database(
     answer = server_module(unreachable).health(_request("/healthz"))
     assert answer.status_code == 503
     assert json.loads(answer.body) == {"status": "fout", "database": "niet bereikbaar"}
+
+
+def test_a_password_change_ends_every_session_of_that_user_only(
+    users: tuple[sa.Engine, int, int],
+) -> None:
+    engine, first, second = users
+    here, here_token = logged_in(engine, first)
+    elsewhere, _ = logged_in(engine, first)
+    other, other_token = logged_in(engine, second)
+    change_own_password(
+        engine, user_id=first, current="correct-paard-batterij", new="nieuw-en-lang-genoeg"
+    )
+    assert sessions.check(engine, sessie_id=here).einde == Einde.UITGELOGD
+    assert sessions.check(engine, sessie_id=elsewhere).einde == Einde.UITGELOGD
+    assert sessions.resume(engine, token=here_token) is None
+    assert sessions.resume(engine, token=other_token) == (other, second)
+    assert authenticate(engine, username="eerste", password="nieuw-en-lang-genoeg").id == first
+    with pytest.raises(LoginError):
+        authenticate(engine, username="eerste", password="correct-paard-batterij")
+
+    # The beheerder's reset does the same, and says who did it.
+    again, _ = logged_in(engine, first)
+    reset_password(engine, Scope.operator(), username="eerste", new="door-de-beheerder-1")
+    assert sessions.check(engine, sessie_id=again).einde == Einde.UITGELOGD
+    with engine.connect() as conn:
+        trail = conn.execute(
+            sa.text(
+                "SELECT gebruikersnaam, onderwerp FROM auditregel "
+                "WHERE actie = 'wachtwoord_gewijzigd' ORDER BY id"
+            )
+        ).all()
+    assert [tuple(r) for r in trail] == [
+        ("eerste", "eerste (eigen)"),
+        ("opdrachtregel", "eerste"),
+    ]
+    for secret in ("nieuw-en-lang-genoeg", "door-de-beheerder-1"):
+        assert_never_in_the_trail(engine, secret)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "message"),
+    [
+        ("fout-wachtwoord-123", "nieuw-en-lang-genoeg", "huidige wachtwoord klopt niet"),
+        ("correct-paard-batterij", "kort", "minstens 12 tekens"),
+        ("correct-paard-batterij", "correct-paard-batterij", "gelijk aan het huidige"),
+        ("correct-paard-batterij", "nul\x00teken-erin", "NUL-teken"),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(
+    users: tuple[sa.Engine, int, int], current: str, new: str, message: str
+) -> None:
+    engine, first, _ = users
+    sessie_id, _ = logged_in(engine, first)
+    with pytest.raises(UserAdminError, match=message):
+        change_own_password(engine, user_id=first, current=current, new=new)
+    assert sessions.check(engine, sessie_id=sessie_id).gebruiker_id == first
+    assert authenticate(engine, username="eerste", password="correct-paard-batterij").id == first
+    with engine.connect() as conn:
+        changes = conn.execute(
+            sa.text("SELECT COUNT(*) FROM auditregel WHERE actie = 'wachtwoord_gewijzigd'")
+        ).scalar_one()
+    assert changes == 0
+
+
+def test_guessing_the_current_password_locks_the_account_like_a_login(
+    users: tuple[sa.Engine, int, int],
+) -> None:
+    engine, first, _ = users
+    for _ in range(5):  # SPIC_MAX_FAILED_LOGINS
+        with pytest.raises(UserAdminError):
+            change_own_password(engine, user_id=first, current="raden-raden-1", new="x" * 12)
+    with pytest.raises(LoginError):
+        authenticate(engine, username="eerste", password="correct-paard-batterij")
+    with pytest.raises(UserAdminError, match="klopt niet"):  # the right one is refused too now
+        change_own_password(
+            engine, user_id=first, current="correct-paard-batterij", new="nieuw-en-lang-genoeg"
+        )

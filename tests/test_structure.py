@@ -31,7 +31,7 @@ PAGE_FILES = sorted(PAGES_DIR.glob("*.py"))
 # Where a page's data comes from: modules whose functions are views (read functions).
 VIEW_MODULES = ("data_access.queries", "data_access.register.reads")
 VIEW_FUNCTIONS = {
-    "data_access.users": {"user_admin"},
+    "data_access.users": {"user_admin", "own_account"},
     "data_access.imports": {"importbeheer"},
     "data_access.audit": {"audit_log"},
 }
