@@ -6,15 +6,11 @@ first visit of a page is *koud* (this server has not run it yet), the second *wa
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from benchmarks.servers import StreamlitServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -25,87 +21,6 @@ BROWSER_PAGES = {
 }
 FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 NAV = "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']"  # the app's own links
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class StreamlitServer:
-    """`streamlit run` of the app on a free port against `database_url`, until `stop()`.
-
-    The browser tests use it too: one way to start the app for a browser. Its output goes to
-    a file, not a pipe nobody reads (a full pipe would stall the server), and is shown when
-    the server does not come up.
-    """
-
-    def __init__(
-        self,
-        database_url: str,
-        timeout: float = 120,
-        *,
-        port: int | None = None,
-        env: dict[str, str] | None = None,
-    ) -> None:
-        self.database_url = database_url
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {**os.environ, **(env or {}), "DATABASE_URL": database_url}
-        self._timeout = timeout
-        self.start()
-
-    def start(self) -> None:
-        """(Re)start the process on this server's port, and wait until it answers."""
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard" / "server.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                "--global.developmentMode",
-                "false",
-            ],
-            cwd=ROOT,
-            env=self._env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + self._timeout
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit stopped:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not become healthy within {self._timeout:.0f} s")
-
-    def output(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        self._log.close()
 
 
 def _finished(page) -> None:

@@ -14,7 +14,6 @@ from data_access.users import (
     authenticate,
     demo_accounts,
     identity_by_email,
-    identity_by_id,
 )
 
 SESSION_USER = "gebruiker_id"
@@ -108,11 +107,7 @@ def current_identity(engine: Engine) -> Identity | None:
         return None
     if stand.cookie_uitgegeven:
         st.session_state.pop(COOKIE_CODE, None)
-    identity = identity_by_id(engine, user_id=stand.gebruiker_id)
-    if identity is None:
-        _forget(sessions.Einde.GEDEACTIVEERD)
-        return None
-    return identity
+    return stand.identity
 
 
 def fetch_session_cookie() -> None:

@@ -184,18 +184,21 @@ def display_table(
     labels: Mapping[str, str],
 ) -> pd.DataFrame:
     """A copy for the screen: Dutch-formatted text per column, suppressed cells as '<10'."""
-    shown = pd.DataFrame(index=frame.index)
     suppressed = frame["onderdrukt"] if "onderdrukt" in frame else pd.Series(False, frame.index)
-    for column, label in labels.items():
-        fmt = formatters.get(column)
-        if fmt is None:
-            shown[label] = frame[column].astype(str)
-        else:
-            shown[label] = _formatted(fmt, frame[column], suppressed)
-    return shown
+    # Built in one go: inserting column by column copied the frame at every column, a tenth
+    # of a page's server time under load.
+    columns = {
+        label: (
+            frame[column].astype(str)
+            if (fmt := formatters.get(column)) is None
+            else _formatted(fmt, frame[column].tolist(), suppressed.tolist())
+        )
+        for column, label in labels.items()
+    }
+    return pd.DataFrame(columns, index=frame.index)
 
 
-def _formatted(fmt: Callable[..., str], values: pd.Series, suppressed: pd.Series) -> list[str]:
+def _formatted(fmt: Callable[..., str], values: list[object], suppressed: list[bool]) -> list[str]:
     """Each value formatted once: national tables repeat percentages and counts thousands of
     times, and formatting them cell by cell took most of a page's first run."""
     seen: dict[tuple[object, bool], str] = {}

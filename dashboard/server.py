@@ -5,7 +5,9 @@ own, which a page script cannot offer because it talks to the browser over a web
 
 - `/auth/sessie?code=…` swaps a login's one-time code for the session cookie (HttpOnly,
   SameSite=Lax, Secure behind https); the logged-in page fetches it as a 1×1 image;
-- `/healthz` for a load balancer: 200 with the database reachable, 503 otherwise, in JSON.
+- `/healthz` for a load balancer: 200 with the database reachable, 503 otherwise, in JSON;
+
+and a middleware (`BrowserCookie`) that lets a proxy keep each browser on one process.
 
 Before all of it sits `RequestGuard` (dashboard/request_guard.py): a request for a foreign Host
 or from a foreign Origin is refused and audited.
@@ -14,6 +16,7 @@ or from a foreign Origin is refused and audited.
 from __future__ import annotations
 
 import base64
+import secrets
 import sys
 from functools import cache
 from pathlib import Path
@@ -25,10 +28,12 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 import sqlalchemy as sa  # noqa: E402
 import streamlit as st  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+from starlette.datastructures import MutableHeaders  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import JSONResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from dashboard.request_guard import RequestGuard  # noqa: E402
 from data_access import sessions  # noqa: E402
@@ -37,6 +42,7 @@ from data_access.db import make_engine  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402
 
 # A transparent 1×1 GIF: the answer to the image that fetches the cookie.
+BROWSER_COOKIE = "spic_browser"
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -64,6 +70,36 @@ def issue_cookie(request: Request) -> Response:
     return response
 
 
+class BrowserCookie:
+    """Every browser gets a random, meaningless cookie with its first answer, so that a proxy in
+    front of several processes can keep it on one (deploy/nginx: `hash $cookie_spic_browser`).
+
+    A Streamlit session lives in one process with its websocket and uploads. Keeping a browser
+    there by its address would put a whole municipality, which reaches the server from one
+    address, on one process. The cookie says nothing about the user and expires with the
+    browser session.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or BROWSER_COOKIE in Request(scope).cookies:
+            await self.app(scope, receive, send)
+            return
+        cookie = f"{BROWSER_COOKIE}={secrets.token_urlsafe(16)}; Path=/; HttpOnly; SameSite=Lax" + (
+            "; Secure" if get_settings().secure_cookies else ""
+        )
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.append("set-cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
 def health(request: Request) -> JSONResponse:
     engine = _engine()
     try:
@@ -87,5 +123,5 @@ def health(request: Request) -> JSONResponse:
 app = st.App(
     ROOT / "dashboard" / "app.py",
     routes=[Route(sessions.COOKIE_ROUTE, issue_cookie), Route("/healthz", health)],
-    middleware=[Middleware(RequestGuard, engine=_engine)],
+    middleware=[Middleware(RequestGuard, engine=_engine), Middleware(BrowserCookie)],
 )

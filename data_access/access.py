@@ -34,6 +34,18 @@ class Identity:
     aanbieder_id: int | None
     is_demo: bool
 
+    @classmethod
+    def of(cls, user: Gebruiker) -> Identity:
+        assert user.id is not None
+        return cls(
+            user.id,
+            user.gebruikersnaam,
+            user.weergavenaam,
+            Rol(user.rol),
+            user.aanbieder_id,
+            user.is_demo,
+        )
+
 
 # --- the pages ------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from data_access import audit
+from data_access.access import Identity
 from data_access.db import session_scope
 from data_access.models import AuditActie, Gebruiker, Sessie, utcnow
 from data_access.settings import get_settings
@@ -54,11 +55,13 @@ class Gestart:
 
 @dataclass(frozen=True)
 class Stand:
-    """The state of a session at a page run."""
+    """The state of a session at a page run, with its account as read in the same transaction
+    (one round trip per run instead of two)."""
 
     gebruiker_id: int | None  # None: the session has ended
     einde: Einde | None = None
     cookie_uitgegeven: bool = False
+    identity: Identity | None = None
 
 
 def is_token(value: object) -> bool:
@@ -187,14 +190,15 @@ def check(engine: Engine, *, sessie_id: int) -> Stand:
 
 def _check(session: sa.orm.Session, row: Sessie) -> Stand:
     now = utcnow()
+    user = session.get(Gebruiker, row.gebruiker_id)
     # A timeout is worked out at each check, not written: the tab that asks next hears why.
-    einde = _ended(row, session.get(Gebruiker, row.gebruiker_id), now)
-    if einde is not None:
-        return Stand(None, einde)
+    einde = _ended(row, user, now)
+    if einde is not None or user is None:
+        return Stand(None, einde or Einde.GEDEACTIVEERD)
     if now - _utc(row.laatst_gebruikt) > dt.timedelta(seconds=TOUCH_SECONDS):
         row.laatst_gebruikt = now
         session.add(row)
-    return Stand(row.gebruiker_id, None, row.token_hash is not None)
+    return Stand(row.gebruiker_id, None, row.token_hash is not None, Identity.of(user))
 
 
 def end(engine: Engine, *, sessie_id: int) -> None:

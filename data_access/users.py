@@ -58,18 +58,6 @@ def _verify(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def _identity(user: Gebruiker) -> Identity:
-    assert user.id is not None
-    return Identity(
-        user.id,
-        user.gebruikersnaam,
-        user.weergavenaam,
-        Rol(user.rol),
-        user.aanbieder_id,
-        user.is_demo,
-    )
-
-
 def _as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
@@ -113,7 +101,7 @@ def authenticate(engine: Engine, *, username: str, password: str) -> Identity:
             user.mislukte_pogingen = 0
             user.geblokkeerd_tot = None
             user.laatst_ingelogd = now
-            return _identity(user)
+            return Identity.of(user)
     raise LoginError(LOGIN_FAILED)
 
 
@@ -160,7 +148,7 @@ def identity_by_email(engine: Engine, *, email: str) -> Identity | None:
             return None
         user.laatst_ingelogd = utcnow()
         session.add(user)
-        return _identity(user)
+        return Identity.of(user)
 
 
 def identity_by_id(engine: Engine, *, user_id: int) -> Identity | None:
@@ -169,7 +157,7 @@ def identity_by_id(engine: Engine, *, user_id: int) -> Identity | None:
         user = session.get(Gebruiker, user_id)
         if user is None or not user.actief:
             return None
-        return _identity(user)
+        return Identity.of(user)
 
 
 def demo_accounts_active(engine: Engine) -> bool:
@@ -300,7 +288,7 @@ def create_user(
             actie=AuditActie.GEBRUIKER_AANGEMAAKT,
             onderwerp=f"{username} ({label(ROL, role)})",
         )
-        return _identity(user)
+        return Identity.of(user)
 
 
 def _check_new_password(password: str) -> None:

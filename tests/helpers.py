@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from data_access.access import Scope, scope_for
@@ -81,3 +85,14 @@ def next_year_files(engine: sa.Engine, *, kosten_per_maand: str = "1000,00") -> 
         Bestand("inzet 2026.csv", csv_bytes(inzet)),
         Bestand("betalingen 2026.csv", csv_bytes(betalingen)),
     ]
+
+
+def require_nginx() -> None:
+    """Skip without nginx, unless the run requires the browser stack (CI), then fail."""
+    from benchmarks.servers import NGINX
+
+    if not Path(NGINX).exists():
+        message = f"nginx not found at {NGINX} (apt-get install nginx-light)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import run
+from tests.helpers import require_nginx
 
 
 def test_smoke_run_produces_a_table_for_every_page(
@@ -33,3 +34,19 @@ def test_import_smoke_run_imports_and_reimports(
     out = capsys.readouterr().out
     assert "| eerste keer | 5000 | 5000 | 0 |" in out
     assert "| zelfde bestand opnieuw | 5000 | 0 | 0 |" in out
+
+
+@pytest.mark.browser
+def test_load_smoke_run_drives_sessions_through_one_process_and_through_nginx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import load
+
+    require_nginx()
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    assert load.main(["--preset", "demo", "--backend", "sqlite", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    # Three sessions logged in through the form and each visited the six dashboards.
+    assert "| 1 proces | 3 | 18 |" in out
+    assert "| 2 processen + nginx | 3 | 18 |" in out
+    assert "Doelen: p95 bij één proces" in out

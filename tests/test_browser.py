@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from benchmarks.browser import StreamlitServer as Server
+from benchmarks.servers import StreamlitServer as Server
 from data_access.access import Scope
 from data_access.db import make_engine
 from data_access.generator import read_parquet

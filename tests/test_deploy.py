@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,13 +14,14 @@ import sqlalchemy as sa
 import websockets.exceptions
 import websockets.sync.client
 
-from benchmarks.browser import StreamlitServer as Server
-from benchmarks.browser import _free_port
+from benchmarks.servers import Nginx, free_port
+from benchmarks.servers import StreamlitServer as Server
 from data_access.db import make_engine, migrate
 from data_access.loader import load_tables
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from data_access.users import LOGIN_FAILED
 from tests.conftest import fresh_database
+from tests.helpers import require_nginx
 from tests.test_browser import (  # noqa: F401 (the fixture points Playwright at Chromium)
     NAV,
     assert_no_exception,
@@ -35,8 +33,6 @@ from tests.test_browser import (  # noqa: F401 (the fixture points Playwright at
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "deploy" / "nginx" / "spic-monitor.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # Every process signs Streamlit's XSRF cookie with the same secret (deploy/ sets it too), and
 # answers only to its own host name (here the loopback address the test browses).
 SHARED = {
@@ -45,61 +41,14 @@ SHARED = {
 }
 
 
-def _require_nginx() -> None:
-    if not Path(NGINX).exists():
-        message = f"nginx not found at {NGINX} (apt-get install nginx-light)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-class Nginx:
-    """The committed site configuration, with the test's ports, in an nginx of its own."""
-
-    def __init__(self, directory: Path, backends: list[int]) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        site = SITE.read_text()
-        for default, port in zip(("8501", "8502"), backends, strict=True):
-            site = site.replace(f"127.0.0.1:{default}", f"127.0.0.1:{port}")
-        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-        temp = " ".join(
-            f"{kind}_temp_path {directory / kind};"
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
-        (directory / "nginx.conf").write_text(
-            f"{'user root;' if os.geteuid() == 0 else ''}\n"
-            f"pid {directory / 'nginx.pid'};\nerror_log {directory / 'error.log'};\n"
-            "events { worker_connections 256; }\n"
-            f"http {{\n access_log {directory / 'access.log'};\n {temp}\n{site}\n}}\n"
-        )
-        self.process = subprocess.Popen(
-            [NGINX, "-p", str(directory), "-c", str(directory / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError((directory / "error.log").read_text())
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def cluster(tmp_path: Path, demo_tables: dict) -> Iterator[tuple[Nginx, list[Server], str]]:
     """Two app processes on one PostgreSQL database (and one snapshot folder), nginx before."""
-    _require_nginx()
+    require_nginx()
     with fresh_database("postgresql", tmp_path) as (engine, url):
         migrate(engine)
         load_tables(engine, tables=demo_tables)
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         servers = [Server(url, port=port, env=SHARED) for port in ports]
         proxy = Nginx(tmp_path, ports)
         try:

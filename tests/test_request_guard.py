@@ -131,3 +131,22 @@ def test_a_header_of_an_attacker_reaches_the_trail_only_as_short_visible_text(
 )
 def test_hostname_reads_host_headers_and_origins(value: str | None, expected: str | None) -> None:
     assert hostname(value) == expected
+
+
+def test_every_browser_gets_one_meaningless_cookie_that_keeps_it_on_one_process() -> None:
+    from dashboard.server import BROWSER_COOKIE, BrowserCookie
+
+    app = Starlette(routes=[Route("/", _page)], middleware=[Middleware(BrowserCookie)])
+    browser = TestClient(app, base_url="http://spic.example.nl")
+    first = browser.get("/")
+    assert first.text == "de app"
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"{BROWSER_COOKIE}=") and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Max-Age" not in cookie  # gone with the browser
+    value = browser.cookies[BROWSER_COOKIE]
+    assert len(value) >= 22  # 128 random bits
+    again = browser.get("/")  # the browser sends it back: nothing new is set
+    assert "set-cookie" not in again.headers
+    assert browser.cookies[BROWSER_COOKIE] == value
+    other = TestClient(app, base_url="http://spic.example.nl").get("/")
+    assert other.headers["set-cookie"] != cookie  # another browser, another value
