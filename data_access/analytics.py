@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.models import SQLModel
 from data_access.settings import get_settings
+from data_access.sqlite_export import export_in_child
 
 SNAPSHOT_TABLES = (
     "regio",
@@ -63,18 +64,9 @@ def _arrow_type(column: sa.Column) -> pa.DataType:
     return pa.string()
 
 
-def _schema(table: sa.Table) -> pa.Schema:
+def snapshot_schema(table: sa.Table) -> pa.Schema:
+    """The Arrow types a snapshot table promises, whichever database it came from."""
     return pa.schema([pa.field(c.name, _arrow_type(c)) for c in table.columns])
-
-
-def _column(values: Sequence[Any], target: pa.DataType) -> pa.Array:
-    # Driver values differ per backend (SQLite: ISO strings and 0/1; psycopg: date, Decimal);
-    # let Arrow infer, then cast to the one type the snapshot promises.
-    if pa.types.is_floating(target):
-        values = [None if v is None else float(v) for v in values]
-    if pa.types.is_string(target):
-        values = [None if v is None else str(v) for v in values]
-    return pa.array(values).cast(target)
 
 
 def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
@@ -82,7 +74,7 @@ def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
 
     Several times faster than fetching rows into Python, and memory stays at one batch.
     """
-    schema = _schema(table)
+    schema = snapshot_schema(table)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
     csv_path = path.with_suffix(".csv")
@@ -119,29 +111,6 @@ def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
     return rows
 
 
-def _export_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
-    if conn.dialect.name == "postgresql":
-        return _export_table_copy(conn, table, path)
-    schema = _schema(table)
-    columns = ", ".join(f'"{c.name}"' for c in table.columns)
-    order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
-    result = conn.execution_options(stream_results=True).exec_driver_sql(
-        f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'
-    )
-    rows = 0
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        while batch := result.fetchmany(_BATCH_ROWS):
-            arrays = [
-                _column(values, field.type)
-                for values, field in zip(zip(*batch, strict=True), schema, strict=True)
-            ]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            rows += len(batch)
-        if rows == 0:
-            writer.write_table(schema.empty_table())
-    return rows
-
-
 def _stamp(engine: Engine) -> str:
     """Identifies one state of the fact data: the version and when it was set."""
     with engine.connect() as conn:
@@ -161,17 +130,27 @@ def snapshot_root() -> Path:
 
 
 def write_snapshot(engine: Engine, *, target: Path, progress: Progress | None = None) -> None:
-    """Export the snapshot tables to Parquet in one read transaction, then move it into place."""
+    """Export the snapshot tables to Parquet in one read transaction (PostgreSQL: COPY here;
+    SQLite: Arrow batches through ADBC in a child process, `sqlite_export`), derive the
+    summary tables, then move the folder into place in one step."""
     staging = target.parent / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
-        with engine.connect() as conn, conn.begin():
-            for name in SNAPSHOT_TABLES:
-                rows = _export_table(
-                    conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"
+        if engine.dialect.name == "sqlite":
+            database = engine.url.database
+            if not database or database == ":memory:":
+                raise ValueError(
+                    "Een analytisch snapshot vraagt een SQLite-database in een bestand."
                 )
-                if progress:
-                    progress(name, rows)
+            export_in_child(database, staging, list(SNAPSHOT_TABLES), _BATCH_ROWS, progress)
+        else:
+            with engine.connect() as conn, conn.begin():
+                for name in SNAPSHOT_TABLES:
+                    rows = _export_table_copy(
+                        conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"
+                    )
+                    if progress:
+                        progress(name, rows)
         con = _connect()
         try:
             _views(con, staging, SNAPSHOT_TABLES)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from data_access import analytics
 from data_access.analytics import DERIVED, SNAPSHOT_TABLES, derived_path, write_snapshot
-from data_access.db import migrate
+from data_access.db import make_engine, migrate
 from data_access.loader import load_tables
 from tests.conftest import BACKENDS, fresh_database
 from tests.helpers import sql_scalar
@@ -166,3 +166,46 @@ def test_two_processes_building_the_snapshot_at_once_both_read_it_whole(
         built = [p for p in (data_dir / "analytics").rglob("*") if p.is_dir()]
         folders = [p for p in built if p.parent.parent.name == "analytics"]
         assert len(folders) == 1 and not [p for p in built if p.name.startswith(".tmp-")]
+
+
+def test_the_sqlite_export_is_the_same_in_batches_of_any_size(
+    tmp_path: Path, demo_tables: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Arrow reader types each batch from its values: columns that are NULL in one batch
+    and filled in the next (end dates, subcontracts) must come out the same."""
+    with fresh_database("sqlite", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        write_snapshot(engine, target=tmp_path / "groot")
+        monkeypatch.setattr(analytics, "_BATCH_ROWS", 7)
+        write_snapshot(engine, target=tmp_path / "klein")
+    for name in SNAPSHOT_TABLES:
+        big = pq.read_table(tmp_path / "groot" / f"{name}.parquet")
+        small = pq.read_table(tmp_path / "klein" / f"{name}.parquet")
+        assert small.equals(big), name
+    einddatum = pq.read_table(tmp_path / "klein" / "traject.parquet").column("einddatum")
+    assert 0 < einddatum.null_count < len(einddatum)  # the case the test is about
+
+
+def test_the_app_process_never_loads_a_second_sqlite_library(
+    tmp_path: Path, demo_tables: dict
+) -> None:
+    """The export's ADBC driver carries its own SQLite; in the app's process beside Python's
+    sqlite3 the two would break each other's locks. It runs in a child process instead."""
+    with fresh_database("sqlite", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        write_snapshot(engine, target=tmp_path / "snapshot")
+    assert not [m for m in sys.modules if m.startswith("adbc_driver")]
+    with Path("/proc/self/maps").open() as maps:
+        assert "adbc" not in maps.read()
+
+
+def test_a_failing_export_leaves_no_snapshot_and_says_why(tmp_path: Path) -> None:
+    from data_access.sqlite_export import ExportFailed
+
+    missing = make_engine(f"sqlite:///{tmp_path / 'leeg.db'}")  # no tables at all
+    with pytest.raises(ExportFailed, match="export van het snapshot mislukt"):
+        write_snapshot(missing, target=tmp_path / "snapshot")
+    assert not (tmp_path / "snapshot").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]

@@ -640,6 +640,50 @@ def test_a_reload_and_a_deep_link_in_a_new_tab_keep_the_login_and_the_filters(
     # The developer chrome is gone: no Deploy, no menu with Rerun or Clear cache.
     assert tab.locator("[data-testid='stToolbar'], [data-testid='stMainMenu']").count() == 0
     assert_no_exception(tab)
+    assert cookie["value"] not in server.output()  # never in the server's log
+
+
+def _refusals(server: Server, username: str) -> list[str]:
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.text(
+                        "SELECT onderwerp FROM auditregel WHERE actie = 'sessie_geweigerd' "
+                        "AND gebruikersnaam = :naam ORDER BY id"
+                    ),
+                    {"naam": username},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_replayed_cookie_after_logout_is_refused_and_audited(page, server: Server) -> None:
+    before = _refusals(server, "demo.adviseur")
+    login(page, server, "demo.adviseur")
+    token = session_cookie(page)["value"]
+    page.reload()  # this tab now runs on the cookie
+    page.get_by_role("heading", name="Overzicht").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="Uitloggen").click()
+    page.get_by_role("heading", name=LOGIN_HEADING).wait_for()
+    wait_for_app(page)
+
+    replay = page.context.browser.new_context()
+    replay.add_cookies([{"name": "spic_sessie", "value": token, "url": server.url}])
+    stolen = replay.new_page()
+    stolen.goto(f"{server.url}/overzicht")
+    stolen.get_by_role("heading", name=LOGIN_HEADING).wait_for(timeout=60_000)
+    assert stolen.locator("[data-testid='stMetric']").count() == 0
+    # One refusal, for the replay; the logout in the first tab wrote none.
+    assert _refusals(server, "demo.adviseur") == [
+        *before,
+        "sessie geweigerd: sessie beëindigd (uitgelogd of wachtwoord gewijzigd)",
+    ]
+    assert token not in server.output()
+    replay.close()
 
 
 def test_logout_in_one_tab_ends_the_other(page, server: Server) -> None:

@@ -1,0 +1,117 @@
+"""The SQLite side of the analytical snapshot's export, in a child process of its own.
+
+Python's sqlite3 builds a Python object per value, which made exporting `inzet` most of a
+snapshot's build time at `landelijk`. ADBC (`adbc-driver-sqlite`) reads Arrow record batches
+instead, but it brings its own copy of the SQLite library, and two SQLite libraries in one
+process break each other's POSIX locks (sqlite.org/howtocorrupt.html, 2.2.1). So the export
+runs here, in a process that opens the file through ADBC only, reads every table in one read
+transaction, writes Parquet into the parent's staging folder and reports each table on stdout.
+The parent (`analytics.write_snapshot`) goes on from there: derived tables and the rename.
+
+    python -m data_access.sqlite_export DATABASE STAGING BATCH_ROWS TABLE...
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from data_access.settings import PROJECT_ROOT
+
+Progress = Any  # analytics.Progress; not imported here, the child starts lean
+_SQLITE_CAST = {"int64": "INTEGER", "double": "REAL", "bool": "INTEGER"}
+
+
+class ExportFailed(RuntimeError):
+    """The child process could not export the snapshot; the message holds its last words."""
+
+
+def export_in_child(
+    database: str, staging: Path, tables: list[str], batch_rows: int, progress: Progress
+) -> None:
+    """Run the export in a child process and pass its progress on, table by table."""
+    command = [
+        sys.executable,
+        "-m",
+        "data_access.sqlite_export",
+        database,
+        str(staging),
+        str(batch_rows),
+        *tables,
+    ]
+    with subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        for line in child.stdout:
+            name, rows = line.split()
+            if progress:
+                progress(name, int(rows))
+        error = child.stderr.read()
+    if child.returncode != 0:
+        raise ExportFailed(f"export van het snapshot mislukt: {error.strip()[-2000:]}")
+
+
+def _cast(values: Any, target: Any) -> Any:
+    import pyarrow as pa
+
+    if values.null_count == len(values):  # the driver types an all-NULL column as integer
+        return pa.nulls(len(values), target)
+    if pa.types.is_timestamp(target) and pa.types.is_string(values.type):
+        # SQLite holds naive UTC text ("2026-11-23 11:41:35.204116").
+        return values.cast(pa.timestamp("us")).cast(target)
+    return values.cast(target)
+
+
+def _export_table(connection: Any, name: str, staging: Path, batch_rows: int) -> int:
+    """Record batches straight into Parquet, cast to the snapshot's types. Every column is
+    CAST in SQL, so a batch whose first rows are NULL still gets its type from the table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from data_access.analytics import snapshot_schema
+    from data_access.models import SQLModel
+
+    table = SQLModel.metadata.tables[name]
+    schema = snapshot_schema(table)
+    columns = ", ".join(
+        f'CAST("{f.name}" AS {_SQLITE_CAST.get(str(f.type), "TEXT")}) AS "{f.name}"' for f in schema
+    )
+    order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    rows = 0
+    with connection.cursor() as cursor:
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        cursor.execute(f'SELECT {columns} FROM "{name}" ORDER BY {order}')
+        reader = cursor.fetch_record_batch()
+        with pq.ParquetWriter(staging / f"{name}.parquet", schema, compression="zstd") as writer:
+            for batch in reader:
+                arrays = [_cast(batch.column(i), field.type) for i, field in enumerate(schema)]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                rows += batch.num_rows
+            if rows == 0:
+                writer.write_table(schema.empty_table())
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    database, staging, batch_rows, *tables = argv
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    connection = adbc_sqlite.connect(database)  # autocommit off: one read transaction
+    try:
+        for name in tables:
+            rows = _export_table(connection, name, Path(staging), int(batch_rows))
+            print(name, rows, flush=True)
+    finally:
+        connection.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
