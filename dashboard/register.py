@@ -83,6 +83,7 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
         f"Actiehouder: {k['actiehouder'] or '–'}"
         + (f" (deadline {datum(k['deadline'])})" if k["deadline"] else "")
         + (f"\nSamengevoegd in: {k['samengevoegd_in']}" if k.get("samengevoegd_in") else "")
+        + (f"\nAangehouden tot: {datum(k['aangehouden_tot'])}" if k.get("aangehouden_tot") else "")
     )
     st.markdown("**Omschrijving**")
     st.text(str(k["omschrijving"]))

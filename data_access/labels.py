@@ -51,6 +51,11 @@ STATUS = {
     KnelpuntStatus.AFGEWEZEN: "Afgewezen",
     KnelpuntStatus.SAMENGEVOEGD: "Samengevoegd",
     KnelpuntStatus.INGETROKKEN: "Ingetrokken",
+    KnelpuntStatus.REACTIE_GEVRAAGD: "Reactie gevraagd",
+    KnelpuntStatus.REACTIE_ONTVANGEN: "Reactie ontvangen",
+    KnelpuntStatus.AANGEHOUDEN: "Aangehouden",
+    KnelpuntStatus.VERZOEK_HEROPENEN: "Verzoek tot heropenen",
+    KnelpuntStatus.HEROPEND: "Heropend",
 }
 URGENTIE = {Urgentie.LAAG: "Laag", Urgentie.MIDDEL: "Middel", Urgentie.HOOG: "Hoog"}
 GEBEURTENIS = {

@@ -114,6 +114,11 @@ class KnelpuntStatus(enum.StrEnum):
     AFGEWEZEN = "afgewezen"
     SAMENGEVOEGD = "samengevoegd"
     INGETROKKEN = "ingetrokken"
+    REACTIE_GEVRAAGD = "reactie_gevraagd"
+    REACTIE_ONTVANGEN = "reactie_ontvangen"
+    AANGEHOUDEN = "aangehouden"
+    VERZOEK_HEROPENEN = "verzoek_heropenen"
+    HEROPEND = "heropend"
 
 
 class Urgentie(enum.StrEnum):
@@ -357,6 +362,7 @@ class Knelpunt(SQLModel, table=True):
         sa_type=enum_type(KnelpuntStatus, "knelpunt_status"),
         index=True,
     )
+    aangehouden_tot: dt.date | None = None  # on hold until (status aangehouden)
     ingediend_door_id: int = Field(foreign_key="gebruiker.id")
     aanbieder_id: int | None = Field(default=None, foreign_key="aanbieder.id", index=True)
     toegewezen_aan_id: int | None = Field(default=None, foreign_key="gebruiker.id")

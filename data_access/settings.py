@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         "andere hostnamen waaronder de app bereikbaar is, met komma's gescheiden; verzoeken voor "
         "een andere host worden geweigerd zodra deze of SPIC_APP_URL is ingevuld",
     )
+    reopen_days: int = _setting(
+        60, "zoveel dagen na het oplossen kan de melder vragen een melding te heropenen", ge=1
+    )
     max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
     lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
     suppression_threshold: int = _setting(

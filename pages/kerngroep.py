@@ -10,6 +10,7 @@ from dashboard.components import download, start_export_context, toelichting
 from dashboard.db import get_engine
 from dashboard.exports import XLSX_MIME, excel_bytes
 from dashboard.filters import SEGMENT_LABELS, filter_bar
+from dashboard.formatting import DATE_INPUT_FORMAT
 from dashboard.register import (
     carry_out,
     choose_report,
@@ -116,11 +117,31 @@ with right:
                 index=None,
                 placeholder="Geen stap mogelijk" if not view.stappen else "Kies de nieuwe status",
             )
-            reden = st.text_area("Reden of toelichting (verplicht bij afwijzen)", height=80)
+            reden = st.text_area(
+                "Reden, vraag of toelichting (openbaar: de melder leest mee)", height=80
+            )
+            tot = st.date_input(
+                "Aangehouden tot (alleen bij aanhouden)",
+                value=None,
+                min_value=dt.date.today() + dt.timedelta(days=1),
+                format=DATE_INPUT_FORMAT,
+            )
+            if view.stap_teksten:
+                st.caption(
+                    "Een tekst is verplicht bij: "
+                    + "; ".join(f"{STATUS[n]} ({t.lower()})" for n, t in view.stap_teksten.items())
+                    + "."
+                )
             if st.form_submit_button("Status opslaan", disabled=not view.stappen) and naar:
                 run(
                     lambda: reports.change_status(
-                        engine, scope, knelpunt_id=chosen, versie=versie, naar=naar, reden=reden
+                        engine,
+                        scope,
+                        knelpunt_id=chosen,
+                        versie=versie,
+                        naar=naar,
+                        reden=reden,
+                        tot=tot,
                     ),
                     f"Status van {k['referentie']} is nu '{STATUS[naar]}'.",
                 )

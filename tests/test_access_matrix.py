@@ -240,6 +240,26 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         lambda w: reports.withdraw(w.engine, w.scope, knelpunt_id=w.report, versie=w.version()),
         frozenset({"aanbieder"}),
     ),
+    "vraag beantwoorden": (
+        lambda w: reports.answer(
+            w.engine,
+            w.scope,
+            knelpunt_id=w.report,
+            versie=_in_state(w, "reactie_gevraagd"),
+            tekst="Het gaat om twaalf gezinnen in Zaanstad.",
+        ),
+        frozenset({"aanbieder"}),
+    ),
+    "heropenen vragen": (
+        lambda w: reports.request_reopening(
+            w.engine,
+            w.scope,
+            knelpunt_id=w.report,
+            versie=_in_state(w, "opgelost"),
+            reden="Er is nog steeds geen hoofdaannemer gevonden.",
+        ),
+        frozenset({"aanbieder"}),
+    ),
     "samenvoegen": (
         lambda w: reports.merge(
             w.engine,
@@ -325,6 +345,24 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         BEHEER,
     ),
 }
+
+
+def _in_state(world: World, status: str) -> int:
+    """Put the world's report in `status` (resolved just now, for reopening); its version."""
+    with world.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE knelpunt SET status = :s WHERE id = :i"),
+            {"s": status, "i": world.report},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort, "
+                "van, naar, intern) SELECT :i, :t, ingediend_door_id, 'status', 'besloten', "
+                "'opgelost', FALSE FROM knelpunt WHERE id = :i"
+            ),
+            {"i": world.report, "t": dt.datetime.now(dt.UTC)},
+        )
+    return world.version()
 
 
 def _real_account(engine: sa.Engine) -> str:

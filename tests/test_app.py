@@ -384,9 +384,10 @@ def test_kerngroep_moves_a_report_and_the_provider_sees_it(
         sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference),
     )
     next(s for s in at.selectbox if s.label == "Melding behandelen").set_value(knelpunt_id).run()
-    from data_access.register.workflow import TRANSITIONS
+    from data_access.register.workflow import kerngroep_steps
 
-    target = sorted(TRANSITIONS[KnelpuntStatus(status_before)] - {KnelpuntStatus.SAMENGEVOEGD})[0]
+    steps = kerngroep_steps(KnelpuntStatus(status_before))  # exactly what the page offers
+    target = next(s for s in steps if s != KnelpuntStatus.AANGEHOUDEN)  # no date needed
     next(s for s in at.selectbox if s.label == "Nieuwe status").set_value(target)
     next(t for t in at.text_area if t.label.startswith("Reden")).input("Besproken en opgepakt")
     next(b for b in at.button if b.label == "Status opslaan").click().run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -427,6 +428,72 @@ def test_report_travels_from_provider_to_kerngroep_and_back(browser, server: Ser
     wait_for_app(provider)
     status = provider.locator("[data-testid='stMetric']").filter(has_text="Status")
     assert "In behandeling" in status.inner_text()
+    assert_no_exception(provider)
+
+
+def test_a_provider_asks_to_reopen_and_the_kerngroep_accepts_with_a_public_reason(
+    browser, server: Server
+) -> None:
+    provider = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(provider, server, "demo.aanbieder")  # the first start loads the demo data
+    engine = make_engine(server.database_url)
+    with engine.begin() as conn:  # one of Horizon's reports, resolved yesterday
+        knelpunt_id, reference, title = conn.execute(
+            sa.text(
+                "SELECT k.id, k.referentie, k.titel FROM knelpunt k JOIN aanbieder a "
+                "ON a.id = k.aanbieder_id WHERE a.naam = 'Horizon Jeugd & Gezin' "
+                "AND k.soort = 'knelpunt' ORDER BY k.id LIMIT 1"
+            )
+        ).one()
+        conn.execute(
+            sa.text("UPDATE knelpunt SET status = 'opgelost' WHERE id = :i"), {"i": knelpunt_id}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort, "
+                "van, naar, tekst, intern) SELECT :i, :t, id, 'status', 'besloten', 'opgelost', "
+                "'Opgelost in het overleg', FALSE FROM gebruiker WHERE gebruikersnaam = "
+                "'demo.kerngroep'"
+            ),
+            {"i": knelpunt_id, "t": dt.datetime.now(dt.UTC) - dt.timedelta(days=1)},
+        )
+    engine.dispose()
+    option = f"{reference} – {title}"
+    open_page(provider, "Mijn meldingen", "Mijn meldingen")
+    choose(provider, "Melding bekijken", option)
+    wait_for_app(provider)
+    provider.get_by_label("Waarom opnieuw openen").fill(
+        "Sinds het besluit heeft nog geen enkele B-aanbieder een hoofdaannemer gevonden."
+    )
+    provider.get_by_role("button", name="Verzoek tot heropenen versturen").click()
+    provider.get_by_text(f"Uw verzoek om {reference} te heropenen is bij de kerngroep.").wait_for()
+    assert_no_exception(provider)
+
+    kerngroep = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(kerngroep, server, "demo.kerngroep")
+    open_page(kerngroep, "Kerngroep", "Kerngroep: knelpuntenregister")
+    choose(kerngroep, "Melding behandelen", option)
+    wait_for_app(kerngroep)
+    status = kerngroep.locator("[data-testid='stMetric']").filter(has_text="Status")
+    assert "Verzoek tot heropenen" in status.inner_text()
+    choose(kerngroep, "Nieuwe status", "Heropend")
+    kerngroep.get_by_label("Reden, vraag of toelichting (openbaar: de melder leest mee)").fill(
+        "Terecht: we pakken dit opnieuw op in het volgende overleg."
+    )
+    kerngroep.get_by_role("button", name="Status opslaan").click()
+    kerngroep.get_by_text(f"Status van {reference} is nu 'Heropend'").wait_for()
+    assert_no_exception(kerngroep)
+
+    provider.bring_to_front()
+    open_page(provider, "Trends knelpunten", "Trends knelpunten")
+    open_page(provider, "Mijn meldingen", "Mijn meldingen")
+    choose(provider, "Melding bekijken", option)
+    wait_for_app(provider)
+    status = provider.locator("[data-testid='stMetric']").filter(has_text="Status")
+    assert "Heropend" in status.inner_text()
+    body = provider.inner_text("body")
+    assert "Terecht: we pakken dit opnieuw op in het volgende overleg." in body
+    assert "Verzoek tot heropenen versturen" not in body  # reopened: nothing to ask any more
     assert_no_exception(provider)
 
 

@@ -26,7 +26,7 @@ from data_access.models import (
 from data_access.register import meetings, reads, reports, workflow
 from data_access.register.reads import RegisterFilter
 from data_access.register.reports import Melding
-from data_access.register.workflow import TRANSITIONS, Conflict, WorkflowError
+from data_access.register.workflow import Conflict, Wie, WorkflowError
 from data_access.validation import ValidationFailed
 from tests.conftest import BACKENDS, fresh_database
 from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
@@ -168,56 +168,178 @@ def _force_status(engine: sa.Engine, knelpunt_id: int, status: KnelpuntStatus) -
     return 7
 
 
-def test_every_allowed_transition_works_and_every_other_is_refused(
-    demo_engine_rw: sa.Engine,
+ROLE_ACCOUNTS = {
+    "beheerder": "demo.beheerder",
+    "kerngroep": "demo.kerngroep",
+    "contractmanager": "demo.contractmanager",
+    "adviseur": "demo.adviseur",
+    "aanbieder": "demo.aanbieder",  # the reporting organisation of the report under test
+}
+ACTOR = {"beheerder": Wie.KERNGROEP, "kerngroep": Wie.KERNGROEP, "aanbieder": Wie.MELDER}
+STEP_TEXT = "Een toelichting bij deze stap, lang genoeg"
+
+
+def _take_step(
+    engine: sa.Engine, scope, knelpunt_id: int, versie: int, naar: KnelpuntStatus, other: int
 ) -> None:
-    kerngroep = user_scope(demo_engine_rw, "demo.kerngroep")
-    done = _submit(demo_engine_rw)
-    special = {S.SAMENGEVOEGD, S.INGETROKKEN}  # their own functions, tested separately
+    """The function a user calls for a step to `naar` (each step has one way in)."""
+    common = {"knelpunt_id": knelpunt_id, "versie": versie}
+    if naar == S.SAMENGEVOEGD:
+        reports.merge(engine, scope, into_id=other, reden=STEP_TEXT, **common)
+    elif naar == S.INGETROKKEN:
+        reports.withdraw(engine, scope, **common)
+    elif naar == S.REACTIE_ONTVANGEN:
+        reports.answer(engine, scope, tekst=STEP_TEXT, **common)
+    elif naar == S.VERZOEK_HEROPENEN:
+        reports.request_reopening(engine, scope, reden=STEP_TEXT, **common)
+    else:
+        tot = dt.date.today() + dt.timedelta(days=14)
+        reports.change_status(engine, scope, naar=naar, reden=STEP_TEXT, tot=tot, **common)
+
+
+def test_every_state_role_and_target_of_the_workflow_table(demo_engine_rw: sa.Engine) -> None:
+    """Generated from the table: every allowed step succeeds for exactly the role the table
+    names, every other (state, role, target) is refused with no row written."""
+    engine = demo_engine_rw
+    done = _submit(engine)
+    other = _submit(engine).id  # an open report to merge into
+    with engine.begin() as conn:  # resolved just now: within the reopening window
+        conn.execute(
+            sa.text(
+                "INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort, "
+                "van, naar, intern) SELECT :i, :t, id, 'status', 'besloten', 'opgelost', FALSE "
+                "FROM gebruiker WHERE gebruikersnaam = 'demo.kerngroep'"
+            ),
+            {"i": done.id, "t": dt.datetime.now(dt.UTC)},
+        )
+    scopes = {role: user_scope(engine, account) for role, account in ROLE_ACCOUNTS.items()}
+    checked = allowed_seen = 0
     for van in S:
-        for naar in S:
-            if naar in special or naar == van:
-                continue
-            versie = _force_status(demo_engine_rw, done.id, van)
-            events = int(sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis"))
-            reden = "Valt buiten de afspraken van de regio" if naar == S.AFGEWEZEN else None
-            if naar in TRANSITIONS[van]:
-                reports.change_status(
-                    demo_engine_rw,
-                    kerngroep,
-                    knelpunt_id=done.id,
-                    versie=versie,
-                    naar=naar,
-                    reden=reden,
-                )
-                row = sql_frame(
-                    demo_engine_rw, "SELECT status, versie FROM knelpunt WHERE id = :i", i=done.id
-                ).iloc[0]
-                assert (row["status"], row["versie"]) == (naar.value, versie + 1), (van, naar)
-                last = sql_frame(
-                    demo_engine_rw,
-                    "SELECT soort, van, naar, tekst FROM knelpuntgebeurtenis "
-                    "ORDER BY id DESC LIMIT 1",
-                ).iloc[0]
-                assert (last["soort"], last["van"], last["naar"]) == ("status", van, naar)
-                assert last["tekst"] == reden
-            else:
-                with pytest.raises(WorkflowError):
-                    reports.change_status(
-                        demo_engine_rw,
-                        kerngroep,
-                        knelpunt_id=done.id,
-                        versie=versie,
-                        naar=naar,
-                        reden=reden,
+        for role, scope in scopes.items():
+            for naar in S:
+                if naar == van:
+                    continue
+                versie = _force_status(engine, done.id, van)
+                events = int(sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis"))
+                stap = workflow.step(van, naar)
+                allowed = stap is not None and ACTOR.get(role) == stap.wie
+                case = (van.value, role, naar.value)
+                if allowed:
+                    _take_step(engine, scope, done.id, versie, naar, other)
+                    row = sql_frame(
+                        engine, "SELECT status, versie FROM knelpunt WHERE id = :i", i=done.id
+                    ).iloc[0]
+                    assert (row["status"], row["versie"]) == (naar.value, versie + 1), case
+                    last = sql_frame(
+                        engine,
+                        "SELECT soort, van, naar FROM knelpuntgebeurtenis WHERE soort = 'status' "
+                        "ORDER BY id DESC LIMIT 1",
+                    ).iloc[0]
+                    assert (last["van"], last["naar"]) == (van.value, naar.value), case
+                    allowed_seen += 1
+                else:
+                    with pytest.raises((WorkflowError, AccessDenied)):
+                        _take_step(engine, scope, done.id, versie, naar, other)
+                    after = sql_scalar(
+                        engine, "SELECT status FROM knelpunt WHERE id = :i", i=done.id
                     )
-                after = sql_scalar(
-                    demo_engine_rw, "SELECT status FROM knelpunt WHERE id = :i", i=done.id
-                )
-                assert after == van.value
-                assert (
-                    sql_scalar(demo_engine_rw, "SELECT COUNT(*) FROM knelpuntgebeurtenis") == events
-                )
+                    assert after == van.value, case
+                    count = sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis")
+                    assert count == events, case
+                checked += 1
+    assert checked == len(S) * (len(S) - 1) * len(ROLE_ACCOUNTS)
+    # Every step of the table was taken once for each role it names.
+    expected = sum(
+        1 + (stap.wie == Wie.KERNGROEP)  # beheerder and kerngroep both handle the register
+        for naar_steps in workflow.STEPS.values()
+        for stap in naar_steps.values()
+    )
+    assert allowed_seen == expected
+
+
+@pytest.mark.parametrize(
+    ("van", "naar"),
+    [(v, n) for v, steps in workflow.STEPS.items() for n, st in steps.items() if st.tekst],
+    ids=lambda s: s.value,
+)
+def test_a_step_that_asks_for_a_text_is_refused_without_one(
+    demo_sqlite_rw: tuple[sa.Engine, str], van: KnelpuntStatus, naar: KnelpuntStatus
+) -> None:
+    engine = demo_sqlite_rw[0]
+    done, other = _submit(engine), _submit(engine).id
+    versie = _force_status(engine, done.id, van)
+    stap = workflow.step(van, naar)
+    assert stap is not None
+    scope = user_scope(engine, "demo.kerngroep" if stap.wie == Wie.KERNGROEP else "demo.aanbieder")
+    common = {"knelpunt_id": done.id, "versie": versie}
+    with pytest.raises(ValidationFailed):
+        if naar == S.SAMENGEVOEGD:
+            reports.merge(engine, scope, into_id=other, reden=" ", **common)
+        elif naar == S.REACTIE_ONTVANGEN:
+            reports.answer(engine, scope, tekst=" ", **common)
+        elif naar == S.VERZOEK_HEROPENEN:
+            reports.request_reopening(engine, scope, reden="", **common)
+        else:
+            tot = dt.date.today() + dt.timedelta(days=7)
+            reports.change_status(engine, scope, naar=naar, reden="", tot=tot, **common)
+    assert sql_scalar(engine, "SELECT status FROM knelpunt WHERE id = :i", i=done.id) == van
+
+
+def test_reopening_is_asked_within_the_window_and_on_hold_needs_a_future_date(
+    demo_sqlite_rw: tuple[sa.Engine, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = demo_sqlite_rw[0]
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    aanbieder = user_scope(engine, "demo.aanbieder")
+    done = _submit(engine)
+    for naar, reden in (
+        (S.IN_BEHANDELING, None),
+        (S.GEAGENDEERD, None),
+        (S.BESLOTEN, None),
+        (S.OPGELOST, "Er is een hoofdaannemer gevonden"),
+    ):
+        versie = int(sql_scalar(engine, "SELECT versie FROM knelpunt WHERE id = :i", i=done.id))
+        reports.change_status(
+            engine, kerngroep, knelpunt_id=done.id, versie=versie, naar=naar, reden=reden
+        )
+    monkeypatch.setenv("SPIC_REOPEN_DAYS", "1")
+    with engine.begin() as conn:  # resolved three days ago
+        conn.execute(
+            sa.text("UPDATE knelpuntgebeurtenis SET tijdstip = :t WHERE naar = 'opgelost'"),
+            {"t": dt.datetime.now(dt.UTC) - dt.timedelta(days=3)},
+        )
+    with pytest.raises(WorkflowError, match="tot 1 dagen"):
+        reports.request_reopening(engine, aanbieder, knelpunt_id=done.id, versie=5, reden=STEP_TEXT)
+    monkeypatch.setenv("SPIC_REOPEN_DAYS", "60")
+    reports.request_reopening(engine, aanbieder, knelpunt_id=done.id, versie=5, reden=STEP_TEXT)
+    reports.change_status(
+        engine, kerngroep, knelpunt_id=done.id, versie=6, naar=S.HEROPEND, reden=STEP_TEXT
+    )
+    for tot in (None, dt.date.today()):
+        with pytest.raises(WorkflowError, match="na vandaag"):
+            reports.change_status(
+                engine,
+                kerngroep,
+                knelpunt_id=done.id,
+                versie=7,
+                naar=S.AANGEHOUDEN,
+                reden=STEP_TEXT,
+                tot=tot,
+            )
+    until = dt.date.today() + dt.timedelta(days=30)
+    reports.change_status(
+        engine,
+        kerngroep,
+        knelpunt_id=done.id,
+        versie=7,
+        naar=S.AANGEHOUDEN,
+        reden="Wacht op het nieuwe inkoopkader",
+        tot=until,
+    )
+    row = sql_frame(
+        engine, "SELECT status, aangehouden_tot FROM knelpunt WHERE id = :i", i=done.id
+    ).iloc[0]
+    assert row["status"] == "aangehouden" and str(row["aangehouden_tot"]) == str(until)
 
 
 def test_rejection_needs_a_reason(demo_engine_rw: sa.Engine) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
 from data_access import models as m
+from tests.conftest import BACKENDS, fresh_database
 
 
 def test_migration_creates_every_model_table(empty_engine: sa.Engine) -> None:
@@ -265,3 +267,61 @@ def test_enums_store_dutch_values(empty_engine: sa.Engine) -> None:
         assert session.exec(select(m.Gebruiker.rol)).one() == m.Rol.KERNGROEP
     with empty_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT rol FROM gebruiker")).scalar() == "kerngroep"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_populated_register_migrates_up_and_down_without_losing_a_row(
+    backend: str, tmp_path: Path
+) -> None:
+    """Migration 0007 rebuilds `knelpunt` on SQLite while its history points at it: with rows
+    in place, not only on an empty database."""
+    from alembic import command
+
+    from data_access.db import alembic_config
+
+    with fresh_database(backend, tmp_path) as (engine, _):
+        command.upgrade(alembic_config(engine), "0006")
+        now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO gebruiker (id, gebruikersnaam, weergavenaam, rol, actief, is_demo,"
+                    " mislukte_pogingen, aangemaakt) VALUES (1, 'k', 'K', 'kerngroep', TRUE, FALSE,"
+                    " 0, :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO knelpunt (id, referentie, soort, titel, omschrijving, categorie,"
+                    " urgentie, status, ingediend_door_id, aangemaakt, gewijzigd, versie) VALUES"
+                    " (1, 'KNP-2026-0001', 'knelpunt', 't', 'o', 'overig', 'hoog', 'opgelost', 1,"
+                    " :t, :t, 3)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort,"
+                    " naar, intern) VALUES (1, :t, 1, 'status', 'opgelost', FALSE)"
+                ),
+                {"t": now},
+            )
+        command.upgrade(alembic_config(engine), "head")
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT status, versie FROM knelpunt")).one() == (
+                "opgelost",
+                3,
+            )
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM knelpuntgebeurtenis")).scalar() == 1
+            conn.execute(sa.text("UPDATE knelpunt SET status = 'verzoek_heropenen'"))
+            conn.execute(sa.text("UPDATE knelpunt SET status = 'opgelost'"))
+        command.downgrade(alembic_config(engine), "0006")
+        command.upgrade(alembic_config(engine), "head")
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM knelpuntgebeurtenis")).scalar() == 1
+            with pytest.raises(sa.exc.IntegrityError):  # the constraint holds after the rebuild
+                conn.execute(sa.text("UPDATE knelpunt SET status = 'onzin'"))
+        if backend == "sqlite":  # and the foreign keys are enforced again afterwards
+            with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+                conn.execute(sa.text("DELETE FROM knelpunt"))

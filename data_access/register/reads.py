@@ -31,7 +31,15 @@ from data_access.models import (
     Overleg,
     Segment,
 )
-from data_access.register.workflow import AGENDA_STATUSES, CLOSED, OPEN, kerngroep_steps
+from data_access.register.workflow import (
+    AGENDA_STATUSES,
+    CLOSED,
+    OPEN,
+    WAITING_FOR_REPORTER,
+    kerngroep_steps,
+    step,
+)
+from data_access.settings import get_settings
 
 MEETINGS_ONLY = "Alleen de kerngroep beheert overleggen en agenda's."
 
@@ -320,6 +328,7 @@ class Kerngroep:
     stappen: list[KnelpuntStatus] = field(default_factory=list)  # status changes on offer
     contractmanagers: dict[int, str] = field(default_factory=dict)
     samenvoegen_met: dict[int, str] = field(default_factory=dict)  # open reports to merge into
+    stap_teksten: dict[KnelpuntStatus, str] = field(default_factory=dict)  # steps that ask a text
 
 
 def kerngroep(
@@ -341,9 +350,19 @@ def kerngroep(
         stappen=kerngroep_steps(status) if handles else [],
         contractmanagers=contractmanagers(engine, scope) if handles else {},
         samenvoegen_met=(
-            {i: r for i, r in keuzes.items() if i != gekozen} if handles and status in OPEN else {}
+            {i: r for i, r in keuzes.items() if i != gekozen}
+            if handles and step(status, KnelpuntStatus.SAMENGEVOEGD) is not None
+            else {}
         ),
+        stap_teksten={n: t for n in kerngroep_steps(status) if (t := _text_of(status, n))}
+        if handles
+        else {},
     )
+
+
+def _text_of(van: KnelpuntStatus, naar: KnelpuntStatus) -> str | None:
+    stap = step(van, naar)
+    return stap.tekst if stap else None
 
 
 @dataclass(frozen=True)
@@ -355,6 +374,9 @@ class MijnMeldingen:
     detail: Detail | None = None
     aanvullen: bool = False  # the report is open: information can be added
     intrekken: bool = False  # nobody has picked it up: it can be withdrawn
+    vraag: str | None = None  # the kerngroep's open question, waiting for an answer
+    toelichting: str | None = None  # the public text of the step that set the current status
+    heropenen_tot: dt.date | None = None  # until when reopening can be asked (after resolution)
 
 
 def mijn_meldingen(engine: Engine, scope: Scope, *, gekozen: int | None) -> MijnMeldingen:
@@ -369,9 +391,41 @@ def mijn_meldingen(engine: Engine, scope: Scope, *, gekozen: int | None) -> Mijn
         queue,
         keuzes,
         detail=report,
-        aanvullen=status not in CLOSED,
+        aanvullen=status not in CLOSED and status not in WAITING_FOR_REPORTER,
         intrekken=status == KnelpuntStatus.NIEUW,
+        vraag=(
+            _last_step_text(report, KnelpuntStatus.REACTIE_GEVRAAGD)
+            if status in WAITING_FOR_REPORTER
+            else None
+        ),
+        heropenen_tot=_reopen_until(report) if status == KnelpuntStatus.OPGELOST else None,
+        toelichting=(
+            _last_step_text(report, status) if status not in WAITING_FOR_REPORTER else None
+        ),
     )
+
+
+def _status_events(report: Detail, naar: KnelpuntStatus) -> pd.DataFrame:
+    history = report.geschiedenis
+    return history[(history["soort"] == "status") & (history["naar"] == naar.value)]
+
+
+def _last_step_text(report: Detail, naar: KnelpuntStatus) -> str | None:
+    steps = _status_events(report, naar)
+    if steps.empty or pd.isna(steps["tekst"].iloc[-1]):
+        return None
+    return str(steps["tekst"].iloc[-1])
+
+
+def _reopen_until(report: Detail) -> dt.date | None:
+    """The last day the reporter can ask to reopen, or None once that has passed."""
+    steps = _status_events(report, KnelpuntStatus.OPGELOST)
+    if steps.empty:
+        return None
+    resolved = pd.Timestamp(steps["tijdstip"].iloc[-1])
+    resolved = resolved.tz_localize("UTC") if resolved.tzinfo is None else resolved
+    until = (resolved + pd.Timedelta(days=get_settings().reopen_days)).date()
+    return until if until >= dt.date.today() else None
 
 
 @dataclass(frozen=True)

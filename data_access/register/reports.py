@@ -40,11 +40,13 @@ from data_access.models import (
 )
 from data_access.register.workflow import (
     CLOSED,
-    NEEDS_REASON,
-    TRANSITIONS,
     Conflict,
+    Stap,
+    Wie,
     WorkflowError,
+    step,
 )
+from data_access.settings import get_settings
 from data_access.validation import ValidationFailed, check_optional_text, check_text, text_errors
 
 S = KnelpuntStatus
@@ -365,18 +367,52 @@ def change_status(
     versie: int,
     naar: KnelpuntStatus,
     reden: str | None = None,
+    tot: dt.date | None = None,
 ) -> None:
+    """A step of the kerngroep from the workflow table; `reden` is the step's text (a reason,
+    the question to the reporter, how it was solved), `tot` the end of putting it on hold."""
     scope.require(scope.may_handle_reports, "Uw rol mag de status van een melding wijzigen niet.")
     if naar == S.SAMENGEVOEGD:
         raise WorkflowError("Samenvoegen gaat via 'Samenvoegen met een andere melding'.")
     if naar == S.INGETROKKEN:
         raise WorkflowError("Alleen de melder kan een melding intrekken.")
-    tekst = check_text(reden, "Reden") if naar in NEEDS_REASON else None
-    if reden and naar not in NEEDS_REASON:
-        tekst = check_text(reden, "Toelichting")
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
-        transition(session, scope, knelpunt, versie, naar, tekst)
+        transition(session, scope, knelpunt, versie, naar, reden, tot=tot)
+
+
+def _actor(scope: Scope) -> Wie | None:
+    if scope.may_handle_reports:
+        return Wie.KERNGROEP
+    if scope.is_reporting_organisation:
+        return Wie.MELDER
+    return None
+
+
+def _step_text(stap: Stap, tekst: str | None) -> str | None:
+    """The step's required text, or an optional remark, through the same privacy screen as a
+    report."""
+    if stap.tekst:
+        return check_text(tekst, stap.tekst)
+    return check_text(tekst, "Toelichting") if tekst and tekst.strip() else None
+
+
+def _check_reopen_window(session: Session, knelpunt: Knelpunt) -> None:
+    days = get_settings().reopen_days
+    resolved = session.execute(
+        sa.select(sa.func.max(KnelpuntGebeurtenis.tijdstip)).where(
+            KnelpuntGebeurtenis.knelpunt_id == knelpunt.id,
+            KnelpuntGebeurtenis.soort == GebeurtenisSoort.STATUS,
+            KnelpuntGebeurtenis.naar == S.OPGELOST.value,
+        )
+    ).scalar()
+    if resolved is not None and resolved.tzinfo is None:
+        resolved = resolved.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+    if resolved is None or utcnow() - resolved > dt.timedelta(days=days):
+        raise WorkflowError(
+            f"Heropenen kan tot {days} dagen nadat een melding is opgelost. Doe een nieuwe "
+            "melding en noem daarin het nummer van deze."
+        )
 
 
 def transition(
@@ -386,14 +422,31 @@ def transition(
     versie: int,
     naar: KnelpuntStatus,
     tekst: str | None,
+    *,
+    tot: dt.date | None = None,
 ) -> None:
+    """One step, only if the workflow table has it for this user: status, history, and for
+    putting on hold its end date, in the caller's transaction."""
     van = KnelpuntStatus(knelpunt.status)
-    if naar not in TRANSITIONS[van]:
+    stap = step(van, naar)
+    if stap is None or stap.wie != _actor(scope):
         raise WorkflowError(
-            f"Van '{label(STATUS, van)}' naar '{label(STATUS, naar)}' is geen toegestane stap."
+            f"Van '{label(STATUS, van)}' naar '{label(STATUS, naar)}' is geen toegestane stap"
+            + (" voor uw rol." if stap is not None else ".")
         )
+    body = _step_text(stap, tekst)
+    if naar == S.AANGEHOUDEN and (tot is None or tot <= dt.date.today()):
+        raise WorkflowError("Geef aan tot welke datum (na vandaag) de melding wordt aangehouden.")
+    if naar == S.VERZOEK_HEROPENEN:
+        _check_reopen_window(session, knelpunt)
     assert knelpunt.id is not None
-    _bump(session, knelpunt, versie, status=naar)
+    _bump(
+        session,
+        knelpunt,
+        versie,
+        status=naar,
+        aangehouden_tot=tot if naar == S.AANGEHOUDEN else None,
+    )
     _event(
         session,
         knelpunt.id,
@@ -401,8 +454,17 @@ def transition(
         GebeurtenisSoort.STATUS,
         van=van.value,
         naar=naar.value,
-        tekst=tekst,
+        tekst=(f"{body} (tot {tot:%d-%m-%Y})" if naar == S.AANGEHOUDEN and tot else body),
     )
+
+
+def _reporter_step(
+    engine: Engine, scope: Scope, knelpunt_id: int, versie: int, naar: KnelpuntStatus, tekst: str
+) -> None:
+    scope.require(scope.is_reporting_organisation, "Alleen de melder kan dit doen.")
+    with session_scope(engine) as session:
+        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
+        transition(session, scope, knelpunt, versie, naar, tekst)
 
 
 def withdraw(engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int) -> None:
@@ -415,6 +477,18 @@ def withdraw(engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int) -> 
                 "Een melding kan alleen worden ingetrokken zolang de status 'Nieuw' is."
             )
         transition(session, scope, knelpunt, versie, S.INGETROKKEN, None)
+
+
+def answer(engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int, tekst: str) -> None:
+    """The reporter answers the kerngroep's question: the report goes back into the queue."""
+    _reporter_step(engine, scope, knelpunt_id, versie, S.REACTIE_ONTVANGEN, tekst)
+
+
+def request_reopening(
+    engine: Engine, scope: Scope, *, knelpunt_id: int, versie: int, reden: str
+) -> None:
+    """The reporter asks to reopen a resolved report (within SPIC_REOPEN_DAYS)."""
+    _reporter_step(engine, scope, knelpunt_id, versie, S.VERZOEK_HEROPENEN, reden)
 
 
 def merge(
