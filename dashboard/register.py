@@ -16,6 +16,7 @@ from data_access.access import AccessDenied
 from data_access.labels import CATEGORIE, GEBEURTENIS, KNELPUNT_SOORT, STATUS, URGENTIE, label
 from data_access.register.reads import Detail
 from data_access.register.workflow import Conflict, WorkflowError
+from data_access.settings import get_settings
 from data_access.validation import ValidationFailed
 
 
@@ -135,6 +136,42 @@ def choose_report(keuzes: dict[int, str], table: pd.DataFrame, *, key: str, labe
         placeholder="Kies een melding (of klik op een rij hierboven)",
         key=key,
     )
+
+
+LINK = "melding"  # …/kerngroep?melding=KNP-2026-0001: a report's own address
+_FOLLOWED = "_gevolgde_link"
+DEAD_LINK = "De melding uit de link bestaat niet of u heeft er geen toegang toe."
+
+
+def link_to_follow() -> str | None:
+    """The reference a deep link names, once per link: after that the page's own choice wins
+    (and is written back to the address by `keep_link`)."""
+    reference = st.query_params.get(LINK)
+    if reference and st.session_state.get(_FOLLOWED) != reference:
+        st.session_state[_FOLLOWED] = reference
+        return str(reference)
+    return None
+
+
+def follow(detail: Detail | None, key: str, link: str | None) -> None:
+    """Let the page's report choice show the report a link opened (before its widget exists)."""
+    if link is not None and detail is not None:
+        st.session_state[key] = int(detail.knelpunt["id"])
+
+
+def keep_link(page_key: str, detail: Detail | None) -> None:
+    """The address names the chosen report, so it can be shared or bookmarked; shown too."""
+    reference = None if detail is None else str(detail.knelpunt["referentie"])
+    if st.query_params.get(LINK) != reference:
+        if reference is None:
+            del st.query_params[LINK]
+        else:
+            st.query_params[LINK] = reference
+    st.session_state[_FOLLOWED] = reference
+    if reference is not None:
+        base = get_settings().app_url or ""
+        st.caption("Directe link naar deze melding (opent na het inloggen):")
+        st.code(f"{base}/{page_key}?{LINK}={reference}", language=None)
 
 
 def show_notice(key: str) -> None:

@@ -12,8 +12,12 @@ from dashboard.exports import XLSX_MIME, excel_bytes
 from dashboard.filters import SEGMENT_LABELS, filter_bar
 from dashboard.formatting import DATE_INPUT_FORMAT
 from dashboard.register import (
+    DEAD_LINK,
     carry_out,
     choose_report,
+    follow,
+    keep_link,
+    link_to_follow,
     queue_for_display,
     show_detail,
     show_notice,
@@ -62,7 +66,11 @@ view = kerngroep(
         alleen_achterstallig=achterstallig,
     ),
     gekozen=st.session_state.get("kg_keuze"),  # the select box below, from the last run
+    link=(link := link_to_follow()),  # …/kerngroep?melding=KNP-2026-0001
 )
+if view.dode_link:
+    st.warning(DEAD_LINK)
+follow(view.detail, "kg_keuze", link)
 queue = view.queue
 st.caption(
     f"{len(queue)} meldingen in deze selectie"
@@ -106,6 +114,7 @@ def run(action: Callable[[], None], success: str) -> None:
 left, right = st.columns([3, 2])
 with left:
     show_detail(detail, show_internal=True)
+    keep_link("kerngroep", detail)
 with right:
     if scope.may_handle_reports:
         with st.form(f"status_{chosen}_{versie}"):

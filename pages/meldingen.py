@@ -6,7 +6,17 @@ import streamlit as st
 from dashboard.auth import guard
 from dashboard.db import get_engine
 from dashboard.formatting import datum
-from dashboard.register import carry_out, choose_report, queue_for_display, show_detail, show_notice
+from dashboard.register import (
+    DEAD_LINK,
+    carry_out,
+    choose_report,
+    follow,
+    keep_link,
+    link_to_follow,
+    queue_for_display,
+    show_detail,
+    show_notice,
+)
 from data_access.labels import STATUS
 from data_access.register.reads import mijn_meldingen
 from data_access.register.reports import add_information, answer, request_reopening, withdraw
@@ -14,7 +24,13 @@ from data_access.validation import TEKST_LENGTE
 
 identity, scope = guard("meldingen")
 engine = get_engine()
-view = mijn_meldingen(engine, scope, gekozen=st.session_state.get("meldingen_keuze"))
+view = mijn_meldingen(
+    engine,
+    scope,
+    gekozen=st.session_state.get("meldingen_keuze"),
+    link=(link := link_to_follow()),  # …/meldingen?melding=KNP-2026-0001
+)
+follow(view.detail, "meldingen_keuze", link)
 
 st.title("Mijn meldingen")
 st.caption(
@@ -22,6 +38,8 @@ st.caption(
     "besluiten en opmerkingen van de kerngroep."
 )
 show_notice("meldingen_melding")
+if view.dode_link:
+    st.warning(DEAD_LINK)
 
 if view.queue.empty:
     st.info("Uw organisatie heeft nog geen meldingen gedaan. Gebruik 'Knelpunt melden'.")
@@ -55,6 +73,7 @@ if view.toelichting is not None:
         st.markdown(f"**Toelichting van de kerngroep bij de status '{STATUS[k['status']]}'**")
         st.text(view.toelichting)  # typed by a user: plain text only
 show_detail(detail, show_internal=False)
+keep_link("meldingen", detail)
 
 if view.aanvullen:
     with st.form(f"aanvulling_{chosen}", clear_on_submit=True):

@@ -661,3 +661,48 @@ def test_a_demo_account_cannot_change_its_shared_password(
     table = at.table[0].value
     assert list(table["Waarde"])[2] == "Aanbieder"
     assert "nan" not in table.to_string()
+
+
+def _a_report(engine: sa.Engine, where: str) -> str:
+    return str(
+        sql_scalar(
+            engine,
+            "SELECT k.referentie FROM knelpunt k JOIN aanbieder a ON a.id = k.aanbieder_id "
+            f"WHERE {where} ORDER BY k.id LIMIT 1",
+        )
+    )
+
+
+def test_a_deep_link_opens_its_report_after_login_even_when_the_filters_hide_it(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    reference = _a_report(engine, "a.naam = 'Horizon Jeugd & Gezin'")
+    with engine.begin() as conn:  # closed: the queue's default filter shows open ones only
+        conn.execute(
+            sa.text("UPDATE knelpunt SET status = 'opgelost' WHERE referentie = :r"),
+            {"r": reference},
+        )
+    at = new_app(monkeypatch, url)
+    at.query_params["melding"] = reference
+    at = login(at, "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "kerngroep.py")).run()
+    assert not at.exception
+    assert at.header[0].value == reference
+    assert at.selectbox(key="kg_keuze").value is not None
+    assert reference in at.code[0].value and "kerngroep?melding=" in at.code[0].value
+    assert at.query_params["melding"] in (reference, [reference])  # the address names it
+
+    # The reporter's own link opens it on Mijn meldingen; another provider's report does not.
+    own = new_app(monkeypatch, url)
+    own.query_params["melding"] = reference
+    own = login(own, "demo.aanbieder")
+    own.switch_page(str(PAGES_DIR / "meldingen.py")).run()
+    assert own.header[0].value == reference
+    stranger = new_app(monkeypatch, url)
+    stranger.query_params["melding"] = reference
+    stranger = login(stranger, "demo.aanbieder2")
+    stranger.switch_page(str(PAGES_DIR / "meldingen.py")).run()
+    assert not stranger.exception
+    assert any("bestaat niet of u heeft er geen toegang toe" in w.value for w in stranger.warning)
+    assert reference not in " ".join(h.value for h in stranger.header)

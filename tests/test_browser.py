@@ -497,6 +497,29 @@ def test_a_provider_asks_to_reopen_and_the_kerngroep_accepts_with_a_public_reaso
     assert_no_exception(provider)
 
 
+def test_a_shared_link_to_a_report_opens_it_after_login(browser, server: Server) -> None:
+    warm = browser.new_context().new_page()
+    login(warm, server, "demo.kerngroep")  # the first start loads the demo data
+    engine = make_engine(server.database_url)
+    with engine.connect() as conn:
+        reference = conn.execute(
+            sa.text("SELECT referentie FROM knelpunt ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(
+        page,
+        server,
+        "demo.contractmanager",
+        path=f"kerngroep?melding={reference}",
+        heading="Kerngroep: knelpuntenregister",
+    )
+    page.get_by_role("heading", name=reference).wait_for()
+    assert f"melding={reference}" in page.url
+    assert f"/kerngroep?melding={reference}" in page.inner_text("body")  # the link to share
+    assert_no_exception(page)
+
+
 def test_segment_page_links_to_the_register_with_the_same_segment(page, server: Server) -> None:
     login(
         page,

@@ -8,6 +8,7 @@ must always be current. Each register page makes one call here (`kerngroep`,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -311,6 +312,35 @@ def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
 # --- the register pages -----------------------------------------------------------------------
 
 
+REFERENTIE = re.compile(r"KNP-\d{4}-\d{4,}")
+
+
+def _linked(engine: Engine, scope: Scope, referentie: str | None) -> tuple[int, str] | None:
+    """(id, "KNP-… – title") of the report a link names, if this user may see it."""
+    if not referentie or not REFERENTIE.fullmatch(referentie):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(Knelpunt.id, Knelpunt.referentie, Knelpunt.titel).where(
+                Knelpunt.referentie == referentie, scope.report_visibility()
+            )
+        ).first()
+    return None if row is None else (int(row[0]), f"{row[1]} – {row[2]}")
+
+
+def _choose(
+    engine: Engine, scope: Scope, keuzes: dict[int, str], gekozen: int | None, link: str | None
+) -> tuple[dict[int, str], int | None, bool]:
+    """The choices with a linked report added (also when the filters hide it), the chosen id,
+    and whether the link named nothing this user may open."""
+    if link is None:
+        return keuzes, gekozen, False
+    linked = _linked(engine, scope, link)
+    if linked is None:
+        return keuzes, gekozen, True
+    return {**keuzes, linked[0]: linked[1]}, linked[0], False
+
+
 def _choices(queue: pd.DataFrame) -> dict[int, str]:
     return dict(
         zip(queue["id"].astype(int), queue["referentie"] + " – " + queue["titel"], strict=True)
@@ -324,6 +354,7 @@ class Kerngroep:
     queue: pd.DataFrame
     keuzes: dict[int, str]  # id -> "KNP-… – title", in queue order
     achterstallig: int  # reports with an action past its deadline
+    dode_link: bool = False  # a deep link named a report this user cannot open
     detail: Detail | None = None
     stappen: list[KnelpuntStatus] = field(default_factory=list)  # status changes on offer
     contractmanagers: dict[int, str] = field(default_factory=dict)
@@ -332,11 +363,18 @@ class Kerngroep:
 
 
 def kerngroep(
-    engine: Engine, scope: Scope, *, filters: RegisterFilter, gekozen: int | None
+    engine: Engine,
+    scope: Scope,
+    *,
+    filters: RegisterFilter,
+    gekozen: int | None,
+    link: str | None = None,
 ) -> Kerngroep:
+    """`link` is the reference of a deep link (…/kerngroep?melding=KNP-2026-0001), followed
+    once: it opens that report, also when the filters hide it."""
     queue = register(engine, scope, filters=filters)
-    keuzes = _choices(queue)
-    view = Kerngroep(queue, keuzes, int(queue["achterstallig"].sum()))
+    keuzes, gekozen, dode_link = _choose(engine, scope, _choices(queue), gekozen, link)
+    view = Kerngroep(queue, keuzes, int(queue["achterstallig"].sum()), dode_link=dode_link)
     if gekozen not in keuzes:
         return view
     report = detail(engine, scope, knelpunt_id=int(gekozen))
@@ -346,6 +384,7 @@ def kerngroep(
         queue,
         keuzes,
         view.achterstallig,
+        dode_link=dode_link,
         detail=report,
         stappen=kerngroep_steps(status) if handles else [],
         contractmanagers=contractmanagers(engine, scope) if handles else {},
@@ -371,6 +410,7 @@ class MijnMeldingen:
 
     queue: pd.DataFrame
     keuzes: dict[int, str]
+    dode_link: bool = False  # a deep link named a report this user cannot open
     detail: Detail | None = None
     aanvullen: bool = False  # the report is open: information can be added
     intrekken: bool = False  # nobody has picked it up: it can be withdrawn
@@ -379,17 +419,20 @@ class MijnMeldingen:
     heropenen_tot: dt.date | None = None  # until when reopening can be asked (after resolution)
 
 
-def mijn_meldingen(engine: Engine, scope: Scope, *, gekozen: int | None) -> MijnMeldingen:
+def mijn_meldingen(
+    engine: Engine, scope: Scope, *, gekozen: int | None, link: str | None = None
+) -> MijnMeldingen:
     scope.require(scope.is_reporting_organisation, "Deze pagina is er voor aanbieders.")
     queue = register(engine, scope)
-    keuzes = _choices(queue)
+    keuzes, gekozen, dode_link = _choose(engine, scope, _choices(queue), gekozen, link)
     if gekozen not in keuzes:
-        return MijnMeldingen(queue, keuzes)
+        return MijnMeldingen(queue, keuzes, dode_link=dode_link)
     report = detail(engine, scope, knelpunt_id=int(gekozen))
     status = KnelpuntStatus(report.knelpunt["status"])
     return MijnMeldingen(
         queue,
         keuzes,
+        dode_link=dode_link,
         detail=report,
         aanvullen=status not in CLOSED and status not in WAITING_FOR_REPORTER,
         intrekken=status == KnelpuntStatus.NIEUW,
