@@ -100,11 +100,18 @@ if view.heropenen_tot is not None:
                 f"Uw verzoek om {k['referentie']} te heropenen is bij de kerngroep.",
                 "meldingen_melding",
             )
-if view.intrekken and st.button(
-    "Melding intrekken", help="Kan alleen zolang de kerngroep er nog niet aan werkt."
-):
-    carry_out(
-        lambda: withdraw(engine, scope, knelpunt_id=chosen, versie=versie),
-        f"Melding {k['referentie']} is ingetrokken.",
-        "meldingen_melding",
-    )
+if view.intrekken:
+    # Withdrawing cannot be undone: it asks once more before it happens.
+    with st.popover(
+        "Melding intrekken", help="Kan alleen zolang de kerngroep er nog niet aan werkt."
+    ):
+        st.write(
+            f"Weet u zeker dat u melding {k['referentie']} wilt intrekken? "
+            "Dit kan niet ongedaan worden gemaakt."
+        )
+        if st.button("Ja, melding intrekken", type="primary"):
+            carry_out(
+                lambda: withdraw(engine, scope, knelpunt_id=chosen, versie=versie),
+                f"Melding {k['referentie']} is ingetrokken.",
+                "meldingen_melding",
+            )

@@ -706,3 +706,26 @@ def test_a_deep_link_opens_its_report_after_login_even_when_the_filters_hide_it(
     assert not stranger.exception
     assert any("bestaat niet of u heeft er geen toegang toe" in w.value for w in stranger.warning)
     assert reference not in " ".join(h.value for h in stranger.header)
+
+
+def test_withdrawing_a_report_asks_for_confirmation_first(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    reference = _a_report(engine, "a.naam = 'Horizon Jeugd & Gezin'")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE knelpunt SET status = 'nieuw' WHERE referentie = :r"), {"r": reference}
+        )
+    at = new_app(monkeypatch, url)
+    at.query_params["melding"] = reference
+    at = login(at, "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "meldingen.py")).run()
+    assert at.header[0].value == reference
+    # No button withdraws at once: the one that does sits behind the confirmation.
+    assert not any(b.label == "Melding intrekken" for b in at.button)
+    confirm = next(b for b in at.button if b.label == "Ja, melding intrekken")
+    confirm.click().run()
+    assert not at.exception
+    status = sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference)
+    assert status == "ingetrokken"

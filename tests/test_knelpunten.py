@@ -717,3 +717,17 @@ def test_trends_count_what_the_register_holds_and_suppress_for_advisers(
     assert ((counts == 0) | (counts >= 10)).all()
     assert adviser.per_categorie["onderdrukt"].all()  # the demo register is small
     assert adviser.totaal == len(rows)  # 16 reports: the total itself is shown
+
+
+def test_saving_an_unchanged_assignment_logs_nothing(demo_engine_rw: sa.Engine) -> None:
+    engine = demo_engine_rw
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    done = _submit(engine)
+    manager = int(
+        sql_scalar(engine, "SELECT id FROM gebruiker WHERE gebruikersnaam = 'demo.contractmanager'")
+    )
+    reports.assign(engine, kerngroep, knelpunt_id=done.id, versie=1, gebruiker_id=manager)
+    events = sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis")
+    reports.assign(engine, kerngroep, knelpunt_id=done.id, versie=2, gebruiker_id=manager)
+    assert sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis") == events
+    assert sql_scalar(engine, "SELECT versie FROM knelpunt WHERE id = :i", i=done.id) == 2

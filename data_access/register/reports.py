@@ -544,6 +544,8 @@ def assign(
             new is None or not may_be_assigned(Rol(new.rol)) or not new.actief
         ):
             raise WorkflowError("Wijs een melding toe aan een actieve contractmanager.")
+        if knelpunt.toegewezen_aan_id == gebruiker_id:
+            return  # saved unchanged: nothing happened, so nothing is logged
         old = (
             session.get(Gebruiker, knelpunt.toegewezen_aan_id)
             if knelpunt.toegewezen_aan_id
