@@ -13,7 +13,15 @@ import streamlit as st
 
 from dashboard.formatting import datum
 from data_access.access import AccessDenied
-from data_access.labels import CATEGORIE, GEBEURTENIS, KNELPUNT_SOORT, STATUS, URGENTIE, label
+from data_access.labels import (
+    CATEGORIE,
+    GEBEURTENIS,
+    KNELPUNT_SOORT,
+    STATUS,
+    TIJDIGHEID,
+    URGENTIE,
+    label,
+)
 from data_access.register.reads import Detail
 from data_access.register.workflow import Conflict, WorkflowError
 from data_access.settings import get_settings
@@ -35,6 +43,9 @@ def queue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
     shown["Deadline"] = frame["deadline"].map(datum)
     # Overdue is said in words and with a sign, not by colour alone.
     shown["Actie over tijd"] = frame["achterstallig"].map({True: "⚠ over tijd", False: ""})
+    shown["Servicenorm"] = frame["tijdigheid"].map(
+        lambda v: {"te_laat": "⚠ ", "ruim_te_laat": "⚠⚠ "}.get(v, "") + label(TIJDIGHEID, v)
+    )
     shown["Laatst gewijzigd"] = frame["gewijzigd"].map(datum)
     return shown
 
@@ -85,6 +96,12 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
         + (f" (deadline {datum(k['deadline'])})" if k["deadline"] else "")
         + (f"\nSamengevoegd in: {k['samengevoegd_in']}" if k.get("samengevoegd_in") else "")
         + (f"\nAangehouden tot: {datum(k['aangehouden_tot'])}" if k.get("aangehouden_tot") else "")
+        + (
+            f"\nServicenorm: eerste reactie uiterlijk {datum(k['reactie_deadline'])}, "
+            f"besluit uiterlijk {datum(k['besluit_deadline'])}"
+            if k.get("reactie_deadline")
+            else ""
+        )
     )
     st.markdown("**Omschrijving**")
     st.text(str(k["omschrijving"]))

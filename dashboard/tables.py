@@ -13,6 +13,7 @@ from data_access.labels import (
     KNELPUNT_SOORT,
     ROL,
     STATUS,
+    TIJDIGHEID,
     URGENTIE,
     VORM,
     label,
@@ -88,6 +89,19 @@ KNELPUNTEN_PER_CATEGORIE_FORMAT: Formatters = {
 }
 KNELPUNTEN_PER_MAAND_LABELS = {"maand": "Maand", "categorie": "Categorie", "meldingen": "Meldingen"}
 KNELPUNTEN_PER_MAAND_FORMAT: Formatters = {"categorie": coded(CATEGORIE), "meldingen": aantal}
+OP_TIJD_LABELS = {
+    "maand": "Maand van melden",
+    "reacties": "Eerste reacties (verschuldigd of gegeven)",
+    "reactie_op_tijd": "Reactie op tijd",
+    "besluiten": "Besluiten (verschuldigd of gegeven)",
+    "besluit_op_tijd": "Besluit op tijd",
+}
+OP_TIJD_FORMAT: Formatters = {
+    "reacties": aantal,
+    "reactie_op_tijd": procent,
+    "besluiten": aantal,
+    "besluit_op_tijd": procent,
+}
 
 
 OUTCOME_LABELS = {
@@ -132,6 +146,9 @@ REGISTER_LABELS = {
     "actiehouder": "Actiehouder",
     "deadline": "Deadline",
     "achterstallig": "Actie over tijd",
+    "reactie_deadline": "Eerste reactie uiterlijk",
+    "besluit_deadline": "Besluit uiterlijk",
+    "tijdigheid": "Servicenorm",
     "aangemaakt": "Gemeld op",
     "gewijzigd": "Laatst gewijzigd",
 }
@@ -145,6 +162,9 @@ REGISTER_FORMAT: Formatters = {
     "aantal_gezinnen": aantal,
     "deadline": datum,
     "achterstallig": ja_nee,
+    "reactie_deadline": datum,
+    "besluit_deadline": datum,
+    "tijdigheid": coded(TIJDIGHEID),
     "aangemaakt": datum,
     "gewijzigd": datum,
 }

@@ -42,6 +42,11 @@ CATEGORIE = {
     KnelpuntCategorie.CRISISCAPACITEIT: "Crisiscapaciteit",
     KnelpuntCategorie.OVERIG: "Overig",
 }
+TIJDIGHEID = {
+    "op_tijd": "Op tijd",
+    "te_laat": "Te laat",
+    "ruim_te_laat": "Ruim te laat (meer dan 3× de norm)",
+}
 STATUS = {
     KnelpuntStatus.NIEUW: "Nieuw",
     KnelpuntStatus.IN_BEHANDELING: "In behandeling",

@@ -363,6 +363,9 @@ class Knelpunt(SQLModel, table=True):
         index=True,
     )
     aangehouden_tot: dt.date | None = None  # on hold until (status aangehouden)
+    # Service levels (register/service_levels.py), set at submission and category change.
+    reactie_deadline: dt.date | None = None
+    besluit_deadline: dt.date | None = None
     ingediend_door_id: int = Field(foreign_key="gebruiker.id")
     aanbieder_id: int | None = Field(default=None, foreign_key="aanbieder.id", index=True)
     toegewezen_aan_id: int | None = Field(default=None, foreign_key="gebruiker.id")

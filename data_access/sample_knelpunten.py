@@ -11,6 +11,8 @@ import itertools
 
 import pandas as pd
 
+from data_access.register import service_levels
+
 DEMO_PASSWORD = "spic-demo-2018"  # shown on the login page while demo accounts exist
 _CREATED = pd.Timestamp("2018-04-12 09:00", tz="UTC")
 
@@ -421,6 +423,13 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
                 "aangemaakt": created,
                 "gewijzigd": created + pd.Timedelta(days=7 * (len(steps) - 1)),
                 "versie": len(steps),
+                **dict(
+                    zip(
+                        ("reactie_deadline", "besluit_deadline"),
+                        service_levels.deadlines(cat, created.date()),
+                        strict=True,
+                    )
+                ),
             }
         )
         titel_id[titel] = i

@@ -23,10 +23,11 @@ from dashboard.register import (
     show_notice,
 )
 from dashboard.tables import REGISTER_FORMAT, REGISTER_LABELS
-from data_access.labels import CATEGORIE, STATUS, URGENTIE
+from data_access.labels import CATEGORIE, STATUS, TIJDIGHEID, URGENTIE
 from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
 from data_access.register import reports
 from data_access.register.reads import RegisterFilter, kerngroep
+from data_access.register.service_levels import Tijdigheid
 from data_access.register.workflow import OPEN
 
 identity, scope = guard("kerngroep")
@@ -51,8 +52,17 @@ with st.expander("Filters en zoeken", expanded=True):
         format_func=lambda c: CATEGORIE.get(c, "Alle"),
         key="kg_categorie",
     )
-    left, right = st.columns([2, 1])
+    left, middle, right = st.columns([2, 1, 1])
     zoek = left.text_input("Zoeken in titel, omschrijving en referentie", key="kg_zoek")
+    tijdigheid = middle.multiselect(
+        "Servicenorm",
+        list(Tijdigheid),
+        format_func=lambda t: TIJDIGHEID[t.value],
+        placeholder="Alle",
+        key="kg_tijdigheid",
+        help="Tegen de termijnen per categorie voor de eerste reactie en het besluit, in "
+        "werkdagen (weekenden en feestdagen tellen niet mee).",
+    )
     achterstallig = right.checkbox("Alleen acties die over tijd zijn", key="kg_achterstallig")
 
 view = kerngroep(
@@ -64,6 +74,7 @@ view = kerngroep(
         segment=filters.segment,
         zoek=zoek,
         alleen_achterstallig=achterstallig,
+        tijdigheid=frozenset(tijdigheid),
     ),
     gekozen=st.session_state.get("kg_keuze"),  # the select box below, from the last run
     link=(link := link_to_follow()),  # …/kerngroep?melding=KNP-2026-0001
@@ -88,7 +99,8 @@ start_export_context(
     [("Segment", SEGMENT_LABELS.get(str(filters.segment), "alle"))]
     + [("Status", ", ".join(STATUS[s] for s in statussen) or "alle")]
     + ([("Categorie", CATEGORIE[categorie])] if categorie else [])
-    + ([("Zoeken", zoek)] if zoek.strip() else []),
+    + ([("Zoeken", zoek)] if zoek.strip() else [])
+    + ([("Servicenorm", ", ".join(TIJDIGHEID[t.value] for t in tijdigheid))] if tijdigheid else []),
 )
 about = toelichting()
 download(

@@ -16,6 +16,8 @@ from dashboard.tables import (
     KNELPUNTEN_PER_CATEGORIE_LABELS,
     KNELPUNTEN_PER_MAAND_FORMAT,
     KNELPUNTEN_PER_MAAND_LABELS,
+    OP_TIJD_FORMAT,
+    OP_TIJD_LABELS,
     coded,
 )
 from data_access.labels import CATEGORIE
@@ -67,3 +69,20 @@ table_with_downloads(
     file_stem="knelpunten_doorlooptijd",
     key="trends_doorlooptijd",
 )
+
+st.header("Op tijd volgens de servicenormen")
+st.caption(
+    "Per maand van melden: hoeveel eerste reacties en besluiten verschuldigd of gegeven waren, "
+    "en welk deel binnen de termijn van de categorie kwam (in werkdagen; weekenden en "
+    "feestdagen tellen niet mee)."
+)
+if view.op_tijd.empty:
+    st.info("Geen meldingen met een servicenorm in deze selectie.")
+else:
+    table_with_downloads(
+        view.op_tijd,
+        labels=OP_TIJD_LABELS,
+        formatters=OP_TIJD_FORMAT,
+        file_stem="knelpunten_op_tijd",
+        key="trends_op_tijd",
+    )

@@ -314,9 +314,14 @@ def test_a_populated_register_migrates_up_and_down_without_losing_a_row(
                 3,
             )
             assert conn.execute(sa.text("SELECT COUNT(*) FROM knelpuntgebeurtenis")).scalar() == 1
+            # 0008 gave the report the deadlines of its category from its submission day.
+            reactie, besluit = conn.execute(
+                sa.text("SELECT reactie_deadline, besluit_deadline FROM knelpunt")
+            ).one()
+            assert (str(reactie)[:10], str(besluit)[:10]) == ("2026-12-07", "2027-02-17")
             conn.execute(sa.text("UPDATE knelpunt SET status = 'verzoek_heropenen'"))
             conn.execute(sa.text("UPDATE knelpunt SET status = 'opgelost'"))
-        command.downgrade(alembic_config(engine), "0006")
+        command.downgrade(alembic_config(engine), "0006")  # through 0008 and 0007
         command.upgrade(alembic_config(engine), "head")
         with engine.begin() as conn:
             assert conn.execute(sa.text("SELECT COUNT(*) FROM knelpuntgebeurtenis")).scalar() == 1

@@ -6,7 +6,8 @@ aggregates, suppressed for advisers and providers like every other aggregate vie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from data_access.access import Scope
 from data_access.filters import Filters
 from data_access.models import Knelpunt, KnelpuntGebeurtenis, KnelpuntStatus, Segment
 from data_access.queries.common import suppress_small, suppress_value
+from data_access.register.reads import service_level_columns
 from data_access.register.workflow import CLOSED
 
 
@@ -27,6 +29,9 @@ class Trends:
     totaal: int | None
     open: int | None
     drukste_maand: str | None  # the month with the most (shown) reports, "2026-03"
+    # per month of submission: reports whose response (decision) was due or given, and the
+    # share given by its deadline
+    op_tijd: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _month(engine: Engine, column: sa.ColumnElement) -> sa.ColumnElement:
@@ -79,6 +84,24 @@ def register_trends(engine: Engine, scope: Scope, *, segment: Segment | None = N
             ).all(),
             columns=["categorie", "segment", "meldingen", "open", "gesloten"],
         )
+        deadlines = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    maand,
+                    Knelpunt.reactie_deadline,
+                    Knelpunt.besluit_deadline,
+                    *service_level_columns(),
+                ).where(*where, Knelpunt.reactie_deadline.is_not(None))
+            ).all(),
+            columns=[
+                "maand",
+                "reactie_deadline",
+                "besluit_deadline",
+                "eerste_reactie",
+                "besluit_op",
+                "gestopt_op",
+            ],
+        )
         durations = pd.DataFrame(
             conn.execute(
                 sa.select(
@@ -104,7 +127,14 @@ def register_trends(engine: Engine, scope: Scope, *, segment: Segment | None = N
     hide = scope.suppress_small_counts
     per_maand = suppress_small(per_maand, "meldingen", [], scope)
     shown = per_maand.dropna(subset=["meldingen"])
+    op_tijd = suppress_small(
+        on_time_per_month(deadlines, dt.date.today()),
+        "reacties",
+        ["reactie_op_tijd", "besluiten", "besluit_op_tijd"],
+        scope,
+    )
     return Trends(
+        op_tijd=op_tijd,
         per_maand=per_maand,
         per_categorie=suppress_small(per_categorie, "meldingen", ["open", "gesloten"], scope),
         doorlooptijd=suppress_small(doorlooptijd, "besloten", ["mediaan_dagen"], scope),
@@ -113,6 +143,48 @@ def register_trends(engine: Engine, scope: Scope, *, segment: Segment | None = N
         drukste_maand=(
             str(shown.groupby("maand")["meldingen"].sum().idxmax()) if len(shown) else None
         ),
+    )
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def on_time_per_month(rows: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Per month: how many first responses (decisions) were due or given, and the share given
+    by the deadline. A response still to come counts once its deadline has passed."""
+    out = []
+    for maand, group in rows.groupby("maand", sort=True):
+        counts = {}
+        for kind, deadline_col, done_col in (
+            ("reactie", "reactie_deadline", "eerste_reactie"),
+            ("besluit", "besluit_deadline", "besluit_op"),
+        ):
+            due = on_time = 0
+            for deadline, done, stopped in zip(
+                group[deadline_col], group[done_col], group["gestopt_op"], strict=True
+            ):
+                deadline, done = _date(deadline), _date(done)
+                if deadline is None or (done is None and _date(stopped) is not None):
+                    continue  # no target, or withdrawn before it was due
+                if done is None and today <= deadline:
+                    continue  # not due yet
+                due += 1
+                on_time += done is not None and done <= deadline
+            counts[kind] = (due, on_time / due if due else None)
+        out.append(
+            {
+                "maand": maand,
+                "reacties": counts["reactie"][0],
+                "reactie_op_tijd": counts["reactie"][1],
+                "besluiten": counts["besluit"][0],
+                "besluit_op_tijd": counts["besluit"][1],
+            }
+        )
+    return pd.DataFrame(
+        out, columns=["maand", "reacties", "reactie_op_tijd", "besluiten", "besluit_op_tijd"]
     )
 
 

@@ -22,6 +22,7 @@ from data_access.lookups import municipalities, profiles, visible_providers
 from data_access.models import (
     Aanbieder,
     Agendapunt,
+    GebeurtenisSoort,
     Gebruiker,
     Gemeente,
     Knelpunt,
@@ -32,11 +33,14 @@ from data_access.models import (
     Overleg,
     Segment,
 )
+from data_access.register.service_levels import Tijdigheid, punctuality
 from data_access.register.workflow import (
     AGENDA_STATUSES,
     CLOSED,
     OPEN,
+    STEPS,
     WAITING_FOR_REPORTER,
+    Wie,
     kerngroep_steps,
     step,
 )
@@ -57,6 +61,7 @@ class RegisterFilter:
     aanbieder_id: int | None = None
     zoek: str = ""
     alleen_achterstallig: bool = False
+    tijdigheid: frozenset[Tijdigheid] = frozenset()  # against the service levels; empty: all
     vandaag: dt.date = field(default_factory=dt.date.today)
 
 
@@ -80,7 +85,54 @@ REGISTER_COLUMNS = [
     "versie",
     "omschrijving",
     "profiel_nr",
+    "reactie_deadline",
+    "besluit_deadline",
+    "eerste_reactie",
+    "besluit_op",
+    "gestopt_op",
 ]
+S = KnelpuntStatus
+DECISIONS = (S.BESLOTEN, S.AFGEWEZEN, S.OPGELOST, S.SAMENGEVOEGD)
+REPORTER_STEPS = tuple(
+    naar for steps in STEPS.values() for naar, stap in steps.items() if stap.wie == Wie.MELDER
+)
+
+
+def service_level_columns() -> list[sa.Label]:
+    """When a report was first answered, decided, or closed without a decision (the clocks
+    of its service levels stop there), as correlated subqueries on `Knelpunt`."""
+    return [
+        # The first public answer to the reporter: a status step or remark of those who
+        # handle the register (not the reporter's own steps or additions)...
+        _first_event(
+            lambda e: e.intern.is_(False),
+            lambda e: sa.or_(
+                e.soort == GebeurtenisSoort.OPMERKING,
+                sa.and_(
+                    e.soort == GebeurtenisSoort.STATUS,
+                    e.naar.not_in([s.value for s in REPORTER_STEPS]),
+                ),
+            ),
+        ).label("eerste_reactie"),
+        # ... the decision, and a close without one (the clocks stop there).
+        _first_event(
+            lambda e: e.soort == GebeurtenisSoort.STATUS,
+            lambda e: e.naar.in_([s.value for s in DECISIONS]),
+        ).label("besluit_op"),
+        _first_event(
+            lambda e: e.soort == GebeurtenisSoort.STATUS,
+            lambda e: e.naar == S.INGETROKKEN.value,
+        ).label("gestopt_op"),
+    ]
+
+
+def _first_event(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+    e = aliased(KnelpuntGebeurtenis)
+    return (
+        sa.select(sa.func.min(e.tijdstip))
+        .where(e.knelpunt_id == Knelpunt.id, *[w(e) for w in where])  # type: ignore[operator]
+        .scalar_subquery()
+    )
 
 
 def register(
@@ -115,6 +167,9 @@ def register(
             Knelpunt.versie,
             Knelpunt.omschrijving,
             Knelpunt.profiel_nr,
+            Knelpunt.reactie_deadline,
+            Knelpunt.besluit_deadline,
+            *service_level_columns(),
         )
         .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
         .outerjoin(toegewezen, toegewezen.id == Knelpunt.toegewezen_aan_id)
@@ -153,11 +208,38 @@ def register(
     for column in ("soort", "categorie", "segment", "urgentie", "status"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
     frame["achterstallig"] = frame["achterstallig"].astype(bool)
+    frame["tijdigheid"] = _punctuality(frame, filt.vandaag)
+    if filt.tijdigheid:
+        frame = frame[frame["tijdigheid"].isin([t.value for t in filt.tijdigheid])]
+        frame = frame.reset_index(drop=True)
     per_report: dict[int, list[str]] = {}
     for report, naam in places:
         per_report.setdefault(int(report), []).append(str(naam))
     frame["gemeenten"] = [", ".join(per_report.get(int(i), [])) for i in frame["id"]]
     return frame
+
+
+def _day(value: object) -> dt.date | None:
+    """A stored date or timestamp as a calendar date (SQLite hands back text)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _punctuality(frame: pd.DataFrame, today: dt.date) -> list[str]:
+    return [
+        punctuality(
+            row.categorie,
+            _day(row.aangemaakt) or today,
+            _day(row.reactie_deadline),
+            _day(row.besluit_deadline),
+            _day(row.eerste_reactie),
+            _day(row.besluit_op),
+            _day(row.gestopt_op),
+            today,
+        ).value
+        for row in frame.itertuples()
+    ]
 
 
 @dataclass(frozen=True)

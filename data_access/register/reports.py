@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -38,6 +39,7 @@ from data_access.models import (
     Volgnummer,
     utcnow,
 )
+from data_access.register import service_levels
 from data_access.register.workflow import (
     CLOSED,
     Conflict,
@@ -50,6 +52,7 @@ from data_access.settings import get_settings
 from data_access.validation import ValidationFailed, check_optional_text, check_text, text_errors
 
 S = KnelpuntStatus
+NL = ZoneInfo("Europe/Amsterdam")
 TITEL_LENGTE = (5, 150)
 OMSCHRIJVING_LENGTE = (20, 5_000)
 ACTIEHOUDER_LENGTE = 120
@@ -217,10 +220,11 @@ _SUBMIT_POSTGRESQL = sa.text(
     ), k AS (
         INSERT INTO knelpunt (referentie, soort, titel, omschrijving, categorie, segment,
                               profiel_nr, aantal_gezinnen, urgentie, status, ingediend_door_id,
-                              aanbieder_id, aangemaakt, gewijzigd, versie)
+                              aanbieder_id, aangemaakt, gewijzigd, versie, reactie_deadline,
+                              besluit_deadline)
         SELECT :prefix || LPAD(n.waarde::TEXT, 4, '0'), :soort, :titel, :omschrijving,
                :categorie, :segment, :profiel_nr, :aantal_gezinnen, :urgentie, 'nieuw',
-               :gebruiker_id, :aanbieder_id, :nu, :nu, 1
+               :gebruiker_id, :aanbieder_id, :nu, :nu, 1, :reactie_deadline, :besluit_deadline
         FROM n
         RETURNING id, referentie
     ), g AS (
@@ -266,9 +270,22 @@ def _submit_postgresql(
                 "aanbieder_id": aanbieder_id,
                 "nu": now,
                 "gemeenten": sorted(set(melding.gemeenten)),
+                **_deadlines(melding.categorie, now),
             },
         ).one()
         return Ingediend(int(row.id), str(row.referentie))
+
+
+def _deadlines(
+    categorie: KnelpuntCategorie | str | None, submitted: dt.datetime
+) -> dict[str, dt.date | None]:
+    """The service-level deadlines a report gets, from its category and the (Dutch) day it
+    was submitted."""
+    if categorie is None:
+        return {"reactie_deadline": None, "besluit_deadline": None}
+    day = (submitted if submitted.tzinfo else submitted.replace(tzinfo=dt.UTC)).astimezone(NL)
+    reactie, besluit = service_levels.deadlines(categorie, day.date())
+    return {"reactie_deadline": reactie, "besluit_deadline": besluit}
 
 
 def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
@@ -304,6 +321,7 @@ def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
                 aangemaakt=now,
                 gewijzigd=now,
                 versie=1,
+                **_deadlines(melding.categorie, now),
             )
             .returning(Knelpunt.__table__.c.id)  # type: ignore[attr-defined]
         ).scalar_one()
@@ -611,6 +629,8 @@ def edit(
         changed = {k: (before[k], v) for k, v in after.items() if before[k] != v}
         if not changed:
             return
+        if "categorie" in changed:  # a new category brings its own targets
+            after |= _deadlines(categorie, knelpunt.aangemaakt)
         _bump(session, knelpunt, versie, **after)
         _event(
             session,
