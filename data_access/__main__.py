@@ -285,6 +285,24 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from data_access.access import Scope
+    from data_access.register.retention import apply_retention
+
+    result = apply_retention(_engine(), Scope.operator(), uitvoeren=args.uitvoeren)
+    moment = f"gesloten vóór {result.grens:%d-%m-%Y}"
+    if not result.referenties:
+        print(f"Geen meldingen {moment} met nog vrije tekst.")
+        return 0
+    verb = "geanonimiseerd" if result.uitgevoerd else "zou worden geanonimiseerd"
+    print(f"{len(result.referenties)} meldingen {moment}: de vrije tekst {verb}.")
+    for reference in result.referenties:
+        print(f"  {reference}")
+    if not result.uitgevoerd:
+        print("Proefdraai: er is niets gewijzigd. Voer uit met --uitvoeren.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from data_access.generator import PRESETS
     from data_access.imports.spec import SOORTEN
@@ -388,6 +406,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = user_sub.add_parser(english, help=f"gebruiker {action}")
         p.add_argument("username", metavar="gebruikersnaam", help="gebruikersnaam")
         p.set_defaults(func=cmd_user_active, action=action)
+    retention = sub.add_parser(
+        "retentie",
+        help="vrije tekst van meldingen die langer dan SPIC_RETENTION_YEARS gesloten zijn "
+        "anonimiseren (eerst een proefdraai)",
+    )
+    retention.add_argument(
+        "--uitvoeren", action="store_true", help="echt anonimiseren (zonder: alleen tonen)"
+    )
+    retention.set_defaults(func=cmd_retention)
     password = user_sub.add_parser(
         "password", help="nieuw wachtwoord instellen (beëindigt de open sessies)"
     )

@@ -92,6 +92,7 @@ AUDIT_ACTIE = {
     AuditActie.WACHTWOORD_GEWIJZIGD: "Wachtwoord gewijzigd",
     AuditActie.SESSIE_GEWEIGERD: "Sessie geweigerd",
     AuditActie.VERZOEK_GEWEIGERD: "Verzoek geweigerd",
+    AuditActie.RETENTIE: "Bewaartermijn: tekst geanonimiseerd",
 }
 
 

@@ -316,6 +316,7 @@ class AuditActie(enum.StrEnum):
     # from a foreign Origin. `onderwerp` says why, never the cookie itself.
     SESSIE_GEWEIGERD = "sessie_geweigerd"
     VERZOEK_GEWEIGERD = "verzoek_geweigerd"
+    RETENTIE = "retentie"  # free text of old closed reports anonymised
 
 
 class Auditregel(SQLModel, table=True):

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     reopen_days: int = _setting(
         60, "zoveel dagen na het oplossen kan de melder vragen een melding te heropenen", ge=1
     )
+    retention_years: int = _setting(
+        7,
+        "na zoveel jaar na het sluiten anonimiseert `python -m data_access retentie` de vrije "
+        "tekst van een melding",
+        ge=1,
+    )
     max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
     lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
     suppression_threshold: int = _setting(
