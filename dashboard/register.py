@@ -43,6 +43,8 @@ def queue_for_display(frame: pd.DataFrame) -> pd.DataFrame:
     shown["Deadline"] = frame["deadline"].map(datum)
     # Overdue is said in words and with a sign, not by colour alone.
     shown["Actie over tijd"] = frame["achterstallig"].map({True: "⚠ over tijd", False: ""})
+    if "mogelijk_dubbel" in frame:
+        shown["Mogelijk dubbel van"] = frame["mogelijk_dubbel"].fillna("")
     shown["Servicenorm"] = frame["tijdigheid"].map(
         lambda v: {"te_laat": "⚠ ", "ruim_te_laat": "⚠⚠ "}.get(v, "") + label(TIJDIGHEID, v)
     )

@@ -125,6 +125,12 @@ def run(action: Callable[[], None], success: str) -> None:
 
 left, right = st.columns([3, 2])
 with left:
+    if view.dubbel_van:
+        st.info(
+            f"Mogelijk dubbel van {view.dubbel_van}: voeg zo nodig samen met 'Samenvoegen met "
+            "een andere melding'.",
+            icon=":material/content_copy:",
+        )
     show_detail(detail, show_internal=True)
     keep_link("kerngroep", detail)
 with right:

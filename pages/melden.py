@@ -1,12 +1,13 @@
 """Knelpunt melden: the form providers (or the kerngroep on their behalf) fill in."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.db import get_engine
-from data_access.labels import CATEGORIE, KNELPUNT_SOORT, URGENTIE
+from data_access.labels import CATEGORIE, KNELPUNT_SOORT, STATUS, URGENTIE
 from data_access.models import KnelpuntCategorie, KnelpuntSoort, Segment, Urgentie
-from data_access.register.reads import meldformulier
+from data_access.register.reads import Concept, meldformulier
 from data_access.register.reports import (
     MAX_GEZINNEN,
     OMSCHRIJVING_LENGTE,
@@ -18,7 +19,9 @@ from data_access.validation import ValidationFailed
 
 identity, scope = guard("melden")
 engine = get_engine()
-options = meldformulier(engine, scope)
+form_key = f"melden_{st.session_state.get('melden_teller', 0)}"  # a fresh form after success
+title_key = f"{form_key}_titel"
+options = meldformulier(engine, scope, concept=Concept(titel=st.session_state.get(title_key, "")))
 
 st.title("Knelpunt melden")
 st.caption(
@@ -36,8 +39,34 @@ if receipt:
         icon=":material/check_circle:",
     )
 
-form_key = f"melden_{st.session_state.get('melden_teller', 0)}"  # a fresh form after success
 profiles = options.profielen
+# The title sits above the form: a form sends nothing until it is submitted, and similar
+# reports should show while the report is still being written.
+titel = st.text_input(
+    "Titel",
+    max_chars=TITEL_LENGTE[1],
+    help=f"Kort en zakelijk, {TITEL_LENGTE[0]} tot {TITEL_LENGTE[1]} tekens.",
+    key=title_key,
+)
+errors_titel = st.empty()
+if options.suggesties:
+    with st.container(border=True):
+        st.markdown("**Lijkt uw melding op een van deze?**")
+        st.caption(
+            "Staat het knelpunt er al, vul dan die melding aan in plaats van een nieuwe te doen "
+            "(onder 'Mijn meldingen' of in het register)."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Referentie": [s.referentie for s in options.suggesties],
+                    "Titel": [s.titel for s in options.suggesties],
+                    "Status": [STATUS[s.status] for s in options.suggesties],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 with st.form(form_key, enter_to_submit=False):
     soort = st.radio(
         "Soort melding",
@@ -55,12 +84,6 @@ with st.form(form_key, enter_to_submit=False):
             placeholder="Kies de aanbieder",
         )
     errors_aanbieder = st.empty()
-    titel = st.text_input(
-        "Titel",
-        max_chars=TITEL_LENGTE[1],
-        help=f"Kort en zakelijk, {TITEL_LENGTE[0]} tot {TITEL_LENGTE[1]} tekens.",
-    )
-    errors_titel = st.empty()
     omschrijving = st.text_area(
         "Omschrijving",
         max_chars=OMSCHRIJVING_LENGTE[1],

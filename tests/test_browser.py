@@ -520,6 +520,21 @@ def test_a_shared_link_to_a_report_opens_it_after_login(browser, server: Server)
     assert_no_exception(page)
 
 
+def test_similar_reports_appear_while_a_report_is_being_written(page, server: Server) -> None:
+    login(page, server, "demo.kerngroep", path="melden", heading="Knelpunt melden")
+    assert page.get_by_text("Lijkt uw melding op een van deze?").count() == 0
+    page.get_by_label("Titel", exact=True).fill("Geen hoofdaannemer voor B-cliënten")
+    page.keyboard.press("Tab")  # leaving the field sends it, as a user moves on to the next
+    page.get_by_text("Lijkt uw melding op een van deze?").wait_for(timeout=30_000)
+    wait_for_app(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for()
+    assert_no_exception(page)
+    page.get_by_label("Titel", exact=True).fill("Parkeerplaatsen bij het stadhuis")
+    page.keyboard.press("Tab")
+    page.get_by_text("Lijkt uw melding op een van deze?").wait_for(state="detached")
+
+
 def test_segment_page_links_to_the_register_with_the_same_segment(page, server: Server) -> None:
     login(
         page,

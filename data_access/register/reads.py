@@ -33,6 +33,7 @@ from data_access.models import (
     Overleg,
     Segment,
 )
+from data_access.register.duplicates import Suggestie, possible_duplicates, similar_reports
 from data_access.register.service_levels import Tijdigheid, punctuality
 from data_access.register.workflow import (
     AGENDA_STATUSES,
@@ -442,6 +443,7 @@ class Kerngroep:
     contractmanagers: dict[int, str] = field(default_factory=dict)
     samenvoegen_met: dict[int, str] = field(default_factory=dict)  # open reports to merge into
     stap_teksten: dict[KnelpuntStatus, str] = field(default_factory=dict)  # steps that ask a text
+    dubbel_van: str | None = None  # the earlier open report the chosen one closely resembles
 
 
 def kerngroep(
@@ -455,6 +457,7 @@ def kerngroep(
     """`link` is the reference of a deep link (…/kerngroep?melding=KNP-2026-0001), followed
     once: it opens that report, also when the filters hide it."""
     queue = register(engine, scope, filters=filters)
+    queue["mogelijk_dubbel"] = possible_duplicates(queue)
     keuzes, gekozen, dode_link = _choose(engine, scope, _choices(queue), gekozen, link)
     view = Kerngroep(queue, keuzes, int(queue["achterstallig"].sum()), dode_link=dode_link)
     if gekozen not in keuzes:
@@ -474,6 +477,9 @@ def kerngroep(
             {i: r for i, r in keuzes.items() if i != gekozen}
             if handles and step(status, KnelpuntStatus.SAMENGEVOEGD) is not None
             else {}
+        ),
+        dubbel_van=next(
+            (str(v) for v in queue.loc[queue["id"] == gekozen, "mogelijk_dubbel"] if v), None
         ),
         stap_teksten={n: t for n in kerngroep_steps(status) if (t := _text_of(status, n))}
         if handles
@@ -560,14 +566,34 @@ class Meldformulier:
     namens: dict[int, str]  # providers to report on behalf of; empty for a provider itself
     gemeenten: dict[str, str]  # CBS code -> name
     profielen: dict[int, str]
+    suggesties: list[Suggestie] = field(default_factory=list)  # similar reports already there
 
 
-def meldformulier(engine: Engine, scope: Scope) -> Meldformulier:
+@dataclass(frozen=True)
+class Concept:
+    """What has been typed into the report form so far (for similar reports)."""
+
+    titel: str = ""
+    omschrijving: str = ""
+    categorie: KnelpuntCategorie | None = None
+    segment: Segment | None = None
+
+
+def meldformulier(engine: Engine, scope: Scope, *, concept: Concept | None = None) -> Meldformulier:
     scope.require(scope.may_report, "Uw rol kan geen knelpunten melden.")
+    concept = concept or Concept()
     return Meldformulier(
         namens=visible_providers(engine, scope) if scope.reports_on_behalf else {},
         gemeenten={code: naam for code, (naam, _) in municipalities(engine).items()},
         profielen=profiles(engine),
+        suggesties=similar_reports(
+            engine,
+            scope,
+            titel=concept.titel,
+            omschrijving=concept.omschrijving,
+            categorie=concept.categorie,
+            segment=concept.segment,
+        ),
     )
 
 

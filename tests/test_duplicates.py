@@ -1,0 +1,84 @@
+"""Possible duplicates: similar reports while writing, and "mogelijk dubbel" in the queue."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.models import KnelpuntCategorie
+from data_access.register.duplicates import SUGGESTIONS, possible_duplicates, similar_reports
+from tests.helpers import sql_frame, user_scope
+
+
+def test_a_close_title_finds_the_existing_report_first(demo_engine_rw: sa.Engine) -> None:
+    engine = demo_engine_rw
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    existing = sql_frame(
+        engine,
+        "SELECT referentie, titel FROM knelpunt WHERE titel = "
+        "'B-aanbieders vinden geen hoofdaannemer'",
+    ).iloc[0]
+    found = similar_reports(engine, kerngroep, titel="Geen hoofdaannemer voor B-cliënten")
+    assert found and found[0].referentie == existing["referentie"]
+    assert len(found) <= SUGGESTIONS
+    assert similar_reports(engine, kerngroep, titel="Geen") == []  # too short to compare
+    unrelated = similar_reports(engine, kerngroep, titel="Parkeerplaatsen bij het stadhuis")
+    assert existing["referentie"] not in [s.referentie for s in unrelated]
+
+
+def test_a_provider_is_only_shown_its_own_organisations_reports(
+    demo_engine_rw: sa.Engine,
+) -> None:
+    engine = demo_engine_rw
+    provider = user_scope(engine, "demo.aanbieder")
+    own = set(
+        sql_frame(
+            engine,
+            "SELECT k.referentie FROM knelpunt k JOIN aanbieder a ON a.id = k.aanbieder_id "
+            "WHERE a.naam = 'Horizon Jeugd & Gezin'",
+        )["referentie"]
+    )
+    everyone = sql_frame(engine, "SELECT titel FROM knelpunt")["titel"]
+    for titel in everyone:  # each existing title, typed again
+        for suggestion in similar_reports(engine, provider, titel=str(titel)):
+            assert suggestion.referentie in own
+
+
+def test_the_same_category_counts_for_a_report(demo_engine_rw: sa.Engine) -> None:
+    engine = demo_engine_rw
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    titel = "Teams voor crisis ontbreken"
+    plain = {s.referentie: s.score for s in similar_reports(engine, kerngroep, titel=titel)}
+    crisis = {
+        s.referentie: s.score
+        for s in similar_reports(
+            engine, kerngroep, titel=titel, categorie=KnelpuntCategorie.CRISISCAPACITEIT
+        )
+    }
+    category = dict(
+        sql_frame(engine, "SELECT referentie, categorie FROM knelpunt").itertuples(index=False)
+    )
+    compared = [r for r in plain if r in crisis]
+    assert compared  # the case the test is about
+    for reference in compared:
+        bonus = 8 if category[reference] == "crisiscapaciteit" else 0
+        assert crisis[reference] == min(plain[reference] + bonus, 100), reference
+
+
+def test_the_queue_marks_a_later_report_as_a_possible_duplicate_of_an_earlier_open_one() -> None:
+    queue = pd.DataFrame(
+        {
+            "referentie": ["KNP-2026-0003", "KNP-2026-0002", "KNP-2026-0001"],
+            "titel": [
+                "Geen hoofdaannemer voor B-cliënten",
+                "Facturen komen te laat binnen",
+                "B-cliënten vinden geen hoofdaannemer",
+            ],
+            "status": ["nieuw", "nieuw", "in_behandeling"],
+            "aangemaakt": ["2026-11-03", "2026-11-02", "2026-11-01"],
+        }
+    )
+    marked = possible_duplicates(queue)
+    assert list(marked) == ["KNP-2026-0001", None, None]  # the earliest is the original
+    queue.loc[2, "status"] = "opgelost"  # a closed original is no merge target
+    assert list(possible_duplicates(queue)) == [None, None, None]
