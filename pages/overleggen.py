@@ -112,6 +112,38 @@ for n, item in enumerate(items.itertuples(), start=1):
             )
         if item.besluit:
             st.text(f"Besluit: {item.besluit}\nActies: {item.acties or '–'}")
+            with (
+                st.expander("Besluit corrigeren"),
+                st.form(f"correctie_{item.id}_{item.versie}"),
+            ):
+                besluit = st.text_area(
+                    "Besluit", value=item.besluit, height=80, key=f"correctie_besluit_{item.id}"
+                )
+                acties = st.text_area(
+                    "Acties (wie, wat, wanneer)",
+                    value=item.acties or "",
+                    height=60,
+                    key=f"correctie_acties_{item.id}",
+                )
+                reden = st.text_input(
+                    "Reden van de correctie (komt in de geschiedenis van de melding)",
+                    key=f"correctie_reden_{item.id}",
+                )
+                if st.form_submit_button("Correctie opslaan"):
+                    run(
+                        lambda i=item.id, v=item.versie, b=besluit, a=acties, r=reden: (
+                            meetings.correct_decision(
+                                engine,
+                                scope,
+                                item_id=i,
+                                versie=int(v),
+                                besluit=b,
+                                acties=a,
+                                reden=r,
+                            )
+                        ),
+                        f"Het besluit over {item.referentie} is gecorrigeerd.",
+                    )
         else:
             with st.form(f"besluit_{item.id}_{item.versie}"):
                 besluit = st.text_area("Besluit", height=80, key=f"besluit_tekst_{item.id}")

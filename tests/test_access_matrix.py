@@ -294,6 +294,18 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         ),
         BEHANDELAARS,
     ),
+    "besluit corrigeren": (
+        lambda w: meetings.correct_decision(
+            w.engine,
+            w.scope,
+            item_id=5,
+            versie=_decided(w, item_id=5, knelpunt_id=3),
+            besluit="De regio zoekt met twee aanbieders een tussenoplossing.",
+            acties=None,
+            reden="Het aantal aanbieders stond verkeerd in het verslag.",
+        ),
+        BEHANDELAARS,
+    ),
     "agendapunt verplaatsen": (
         lambda w: meetings.move_item(w.engine, w.scope, item_id=6, omhoog=True),
         BEHANDELAARS,
@@ -345,6 +357,24 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         BEHEER,
     ),
 }
+
+
+def _decided(world: World, *, item_id: int, knelpunt_id: int) -> int:
+    """A decision on an agenda item (recorded as the kerngroep if there is none yet); the
+    report's version after."""
+    version = "SELECT versie FROM knelpunt WHERE id = :i"
+    decided = sql_scalar(world.engine, "SELECT besluit FROM agendapunt WHERE id = :i", i=item_id)
+    if decided:
+        return int(sql_scalar(world.engine, version, i=knelpunt_id))
+    meetings.record_decision(
+        world.engine,
+        user_scope(world.engine, "demo.kerngroep"),
+        item_id=item_id,
+        versie=int(sql_scalar(world.engine, version, i=knelpunt_id)),
+        besluit="De regio zoekt samen met de aanbieders een tussenoplossing.",
+        acties=None,
+    )
+    return int(sql_scalar(world.engine, version, i=knelpunt_id))
 
 
 def _in_state(world: World, status: str) -> int:
@@ -479,6 +509,7 @@ def test_the_matrix_covers_every_public_function_that_takes_a_scope() -> None:
     # filter options' provider list (a row above) and filters by the scope on its own.
     passed_on = {
         "data_access.register.reports.load_for_change",
+        "data_access.register.reports.event",
         "data_access.register.reports.transition",
         "data_access.register.reports.validate",
         "data_access.register.reads.require_meetings",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from data_access.access import AccessDenied, Scope
 from data_access.db import make_engine, migrate
+from data_access.labels import URGENTIE
 from data_access.loader import load_tables
 from data_access.models import (
     KnelpuntCategorie,
@@ -608,6 +609,11 @@ def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) ->
     )
     headings = [p.text for p in agenda_doc.paragraphs if p.style.name == "Heading 2"]
     assert [h.split(" – ")[0] for h in headings] == [f"{n}. {r}" for n, r in enumerate(order, 1)]
+    # Each item carries what the meeting needs to discuss it: urgency, families, description.
+    body = "\n".join(p.text for p in agenda_doc.paragraphs)
+    assert f"Urgentie: {URGENTIE[GOOD.urgentie]}." in body
+    assert f"Betrokken gezinnen: {GOOD.aantal_gezinnen}." in body
+    assert body.count(GOOD.omschrijving) == 3
 
     first = reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting).iloc[0]
     meetings.record_decision(
@@ -635,6 +641,52 @@ def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) ->
         reads.agenda(
             demo_engine_rw, user_scope(demo_engine_rw, "demo.contractmanager"), overleg_id=meeting
         )
+
+
+def test_a_decision_is_corrected_with_its_old_text_in_the_history(
+    demo_engine_rw: sa.Engine,
+) -> None:
+    engine = demo_engine_rw
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    report = _submit(engine)
+    meeting = meetings.create(engine, kerngroep, datum=dt.date(2026, 12, 10), titel="Kerngroep")
+    meetings.add_item(engine, kerngroep, overleg_id=meeting, knelpunt_id=report.id)
+    item = reads.agenda(engine, kerngroep, overleg_id=meeting).iloc[0]
+    meetings.record_decision(
+        engine,
+        kerngroep,
+        item_id=int(item["id"]),
+        versie=int(item["versie"]),
+        besluit="Regio koopt tien crisisplekken in",
+        acties="Contractmanager: offerte in januari",
+    )
+    item = reads.agenda(engine, kerngroep, overleg_id=meeting).iloc[0]
+    correct = {
+        "item_id": int(item["id"]),
+        "versie": int(item["versie"]),
+        "besluit": "Regio koopt twaalf crisisplekken in",
+        "acties": "Contractmanager: offerte in januari",
+    }
+    with pytest.raises(ValidationFailed):  # a correction says why
+        meetings.correct_decision(engine, kerngroep, reden=" ", **correct)
+    meetings.correct_decision(engine, kerngroep, reden="Telfout in het verslag", **correct)
+    after = reads.agenda(engine, kerngroep, overleg_id=meeting).iloc[0]
+    assert after["besluit"] == "Regio koopt twaalf crisisplekken in"
+    last = sql_frame(
+        engine,
+        "SELECT soort, tekst FROM knelpuntgebeurtenis WHERE knelpunt_id = :i ORDER BY id DESC",
+        i=report.id,
+    ).iloc[0]
+    assert last["soort"] == "bewerkt"
+    assert "Telfout in het verslag" in last["tekst"]
+    assert "Regio koopt tien crisisplekken in" in last["tekst"]  # what it said before
+    events = sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis")
+    unchanged = {**correct, "versie": int(after["versie"])}
+    meetings.correct_decision(engine, kerngroep, reden="Nogmaals opgeslagen", **unchanged)
+    assert sql_scalar(engine, "SELECT COUNT(*) FROM knelpuntgebeurtenis") == events
+    stale = {**correct, "besluit": "Regio koopt vijftien crisisplekken in"}
+    with pytest.raises(Conflict):  # from a page that still shows the first version
+        meetings.correct_decision(engine, kerngroep, reden="Verouderd", **stale)
 
 
 def test_decision_with_a_phone_number_is_refused(demo_engine_rw: sa.Engine) -> None:

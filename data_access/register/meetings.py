@@ -18,10 +18,10 @@ from sqlmodel import Session
 
 from data_access.access import Scope
 from data_access.db import session_scope
-from data_access.labels import CATEGORIE, STATUS, label
-from data_access.models import Agendapunt, KnelpuntStatus, Overleg
+from data_access.labels import CATEGORIE, STATUS, URGENTIE, label
+from data_access.models import Agendapunt, GebeurtenisSoort, KnelpuntStatus, Overleg
 from data_access.register.reads import agenda, require_meetings
-from data_access.register.reports import load_for_change, transition
+from data_access.register.reports import bump, event, load_for_change, transition
 from data_access.register.workflow import AGENDA_STATUSES, Conflict, WorkflowError
 from data_access.validation import check_optional_text, check_text
 
@@ -139,6 +139,45 @@ def record_decision(
             )
 
 
+def correct_decision(
+    engine: Engine,
+    scope: Scope,
+    *,
+    item_id: int,
+    versie: int,
+    besluit: str,
+    acties: str | None,
+    reden: str,
+) -> None:
+    """Correct a recorded decision; the report's history keeps what it said before and why."""
+    require_meetings(scope)
+    text = check_text(besluit, "Besluit")
+    actions = check_optional_text(acties, "Acties", ACTIES_LENGTE)
+    why = check_text(reden, "Reden van de correctie")
+    with session_scope(engine) as session:
+        item = session.get(Agendapunt, item_id)
+        if item is None:
+            raise WorkflowError("Dit agendapunt bestaat niet meer.")
+        if not item.besluit:
+            raise WorkflowError(
+                "Over dit agendapunt is nog niet besloten; leg eerst een besluit vast."
+            )
+        if (item.besluit, item.acties) == (text, actions):
+            return  # saved unchanged: nothing to correct, nothing logged
+        knelpunt = load_for_change(session, scope, item.knelpunt_id, versie)
+        before = f"Besluit: {item.besluit}\nActies: {item.acties or '–'}"
+        item.besluit, item.acties = text, actions
+        session.add(item)
+        bump(session, knelpunt, versie)
+        event(
+            session,
+            item.knelpunt_id,
+            scope,
+            GebeurtenisSoort.BEWERKT,
+            tekst=f"Besluit gecorrigeerd: {why}\nEerder vastgelegd:\n{before}",
+        )
+
+
 # --- Word documents ---------------------------------------------------------------------------
 
 
@@ -179,10 +218,13 @@ def agenda_docx(engine: Engine, scope: Scope, *, overleg_id: int) -> bytes:
         doc.add_paragraph("Er staan nog geen meldingen op de agenda.")
     for n, row in enumerate(items.itertuples(), start=1):
         doc.add_heading(f"{n}. {row.referentie} – {row.titel}", level=2)
+        families = "onbekend" if row.aantal_gezinnen is None else str(int(row.aantal_gezinnen))
         doc.add_paragraph(
             f"Categorie: {label(CATEGORIE, row.categorie)}. "
+            f"Urgentie: {label(URGENTIE, row.urgentie)}. Betrokken gezinnen: {families}. "
             f"Gemeld door: {row.aanbieder or 'onbekend'}. Status: {label(STATUS, row.status)}."
         )
+        doc.add_paragraph(str(row.omschrijving))  # the reporter's own words, as plain text
     return _bytes(doc)
 
 

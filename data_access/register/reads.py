@@ -359,6 +359,9 @@ AGENDA_COLUMNS = [
     "versie",
     "besluit",
     "acties",
+    "omschrijving",
+    "urgentie",
+    "aantal_gezinnen",
 ]
 
 
@@ -378,6 +381,9 @@ def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
                 Knelpunt.versie,
                 Agendapunt.besluit,
                 Agendapunt.acties,
+                Knelpunt.omschrijving,
+                Knelpunt.urgentie,
+                Knelpunt.aantal_gezinnen,
             )
             .join(Knelpunt, Knelpunt.id == Agendapunt.knelpunt_id)
             .outerjoin(Aanbieder, Aanbieder.id == Knelpunt.aanbieder_id)
@@ -385,9 +391,9 @@ def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
             .order_by(Agendapunt.volgorde, Agendapunt.id)
         ).all()
     frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
-    for column in ("categorie", "status"):
+    for column in ("categorie", "status", "urgentie"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
-    for column in ("besluit", "acties", "aanbieder"):  # missing text is None, not NaN
+    for column in ("besluit", "acties", "aanbieder", "aantal_gezinnen"):  # None, not NaN
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
 

@@ -187,7 +187,7 @@ def assign_reference(session: Session, knelpunt_id: int, jaar: int, soort: str =
     return referentie
 
 
-def _event(
+def event(
     session: Session,
     knelpunt_id: int,
     scope: Scope,
@@ -362,7 +362,7 @@ def load_for_change(
     return knelpunt
 
 
-def _bump(session: Session, knelpunt: Knelpunt, versie: int, **values: object) -> None:
+def bump(session: Session, knelpunt: Knelpunt, versie: int, **values: object) -> None:
     """Change a report with compare-and-set on its version: the database decides who was first."""
     result = session.execute(
         sa.update(Knelpunt)
@@ -458,14 +458,14 @@ def transition(
     if naar == S.VERZOEK_HEROPENEN:
         _check_reopen_window(session, knelpunt)
     assert knelpunt.id is not None
-    _bump(
+    bump(
         session,
         knelpunt,
         versie,
         status=naar,
         aangehouden_tot=tot if naar == S.AANGEHOUDEN else None,
     )
-    _event(
+    event(
         session,
         knelpunt.id,
         scope,
@@ -529,7 +529,7 @@ def merge(
             sa.update(Knelpunt).where(Knelpunt.id == knelpunt_id).values(samengevoegd_in_id=into_id)
         )
         assert target.id is not None
-        _event(
+        event(
             session,
             knelpunt_id,
             scope,
@@ -537,7 +537,7 @@ def merge(
             naar=target.referentie,
             tekst=tekst,
         )
-        _event(
+        event(
             session,
             target.id,
             scope,
@@ -569,8 +569,8 @@ def assign(
             if knelpunt.toegewezen_aan_id
             else None
         )
-        _bump(session, knelpunt, versie, toegewezen_aan_id=gebruiker_id)
-        _event(
+        bump(session, knelpunt, versie, toegewezen_aan_id=gebruiker_id)
+        event(
             session,
             knelpunt_id,
             scope,
@@ -595,8 +595,8 @@ def set_action(
         raise ValidationFailed({"actiehouder": ["Noem wie de actie uitvoert."]})
     with session_scope(engine) as session:
         knelpunt = load_for_change(session, scope, knelpunt_id, versie)
-        _bump(session, knelpunt, versie, actiehouder=holder, deadline=deadline)
-        _event(
+        bump(session, knelpunt, versie, actiehouder=holder, deadline=deadline)
+        event(
             session,
             knelpunt_id,
             scope,
@@ -631,8 +631,8 @@ def edit(
             return
         if "categorie" in changed:  # a new category brings its own targets
             after |= _deadlines(categorie, knelpunt.aangemaakt)
-        _bump(session, knelpunt, versie, **after)
-        _event(
+        bump(session, knelpunt, versie, **after)
+        event(
             session,
             knelpunt_id,
             scope,
@@ -656,7 +656,7 @@ def comment(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str, inter
         session.execute(
             sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
         )
-        _event(session, knelpunt.id, scope, GebeurtenisSoort.OPMERKING, tekst=body, intern=intern)
+        event(session, knelpunt.id, scope, GebeurtenisSoort.OPMERKING, tekst=body, intern=intern)
 
 
 def add_information(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str) -> None:
@@ -671,4 +671,4 @@ def add_information(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: st
         session.execute(
             sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
         )
-        _event(session, knelpunt.id, scope, GebeurtenisSoort.AANVULLING, tekst=body)
+        event(session, knelpunt.id, scope, GebeurtenisSoort.AANVULLING, tekst=body)
