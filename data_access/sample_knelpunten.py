@@ -426,7 +426,7 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
                 **dict(
                     zip(
                         ("reactie_deadline", "besluit_deadline"),
-                        service_levels.deadlines(cat, created.date()),
+                        service_levels.deadlines(cat, service_levels.submission_day(created)),
                         strict=True,
                     )
                 ),

@@ -94,7 +94,9 @@ def test_a_report_gets_its_deadlines_and_a_new_category_moves_them(
         "SELECT aangemaakt, reactie_deadline, besluit_deadline FROM knelpunt WHERE id = :i",
         i=done.id,
     ).iloc[0]
-    submitted = pd.Timestamp(row["aangemaakt"]).tz_localize(None).date()
+    stamp = pd.Timestamp(str(row["aangemaakt"]))
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    submitted = stamp.tz_convert("Europe/Amsterdam").date()  # the Dutch day it came in
     expected = deadlines(C.CRISISCAPACITEIT, submitted)
     assert (str(row["reactie_deadline"])[:10], str(row["besluit_deadline"])[:10]) == tuple(
         d.isoformat() for d in expected

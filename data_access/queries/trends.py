@@ -18,6 +18,7 @@ from data_access.filters import Filters
 from data_access.models import Knelpunt, KnelpuntGebeurtenis, KnelpuntStatus, Segment
 from data_access.queries.common import suppress_small, suppress_value
 from data_access.register.reads import service_level_columns
+from data_access.register.service_levels import calendar_day
 from data_access.register.workflow import CLOSED
 
 
@@ -146,12 +147,6 @@ def register_trends(engine: Engine, scope: Scope, *, segment: Segment | None = N
     )
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def on_time_per_month(rows: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """Per month: how many first responses (decisions) were due or given, and the share given
     by the deadline. A response still to come counts once its deadline has passed."""
@@ -166,8 +161,8 @@ def on_time_per_month(rows: pd.DataFrame, today: dt.date) -> pd.DataFrame:
             for deadline, done, stopped in zip(
                 group[deadline_col], group[done_col], group["gestopt_op"], strict=True
             ):
-                deadline, done = _date(deadline), _date(done)
-                if deadline is None or (done is None and _date(stopped) is not None):
+                deadline, done = calendar_day(deadline), calendar_day(done)
+                if deadline is None or (done is None and calendar_day(stopped) is not None):
                     continue  # no target, or withdrawn before it was due
                 if done is None and today <= deadline:
                     continue  # not due yet

@@ -32,9 +32,16 @@ from data_access.models import (
     KnelpuntStatus,
     Overleg,
     Segment,
+    utcnow,
 )
 from data_access.register.duplicates import Suggestie, possible_duplicates, similar_reports
-from data_access.register.service_levels import Tijdigheid, punctuality
+from data_access.register.service_levels import (
+    NL,
+    Tijdigheid,
+    calendar_day,
+    punctuality,
+    submission_day,
+)
 from data_access.register.workflow import (
     AGENDA_STATUSES,
     CLOSED,
@@ -43,9 +50,9 @@ from data_access.register.workflow import (
     WAITING_FOR_REPORTER,
     Wie,
     kerngroep_steps,
+    reopening_deadline,
     step,
 )
-from data_access.settings import get_settings
 
 MEETINGS_ONLY = "Alleen de kerngroep beheert overleggen en agenda's."
 
@@ -220,23 +227,16 @@ def register(
     return frame
 
 
-def _day(value: object) -> dt.date | None:
-    """A stored date or timestamp as a calendar date (SQLite hands back text)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def _punctuality(frame: pd.DataFrame, today: dt.date) -> list[str]:
     return [
         punctuality(
             row.categorie,
-            _day(row.aangemaakt) or today,
-            _day(row.reactie_deadline),
-            _day(row.besluit_deadline),
-            _day(row.eerste_reactie),
-            _day(row.besluit_op),
-            _day(row.gestopt_op),
+            submission_day(row.aangemaakt),
+            calendar_day(row.reactie_deadline),
+            calendar_day(row.besluit_deadline),
+            calendar_day(row.eerste_reactie),
+            calendar_day(row.besluit_op),
+            calendar_day(row.gestopt_op),
             today,
         ).value
         for row in frame.itertuples()
@@ -559,10 +559,8 @@ def _reopen_until(report: Detail) -> dt.date | None:
     steps = _status_events(report, KnelpuntStatus.OPGELOST)
     if steps.empty:
         return None
-    resolved = pd.Timestamp(steps["tijdstip"].iloc[-1])
-    resolved = resolved.tz_localize("UTC") if resolved.tzinfo is None else resolved
-    until = (resolved + pd.Timedelta(days=get_settings().reopen_days)).date()
-    return until if until >= dt.date.today() else None
+    until = reopening_deadline(pd.Timestamp(steps["tijdstip"].iloc[-1]).to_pydatetime())
+    return until.astimezone(NL).date() if utcnow() <= until else None
 
 
 @dataclass(frozen=True)

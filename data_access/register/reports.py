@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -46,13 +45,13 @@ from data_access.register.workflow import (
     Stap,
     Wie,
     WorkflowError,
+    reopening_deadline,
     step,
 )
 from data_access.settings import get_settings
 from data_access.validation import ValidationFailed, check_optional_text, check_text, text_errors
 
 S = KnelpuntStatus
-NL = ZoneInfo("Europe/Amsterdam")
 TITEL_LENGTE = (5, 150)
 OMSCHRIJVING_LENGTE = (20, 5_000)
 ACTIEHOUDER_LENGTE = 120
@@ -283,8 +282,7 @@ def _deadlines(
     was submitted."""
     if categorie is None:
         return {"reactie_deadline": None, "besluit_deadline": None}
-    day = (submitted if submitted.tzinfo else submitted.replace(tzinfo=dt.UTC)).astimezone(NL)
-    reactie, besluit = service_levels.deadlines(categorie, day.date())
+    reactie, besluit = service_levels.deadlines(categorie, service_levels.submission_day(submitted))
     return {"reactie_deadline": reactie, "besluit_deadline": besluit}
 
 
@@ -416,7 +414,6 @@ def _step_text(stap: Stap, tekst: str | None) -> str | None:
 
 
 def _check_reopen_window(session: Session, knelpunt: Knelpunt) -> None:
-    days = get_settings().reopen_days
     resolved = session.execute(
         sa.select(sa.func.max(KnelpuntGebeurtenis.tijdstip)).where(
             KnelpuntGebeurtenis.knelpunt_id == knelpunt.id,
@@ -424,12 +421,10 @@ def _check_reopen_window(session: Session, knelpunt: Knelpunt) -> None:
             KnelpuntGebeurtenis.naar == S.OPGELOST.value,
         )
     ).scalar()
-    if resolved is not None and resolved.tzinfo is None:
-        resolved = resolved.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
-    if resolved is None or utcnow() - resolved > dt.timedelta(days=days):
+    if resolved is None or utcnow() > reopening_deadline(resolved):
         raise WorkflowError(
-            f"Heropenen kan tot {days} dagen nadat een melding is opgelost. Doe een nieuwe "
-            "melding en noem daarin het nummer van deze."
+            f"Heropenen kan tot {get_settings().reopen_days} dagen nadat een melding is "
+            "opgelost. Doe een nieuwe melding en noem daarin het nummer van deze."
         )
 
 

@@ -14,13 +14,16 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
+import pandas as pd
 
 from data_access.models import KnelpuntCategorie
 
 C = KnelpuntCategorie
+NL = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,22 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         holidays=_calendar(start, end),
     )
     return int(count)
+
+
+def calendar_day(value: object) -> dt.date | None:
+    """A stored date or timestamp as its calendar date, None when empty (SQLite hands back
+    text, PostgreSQL dates and datetimes, pandas NaT)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def submission_day(moment: object) -> dt.date:
+    """The Dutch calendar day of a stored moment (naive values are UTC): the day the clocks of
+    a report start, whichever path wrote it."""
+    stamp = pd.Timestamp(str(moment))
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(NL).date()
 
 
 def deadlines(categorie: KnelpuntCategorie | str, submitted: dt.date) -> tuple[dt.date, dt.date]:

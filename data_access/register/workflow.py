@@ -5,10 +5,12 @@ offer only the steps in it; the tests are generated from it.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass
 
 from data_access.models import KnelpuntStatus
+from data_access.settings import get_settings
 
 S = KnelpuntStatus
 
@@ -92,6 +94,13 @@ class Conflict(RuntimeError):
 
 class WorkflowError(ValueError):
     """A change the workflow does not allow; the message is Dutch."""
+
+
+def reopening_deadline(resolved: dt.datetime) -> dt.datetime:
+    """Until when the reporter may ask to reopen a report resolved at `resolved` (naive values
+    are UTC, as SQLite hands them back)."""
+    moment = resolved if resolved.tzinfo else resolved.replace(tzinfo=dt.UTC)
+    return moment + dt.timedelta(days=get_settings().reopen_days)
 
 
 def step(van: KnelpuntStatus, naar: KnelpuntStatus) -> Stap | None:

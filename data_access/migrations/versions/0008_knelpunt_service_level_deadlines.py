@@ -7,8 +7,6 @@ Create Date: 2026-12-01 09:35:00
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,13 +22,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("besluit_deadline", sa.Date(), nullable=True))
     # Reports already in the register get the deadlines their category promises from the day
     # they were submitted, as if the targets had applied then.
-    from data_access.register.service_levels import deadlines
+    from data_access.register.service_levels import deadlines, submission_day
 
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, categorie, aangemaakt FROM knelpunt")).all()
     for knelpunt_id, categorie, aangemaakt in rows:
-        # PostgreSQL gives a datetime, SQLite its text: the first ten characters are the date.
-        reactie, besluit = deadlines(categorie, dt.date.fromisoformat(str(aangemaakt)[:10]))
+        reactie, besluit = deadlines(categorie, submission_day(aangemaakt))
         conn.execute(
             sa.text(
                 "UPDATE knelpunt SET reactie_deadline = :r, besluit_deadline = :b WHERE id = :i"
