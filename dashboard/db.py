@@ -12,17 +12,24 @@ from data_access.access import Scope
 from data_access.db import DatabaseUnavailable, check_connection, make_engine, versions
 from data_access.filters import Filters
 from data_access.loader import ensure_ready
+from data_access.mail import start_background_sender, stop_background_sender
 from data_access.settings import get_settings
 
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner="Database wordt voorbereid…", on_release=lambda e: e.dispose())
+def _release(engine: Engine) -> None:
+    stop_background_sender(engine)
+    engine.dispose()
+
+
+@st.cache_resource(show_spinner="Database wordt voorbereid…", on_release=_release)
 def _engine_for(url: str) -> Engine:
     # Not cached when it raises, so the next page run tries again once the database is back.
     engine = make_engine(url)
     check_connection(engine)
     ensure_ready(engine)
+    start_background_sender(engine)  # only when a mail server is configured
     return engine
 
 

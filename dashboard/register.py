@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard.formatting import datum
 from data_access.access import AccessDenied
 from data_access.labels import (
+    ACTIE_STATUS,
     CATEGORIE,
     GEBEURTENIS,
     KNELPUNT_SOORT,
@@ -22,6 +23,7 @@ from data_access.labels import (
     URGENTIE,
     label,
 )
+from data_access.register.actions import NieuweActie
 from data_access.register.reads import Detail
 from data_access.register.workflow import Conflict, WorkflowError
 from data_access.settings import get_settings
@@ -64,6 +66,47 @@ def event_value(value: object) -> str:
         return label(STATUS, text)
 
 
+def actions_for_display(acties: pd.DataFrame) -> pd.DataFrame:
+    shown = pd.DataFrame(index=acties.index)
+    shown["Actie"] = acties["omschrijving"]
+    shown["Eigenaar"] = acties["eigenaar"]
+    shown["Deadline"] = acties["deadline"].map(datum)
+    shown["Status"] = acties["status"].map(lambda v: label(ACTIE_STATUS, v))
+    shown["Uit besluit van"] = acties["overleg_datum"].map(datum)
+    return shown
+
+
+def action_editor(*, key: str) -> list[NieuweActie]:
+    """Rows of actions (what, who, deadline) to record with a decision; empty rows are left
+    out, half-filled ones go to the data layer, which says what is missing."""
+    frame = st.data_editor(
+        pd.DataFrame(
+            {
+                "Actie": pd.Series(dtype="string"),
+                "Eigenaar": pd.Series(dtype="string"),
+                "Deadline": pd.Series(dtype="datetime64[ns]"),
+            }
+        ),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={
+            "Actie": st.column_config.TextColumn("Actie (wat)", max_chars=1000),
+            "Eigenaar": st.column_config.TextColumn("Eigenaar (wie)", max_chars=120),
+            "Deadline": st.column_config.DateColumn("Deadline", format="DD-MM-YYYY"),
+        },
+    )
+    acties = []
+    for row in frame.itertuples(index=False):
+        wat, wie, wanneer = (None if pd.isna(v) else v for v in row)
+        if wat is None and wie is None and wanneer is None:
+            continue
+        deadline = pd.Timestamp(wanneer).date() if wanneer is not None else None
+        acties.append(NieuweActie(str(wat or ""), str(wie or ""), deadline))
+    return acties
+
+
 def history_for_display(history: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame(index=history.index)
     shown["Wanneer"] = history["tijdstip"].map(datum)
@@ -93,9 +136,7 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
         f"Aanbieder: {k['aanbieder'] or '–'}\n"
         f"Gemeenten: {', '.join(detail.gemeenten) or '–'}\n"
         f"Gemeld door: {k['ingediend_door'] or '–'} op {datum(k['aangemaakt'])}\n"
-        f"Toegewezen aan: {k['toegewezen_aan'] or '–'}\n"
-        f"Actiehouder: {k['actiehouder'] or '–'}"
-        + (f" (deadline {datum(k['deadline'])})" if k["deadline"] else "")
+        f"Toegewezen aan: {k['toegewezen_aan'] or '–'}"
         + (f"\nSamengevoegd in: {k['samengevoegd_in']}" if k.get("samengevoegd_in") else "")
         + (f"\nAangehouden tot: {datum(k['aangehouden_tot'])}" if k.get("aangehouden_tot") else "")
         + (
@@ -107,6 +148,9 @@ def show_detail(detail: Detail, show_internal: bool) -> None:
     )
     st.markdown("**Omschrijving**")
     st.text(str(k["omschrijving"]))
+    if not detail.acties.empty:
+        st.markdown("**Acties**")
+        st.dataframe(actions_for_display(detail.acties), hide_index=True, width="stretch")
     st.markdown("**Geschiedenis**")
     history = detail.geschiedenis
     if not show_internal:

@@ -93,14 +93,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_settings(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
-    from data_access.settings import Settings, environment_name
+    from data_access.settings import SECRETS, Settings, environment_name
 
     settings = get_settings()
     for field in Settings.model_fields:
         value = getattr(settings, field)
         if field == "database_url_value":
             value = make_url(settings.database_url).render_as_string(hide_password=True)
-        elif field == "pseudonym_secret":
+        elif field in SECRETS:
             value = "(ingesteld, niet getoond)" if value else "(leeg)"
         elif value is None:
             value = "(leeg)"
@@ -303,6 +303,81 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail_configured() -> bool:
+    if not get_settings().mail_enabled:
+        print(
+            "Er is geen mailserver ingesteld (SPIC_SMTP_HOST); er wordt geen e-mail verstuurd.",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def cmd_mail_send(args: argparse.Namespace) -> int:
+    from data_access.mail import purge_sent, send_all
+
+    if not _mail_configured():
+        return 1
+    engine = _engine()
+    done = send_all(engine)
+    removed = purge_sent(engine)
+    print(
+        f"Verzonden: {done.verzonden}. Later opnieuw: {done.uitgesteld}. "
+        f"Opgegeven: {done.opgegeven}."
+        + (f" {removed} oude verzonden e-mails opgeruimd." if removed else "")
+    )
+    return 0 if done.uitgesteld == 0 and done.opgegeven == 0 else 3
+
+
+def cmd_mail_status(args: argparse.Namespace) -> int:
+    from data_access.mail import outbox_state
+
+    state = outbox_state(_engine())
+    oldest = (
+        f" (oudste van {state.oudste_wachtend.astimezone():%d-%m-%Y %H:%M})"
+        if state.oudste_wachtend
+        else ""
+    )
+    print(
+        f"Wachtend: {state.wachtend}{oldest}. Verzonden: {state.verzonden}. "
+        f"Opgegeven: {state.opgegeven}."
+    )
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from data_access.mail import send_all
+    from data_access.register.digest import queue_digest, weekly_digest
+
+    engine = _engine()
+    overzicht = weekly_digest(engine, vandaag=args.datum or dt.date.today())
+    if not args.send:
+        print(f"Onderwerp: {overzicht.bericht.onderwerp}\n")
+        print(overzicht.bericht.tekst)
+        print("Proefdraai: er is niets verstuurd. Verstuur met --send.", file=sys.stderr)
+        return 0
+    if not _mail_configured():
+        return 1
+    queued = queue_digest(engine, overzicht=overzicht)
+    done = send_all(engine)
+    print(
+        f"Weekoverzicht {overzicht.week}: {queued} nieuw in de wachtrij; "
+        f"verzonden {done.verzonden}, later opnieuw {done.uitgesteld}, opgegeven {done.opgegeven}."
+    )
+    return 0 if done.uitgesteld == 0 and done.opgegeven == 0 else 3
+
+
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is geen datum als 2026-12-07") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from data_access.generator import PRESETS
     from data_access.imports.spec import SOORTEN
@@ -415,6 +490,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--uitvoeren", action="store_true", help="echt anonimiseren (zonder: alleen tonen)"
     )
     retention.set_defaults(func=cmd_retention)
+    mail = sub.add_parser("mail", help="e-mail uit de wachtrij versturen (zie SPIC_SMTP_HOST)")
+    mail_sub = mail.add_subparsers(
+        dest="mail_command", required=True, title="opdrachten", metavar="OPDRACHT"
+    )
+    mail_sub.add_parser(
+        "send", help="wachtende e-mail versturen (met herhaalpogingen); voor cron"
+    ).set_defaults(func=cmd_mail_send)
+    status = mail_sub.add_parser("status", help="hoeveel e-mail wacht, verzonden of opgegeven is")
+    status.set_defaults(func=cmd_mail_status)
+    digest = sub.add_parser(
+        "digest", help="weekoverzicht voor de kerngroep: tonen (--dry-run) of versturen (--send)"
+    )
+    how = digest.add_mutually_exclusive_group(required=True)
+    how.add_argument("--send", action="store_true", help="in de wachtrij zetten en versturen")
+    how.add_argument("--dry-run", action="store_true", help="alleen tonen, niets versturen")
+    digest.add_argument(
+        "--datum", type=_date, default=None, metavar="JJJJ-MM-DD", help="peildag (anders vandaag)"
+    )
+    digest.set_defaults(func=cmd_digest)
     password = user_sub.add_parser(
         "password", help="nieuw wachtwoord instellen (beëindigt de open sessies)"
     )

@@ -127,6 +127,12 @@ def assignable_accounts() -> sa.ColumnElement[bool]:
     return sa.and_(Gebruiker.rol == ASSIGNEE_ROLE, Gebruiker.actief.is_(True))
 
 
+def digest_recipients() -> sa.ColumnElement[bool]:
+    """The accounts the weekly digest of the register goes to: the kerngroep (SQL condition on
+    `Gebruiker`; address, opt-out and activity are checked when the mail is queued)."""
+    return Gebruiker.rol == Rol.KERNGROEP
+
+
 # --- the user's rights ----------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from data_access import reference
 from data_access.money import start_tranches
 from data_access.sample_knelpunten import demo_knelpunten, demo_users
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 # The years of the sample data are fixed per preset, so one seed always gives the same data;
 # nothing outside the generator and the loader uses them (periods come from the data).
 JAREN = tuple(range(2018, 2026))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from data_access.models import (
     AanbiederSoort,
+    ActieStatus,
     AuditActie,
     Facturatie,
     GebeurtenisSoort,
@@ -72,6 +73,11 @@ GEBEURTENIS = {
     GebeurtenisSoort.SAMENGEVOEGD: "Samengevoegd",
     GebeurtenisSoort.BEWERKT: "Bewerkt",
     GebeurtenisSoort.ACTIE: "Actie",
+}
+ACTIE_STATUS = {
+    ActieStatus.OPEN: "Open",
+    ActieStatus.GEREED: "Gereed",
+    ActieStatus.VERVALLEN: "Vervallen",
 }
 ROL = {
     Rol.BEHEERDER: "Beheerder",

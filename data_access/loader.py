@@ -42,6 +42,7 @@ LOAD_ORDER = (
     "knelpuntgebeurtenis",
     "overleg",
     "agendapunt",
+    "actie",
     "volgnummer",
 )
 CHUNK_ROWS = 50_000

@@ -127,6 +127,12 @@ class Urgentie(enum.StrEnum):
     HOOG = "hoog"
 
 
+class ActieStatus(enum.StrEnum):
+    OPEN = "open"
+    GEREED = "gereed"
+    VERVALLEN = "vervallen"
+
+
 class GebeurtenisSoort(enum.StrEnum):
     AANGEMAAKT = "aangemaakt"
     STATUS = "status"
@@ -283,6 +289,8 @@ class Gebruiker(SQLModel, table=True):
     wachtwoord_hash: str | None = Field(default=None, max_length=200)
     actief: bool = True
     is_demo: bool = False
+    # E-mail about the user's own reports and assignments (and the kerngroep's weekly digest).
+    meldingen_per_mail: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     mislukte_pogingen: int = 0
     geblokkeerd_tot: dt.datetime | None = Field(default=None, sa_type=_ts())
     laatst_ingelogd: dt.datetime | None = Field(default=None, sa_type=_ts())
@@ -370,8 +378,6 @@ class Knelpunt(SQLModel, table=True):
     ingediend_door_id: int = Field(foreign_key="gebruiker.id")
     aanbieder_id: int | None = Field(default=None, foreign_key="aanbieder.id", index=True)
     toegewezen_aan_id: int | None = Field(default=None, foreign_key="gebruiker.id")
-    actiehouder: str | None = Field(default=None, max_length=120)
-    deadline: dt.date | None = None
     samengevoegd_in_id: int | None = Field(default=None, foreign_key="knelpunt.id")
     aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
     gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
@@ -410,7 +416,44 @@ class Agendapunt(SQLModel, table=True):
     knelpunt_id: int = Field(foreign_key="knelpunt.id")
     volgorde: int
     besluit: str | None = Field(default=None, sa_type=sa.Text)
-    acties: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Actie(SQLModel, table=True):
+    """An action agreed on a report: what, who, by when, and how far it is. `agendapunt_id`
+    names the decision it comes from; an action agreed outside a meeting has none."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    knelpunt_id: int = Field(foreign_key="knelpunt.id", index=True)
+    agendapunt_id: int | None = Field(default=None, foreign_key="agendapunt.id", index=True)
+    omschrijving: str = Field(sa_type=sa.Text)
+    eigenaar: str = Field(max_length=120)
+    deadline: dt.date | None = None
+    status: ActieStatus = Field(
+        default=ActieStatus.OPEN, sa_type=enum_type(ActieStatus, "actie_status"), index=True
+    )
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    versie: int = 1
+
+
+class Uitgaandemail(SQLModel, table=True):
+    """The outbox: a mail is written here in the transaction of the change that causes it and
+    sent later (data_access/mail.py), so a failed change sends nothing and a mail server that
+    is down loses nothing. `geclaimd_tot` lets one sender at a time own a row; `sleutel` makes
+    a mail that must go once (the weekly digest) unique."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    aangemaakt: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    ontvanger: str = Field(max_length=200)
+    onderwerp: str = Field(max_length=200)
+    tekst: str = Field(sa_type=sa.Text)
+    sleutel: str | None = Field(default=None, max_length=120, unique=True)
+    pogingen: int = 0
+    volgende_poging: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
+    geclaimd_tot: dt.datetime | None = Field(default=None, sa_type=_ts())
+    verzonden: dt.datetime | None = Field(default=None, sa_type=_ts(), index=True)
+    opgegeven: dt.datetime | None = Field(default=None, sa_type=_ts())
+    laatste_fout: str | None = Field(default=None, max_length=500)
 
 
 class BetaalScenario(SQLModel, table=True):

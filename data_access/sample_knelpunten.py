@@ -326,19 +326,19 @@ _BESLUITEN = {
             "Tussenoplossing: contractmanagers bemiddelen binnen vier weken bij het vinden van een "
             "hoofdaannemer; kerngroep monitort het verschil tussen B- en C-tarieven."
         ),
-        "Contractmanagers rapporteren per kwartaal het aantal bemiddelde cliënten.",
+        ("Per kwartaal het aantal bemiddelde cliënten rapporteren", "Contractmanagers"),
     ),
     "Zorgcontinuïteit voor conversiecliënten": (
         "Contractmanager en aanbieder borgen samen de zorg tot de herindicatie.",
-        "Afspraak vastleggen in de contractgesprekken.",
+        ("Afspraak vastleggen in de contractgesprekken", "Contractmanager (demo)"),
     ),
     "B-begeleiding en C-expertise samen bij eetproblemen": (
         "Voorbeeld opnemen in de toolkit op de regionale website.",
-        "Communicatie regio.",
+        ("Voorbeeld in de toolkit zetten", "Communicatie regio"),
     ),
     "Langdurige dagbehandeling past niet in B of C": (
         "Onderzoek naar een aparte SPIC of maatwerkafspraak voor langdurige dagbehandeling.",
-        "Werkgroep inkoop, rapportage in de volgende kerngroep.",
+        ("Rapporteren in de volgende kerngroep", "Werkgroep inkoop"),
     ),
 }
 
@@ -417,8 +417,6 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
                 "ingediend_door_id": by,
                 "aanbieder_id": aid,
                 "toegewezen_aan_id": assigned,
-                "actiehouder": "Contractmanager (demo)" if status == "besloten" else None,
-                "deadline": dt.date(2018, 12, 1) if status == "besloten" else None,
                 "samengevoegd_in_id": 1 if status == "samengevoegd" else None,
                 "aangemaakt": created,
                 "gewijzigd": created + pd.Timedelta(days=7 * (len(steps) - 1)),
@@ -506,18 +504,30 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
         }
     )
     agenda = []
+    acties = []
     decided = [k for k in kp if k["status"] in ("besloten", "opgelost")]
     for order, k in enumerate(decided, start=1):
-        besluit, acties = _BESLUITEN.get(k["titel"], ("Besproken; afgehandeld.", None))
+        besluit, actie = _BESLUITEN.get(k["titel"], ("Besproken; afgehandeld.", None))
         agenda.append(
-            {
-                "overleg_id": 1,
-                "knelpunt_id": k["id"],
-                "volgorde": order,
-                "besluit": besluit,
-                "acties": acties,
-            }
+            {"overleg_id": 1, "knelpunt_id": k["id"], "volgorde": order, "besluit": besluit}
         )
+        if actie is not None:
+            done = k["status"] == "opgelost"
+            acties.append(
+                {
+                    "knelpunt_id": k["id"],
+                    "agendapunt_id": len(agenda),
+                    "omschrijving": actie[0],
+                    "eigenaar": actie[1],
+                    # An open action of a decided report is overdue in the demo: the kerngroep
+                    # queue shows what that looks like.
+                    "deadline": dt.date(2018, 12, 1),
+                    "status": "gereed" if done else "open",
+                    "aangemaakt": pd.Timestamp("2018-06-28 14:00", tz="UTC"),
+                    "gewijzigd": pd.Timestamp("2018-06-28 14:00", tz="UTC"),
+                    "versie": 1,
+                }
+            )
     for order, k in enumerate((k for k in kp if k["status"] == "geagendeerd"), start=1):
         agenda.append(
             {
@@ -525,11 +535,12 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
                 "knelpunt_id": k["id"],
                 "volgorde": order,
                 "besluit": None,
-                "acties": None,
             }
         )
     agendapunt = pd.DataFrame(agenda)
     agendapunt.insert(0, "id", range(1, len(agendapunt) + 1))
+    actie = pd.DataFrame(acties)
+    actie.insert(0, "id", range(1, len(actie) + 1))
     volgnummer = pd.DataFrame(
         {"soort": "knelpunt", "jaar": list(counters), "waarde": list(counters.values())}
     )
@@ -539,6 +550,7 @@ def demo_knelpunten(aanb: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Dat
         "knelpuntgebeurtenis": events,
         "overleg": overleg,
         "agendapunt": agendapunt,
+        "actie": actie,
         "volgnummer": volgnummer,
     }
 

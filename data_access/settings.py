@@ -25,6 +25,7 @@ SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
 REFERENCE_DIR = SAMPLE_DATA_DIR / "reference"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 PRODUCTION_NAMES = frozenset({"production", "productie", "prod"})
+SECRETS = frozenset({"pseudonym_secret", "smtp_password"})  # never shown, not even when wrong
 
 
 class SettingsError(ValueError):
@@ -87,6 +88,31 @@ class Settings(BaseSettings):
         "na zoveel jaar na het sluiten anonimiseert `python -m data_access retentie` de vrije "
         "tekst van een melding",
         ge=1,
+    )
+    smtp_host: str | None = _setting(
+        None, "mailserver (SMTP) voor e-mail over meldingen; leeg: er wordt geen e-mail verstuurd"
+    )
+    smtp_port: int = _setting(587, "poort van de mailserver", ge=1, le=65535)
+    smtp_user: str | None = _setting(None, "gebruikersnaam bij de mailserver; leeg: geen login")
+    smtp_password: str = Field(
+        "",
+        repr=False,
+        description="wachtwoord bij de mailserver (geheim houden)",
+    )
+    smtp_starttls: bool = _setting(
+        True, "verbinding met de mailserver versleutelen met STARTTLS (true/false)"
+    )
+    mail_from: str = _setting(
+        "SPIC-monitor <noreply@spic-monitor.invalid>", "afzender van de e-mail (From)"
+    )
+    mail_interval_seconds: int = _setting(
+        60,
+        "zo vaak (seconden) verstuurt de app wachtende e-mail op de achtergrond; 0: alleen "
+        "`python -m data_access mail send`",
+        ge=0,
+    )
+    mail_max_attempts: int = _setting(
+        10, "pogingen per e-mail voordat die als mislukt wordt opgegeven", ge=1
     )
     max_failed_logins: int = _setting(5, "mislukte inlogpogingen tot de blokkade", ge=1)
     lockout_minutes: int = _setting(15, "duur van de blokkade in minuten", ge=1)
@@ -166,6 +192,25 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
             raise ValueError(f"{url} is geen adres van de vorm https://server/pad")
         return url
+
+    @field_validator("smtp_host", "smtp_user")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        address = parseaddr(value)[1]
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+            raise ValueError(f"{value} is geen e-mailadres (bijv. SPIC-monitor <spic@example.nl>)")
+        return value.strip()
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -250,6 +295,7 @@ _MESSAGES = {
     "decimal_type": "moet een getal zijn",
     "path_type": "moet een pad zijn",
     "string_type": "moet tekst zijn",
+    "bool_parsing": "moet true of false zijn",
     "date_from_datetime_parsing": "moet een datum zijn als 2026-11-30",
     "date_parsing": "moet een datum zijn als 2026-11-30",
     "date_type": "moet een datum zijn als 2026-11-30",
@@ -270,7 +316,7 @@ def _dutch(error: dict[str, Any]) -> str:
         why = str(ctx.get("error", error.get("msg", "")))
     else:
         why = _MESSAGES.get(kind, "is ongeldig")
-    shown = "" if field == "pseudonym_secret" else f" (nu: {value!r})"
+    shown = "" if field in SECRETS else f" (nu: {value!r})"
     return f"{name}{shown} {why}"
 
 

@@ -117,6 +117,7 @@ class Account:
     heeft_wachtwoord: bool  # False: logs in through the organisation (OIDC) only
     is_demo: bool
     laatst_ingelogd: dt.datetime | None
+    meldingen_per_mail: bool = True
 
 
 def own_account(engine: Engine, *, user_id: int) -> Account | None:
@@ -134,7 +135,18 @@ def own_account(engine: Engine, *, user_id: int) -> Account | None:
             user.wachtwoord_hash is not None,
             user.is_demo,
             user.laatst_ingelogd,
+            user.meldingen_per_mail,
         )
+
+
+def set_notifications(engine: Engine, *, user_id: int, aan: bool) -> None:
+    """A user turns e-mail about their reports and assignments (and the digest) on or off."""
+    with session_scope(engine) as session:
+        user = session.get(Gebruiker, user_id)
+        if user is None or not user.actief:
+            raise UserAdminError("Uw account is gedeactiveerd.")
+        user.meldingen_per_mail = aan
+        session.add(user)
 
 
 def identity_by_email(engine: Engine, *, email: str) -> Identity | None:

@@ -6,7 +6,14 @@ from dashboard.auth import guard, logout
 from dashboard.db import get_engine
 from dashboard.formatting import datum
 from data_access.labels import ROL, label
-from data_access.users import MIN_PASSWORD_LENGTH, UserAdminError, change_own_password, own_account
+from data_access.settings import get_settings
+from data_access.users import (
+    MIN_PASSWORD_LENGTH,
+    UserAdminError,
+    change_own_password,
+    own_account,
+    set_notifications,
+)
 
 identity, scope = guard("account")
 engine = get_engine()
@@ -26,6 +33,29 @@ st.table(
         ],
     }
 )
+
+st.header("E-mail")
+if not account.email:
+    st.info(
+        "Bij uw account staat geen e-mailadres, dus u krijgt geen e-mail van SPIC-monitor. "
+        "De beheerder kan er een toevoegen."
+    )
+else:
+    if not get_settings().mail_enabled:
+        st.caption("Op deze server is het versturen van e-mail (nog) niet ingesteld.")
+    with st.form("meldingen_per_mail"):
+        aan = st.checkbox(
+            f"E-mail naar {account.email} bij nieuws over mijn meldingen en toewijzingen "
+            "(en, voor de kerngroep, het weekoverzicht)",
+            value=account.meldingen_per_mail,
+        )
+        if st.form_submit_button("Opslaan"):
+            try:
+                set_notifications(engine, user_id=identity.id, aan=aan)
+            except UserAdminError as exc:
+                st.error(str(exc))
+            else:
+                st.success("E-mail staat aan." if aan else "E-mail staat uit.")
 
 st.header("Wachtwoord wijzigen")
 if account.is_demo:

@@ -23,9 +23,10 @@ from dashboard.register import (
     show_notice,
 )
 from dashboard.tables import REGISTER_FORMAT, REGISTER_LABELS
-from data_access.labels import CATEGORIE, STATUS, TIJDIGHEID, URGENTIE
-from data_access.models import KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
-from data_access.register import reports
+from data_access.labels import ACTIE_STATUS, CATEGORIE, STATUS, TIJDIGHEID, URGENTIE
+from data_access.models import ActieStatus, KnelpuntCategorie, KnelpuntStatus, Segment, Urgentie
+from data_access.register import actions, reports
+from data_access.register.actions import NieuweActie
 from data_access.register.reads import RegisterFilter, kerngroep
 from data_access.register.service_levels import Tijdigheid
 from data_access.register.workflow import OPEN
@@ -247,22 +248,60 @@ with right:
                         ),
                         f"{k['referentie']} is samengevoegd.",
                     )
-    with st.form(f"actie_{chosen}_{versie}"):
-        st.markdown("**Actie en deadline**")
-        holder = st.text_input("Actiehouder", value=k["actiehouder"] or "", max_chars=120)
-        deadline = st.date_input("Deadline", value=k["deadline"], format="DD-MM-YYYY")
-        if st.form_submit_button("Actie opslaan"):
+    with st.form(f"actie_{chosen}", clear_on_submit=True):
+        st.markdown("**Actie toevoegen**")
+        wat = st.text_input("Actie (wat moet er gebeuren)", max_chars=1000)
+        wie = st.text_input("Eigenaar (wie voert de actie uit)", max_chars=120)
+        wanneer = st.date_input("Deadline", value=None, format=DATE_INPUT_FORMAT)
+        if st.form_submit_button("Actie toevoegen"):
             run(
-                lambda: reports.set_action(
+                lambda: actions.add_action(
                     engine,
                     scope,
                     knelpunt_id=chosen,
-                    versie=versie,
-                    actiehouder=holder,
-                    deadline=deadline,
+                    actie=NieuweActie(wat, wie, wanneer),
                 ),
-                f"Actie bij {k['referentie']} is opgeslagen.",
+                f"Actie bij {k['referentie']} is vastgelegd.",
             )
+    report_actions = view.detail.acties
+    if not report_actions.empty:
+        action_box = st.container(border=True)
+        action_box.markdown("**Actie bijwerken**")
+        rows = {int(r.id): r for r in report_actions.itertuples()}
+        picked_action = action_box.selectbox(
+            "Actie",
+            list(rows),
+            format_func=lambda i: f"{rows[i].omschrijving[:80]} — {rows[i].eigenaar}",
+            key=f"actie_keuze_{chosen}",
+        )
+        current_action = rows[picked_action]
+        # Keyed by the action and its version: after a change, the form shows the new values.
+        with action_box.form(
+            f"actie_wijzigen_{picked_action}_{current_action.versie}", border=False
+        ):
+            new_status = st.selectbox(
+                "Status",
+                list(ActieStatus),
+                index=list(ActieStatus).index(ActieStatus(current_action.status)),
+                format_func=ACTIE_STATUS.get,
+            )
+            new_owner = st.text_input("Eigenaar", value=current_action.eigenaar, max_chars=120)
+            new_deadline = st.date_input(
+                "Deadline", value=current_action.deadline, format=DATE_INPUT_FORMAT
+            )
+            if st.form_submit_button("Actie opslaan"):
+                run(
+                    lambda: actions.change_action(
+                        engine,
+                        scope,
+                        actie_id=picked_action,
+                        versie=int(current_action.versie),
+                        status=new_status,
+                        eigenaar=new_owner,
+                        deadline=new_deadline,
+                    ),
+                    "De actie is bijgewerkt.",
+                )
     with st.form(f"opmerking_{chosen}", clear_on_submit=True):
         st.markdown("**Opmerking toevoegen**")
         text = st.text_area("Opmerking", height=100)

@@ -9,7 +9,7 @@ from dashboard.auth import guard
 from dashboard.components import download
 from dashboard.db import get_engine
 from dashboard.formatting import datum
-from dashboard.register import carry_out, show_notice
+from dashboard.register import action_editor, carry_out, show_notice
 from data_access.labels import STATUS, label
 from data_access.register import meetings
 from data_access.register.reads import overleg
@@ -112,6 +112,7 @@ for n, item in enumerate(items.itertuples(), start=1):
             )
         if item.besluit:
             st.text(f"Besluit: {item.besluit}\nActies: {item.acties or '–'}")
+            st.caption("Acties werkt u bij op de pagina Kerngroep, bij de melding.")
             with (
                 st.expander("Besluit corrigeren"),
                 st.form(f"correctie_{item.id}_{item.versie}"),
@@ -119,27 +120,15 @@ for n, item in enumerate(items.itertuples(), start=1):
                 besluit = st.text_area(
                     "Besluit", value=item.besluit, height=80, key=f"correctie_besluit_{item.id}"
                 )
-                acties = st.text_area(
-                    "Acties (wie, wat, wanneer)",
-                    value=item.acties or "",
-                    height=60,
-                    key=f"correctie_acties_{item.id}",
-                )
                 reden = st.text_input(
                     "Reden van de correctie (komt in de geschiedenis van de melding)",
                     key=f"correctie_reden_{item.id}",
                 )
                 if st.form_submit_button("Correctie opslaan"):
                     run(
-                        lambda i=item.id, v=item.versie, b=besluit, a=acties, r=reden: (
+                        lambda i=item.id, v=item.versie, b=besluit, r=reden: (
                             meetings.correct_decision(
-                                engine,
-                                scope,
-                                item_id=i,
-                                versie=int(v),
-                                besluit=b,
-                                acties=a,
-                                reden=r,
+                                engine, scope, item_id=i, versie=int(v), besluit=b, reden=r
                             )
                         ),
                         f"Het besluit over {item.referentie} is gecorrigeerd.",
@@ -147,14 +136,17 @@ for n, item in enumerate(items.itertuples(), start=1):
         else:
             with st.form(f"besluit_{item.id}_{item.versie}"):
                 besluit = st.text_area("Besluit", height=80, key=f"besluit_tekst_{item.id}")
-                acties = st.text_area(
-                    "Acties (wie, wat, wanneer)", height=60, key=f"acties_tekst_{item.id}"
-                )
+                acties = action_editor(key=f"acties_{item.id}")
                 if st.form_submit_button("Besluit vastleggen"):
                     run(
                         lambda i=item.id, v=item.versie, b=besluit, a=acties: (
                             meetings.record_decision(
-                                engine, scope, item_id=i, versie=int(v), besluit=b, acties=a
+                                engine,
+                                scope,
+                                item_id=i,
+                                versie=int(v),
+                                besluit=b,
+                                acties=a,
                             )
                         ),
                         f"Besluit over {item.referentie} is vastgelegd.",

@@ -28,7 +28,8 @@ from data_access.queries.overzicht import overzicht
 from data_access.queries.segmenten import segmenten
 from data_access.queries.trends import register_trends, trends
 from data_access.queries.uitnutting import Selectie, capaciteit, trajecten, uitnutting
-from data_access.register import meetings, reads, reports
+from data_access.register import actions, meetings, reads, reports
+from data_access.register.actions import NieuweActie
 from data_access.users import (
     check_new_user,
     create_user,
@@ -214,13 +215,11 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
         BEHANDELAARS,
     ),
     "actie vastleggen": (
-        lambda w: reports.set_action(
+        lambda w: actions.add_action(
             w.engine,
             w.scope,
             knelpunt_id=w.report,
-            versie=w.version(),
-            actiehouder="Gemeente A",
-            deadline=dt.date(2027, 1, 1),
+            actie=NieuweActie("Overleg met de aanbieder", "Gemeente A", dt.date(2027, 1, 1)),
         ),
         VOLGERS,
     ),
@@ -290,7 +289,6 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
             item_id=5,
             versie=int(sql_scalar(w.engine, "SELECT versie FROM knelpunt WHERE id = 3")),
             besluit="De regio zoekt samen met de aanbieders een tussenoplossing.",
-            acties=None,
         ),
         BEHANDELAARS,
     ),
@@ -301,7 +299,6 @@ WRITES: dict[str, tuple[Call, frozenset[str]]] = {
             item_id=5,
             versie=_decided(w, item_id=5, knelpunt_id=3),
             besluit="De regio zoekt met twee aanbieders een tussenoplossing.",
-            acties=None,
             reden="Het aantal aanbieders stond verkeerd in het verslag.",
         ),
         BEHANDELAARS,
@@ -372,7 +369,6 @@ def _decided(world: World, *, item_id: int, knelpunt_id: int) -> int:
         item_id=item_id,
         versie=int(sql_scalar(world.engine, version, i=knelpunt_id)),
         besluit="De regio zoekt samen met de aanbieders een tussenoplossing.",
-        acties=None,
     )
     return int(sql_scalar(world.engine, version, i=knelpunt_id))
 

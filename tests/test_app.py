@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.formatting import aantal
 from data_access.access import Scope
 from data_access.imports import Uitvoerder, importeer
-from data_access.models import KnelpuntCategorie, KnelpuntStatus, Rol, utcnow
+from data_access.models import ActieStatus, KnelpuntCategorie, KnelpuntStatus, Rol, utcnow
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from data_access.users import create_user
 from tests.helpers import next_year_files, sql_frame, sql_scalar
@@ -729,3 +729,50 @@ def test_withdrawing_a_report_asks_for_confirmation_first(
     assert not at.exception
     status = sql_scalar(engine, "SELECT status FROM knelpunt WHERE referentie = :r", r=reference)
     assert status == "ingetrokken"
+
+
+def test_the_kerngroep_adds_an_action_and_marks_it_done_on_the_page(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    knelpunt_id = int(sql_scalar(engine, "SELECT MIN(id) FROM knelpunt WHERE status = 'nieuw'"))
+    at = login(new_app(monkeypatch, url), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "kerngroep.py")).run()
+    next(s for s in at.selectbox if s.label == "Melding behandelen").set_value(knelpunt_id).run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Actie (wat moet er gebeuren)"].input("Wachtlijst opvragen")
+    fields["Eigenaar (wie voert de actie uit)"].input("Contractmanager")
+    next(b for b in at.button if b.label == "Actie toevoegen").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Actie bij KNP-")
+    shown = next(d.value for d in at.dataframe if "Eigenaar" in d.value.columns)
+    assert shown.values.tolist() == [["Wachtlijst opvragen", "Contractmanager", "–", "Open", "–"]]
+
+    next(s for s in at.selectbox if s.label == "Status").set_value(ActieStatus.GEREED)
+    next(b for b in at.button if b.label == "Actie opslaan").click().run()
+    assert not at.exception
+    assert at.success[0].value == "De actie is bijgewerkt."
+    assert sql_scalar(engine, "SELECT status FROM actie WHERE knelpunt_id = :k", k=knelpunt_id) == (
+        "gereed"
+    )
+
+
+def test_a_user_turns_mail_off_on_the_account_page(
+    monkeypatch: pytest.MonkeyPatch, demo_sqlite_rw: tuple[sa.Engine, str]
+) -> None:
+    engine, url = demo_sqlite_rw
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE gebruiker SET email = 'melder@example.nl' WHERE gebruikersnaam = :n"),
+            {"n": "demo.aanbieder"},
+        )
+    at = login(new_app(monkeypatch, url), "demo.aanbieder")
+    at.switch_page(str(PAGES_DIR / "account.py")).run()
+    box = next(c for c in at.checkbox if "melder@example.nl" in c.label)
+    assert box.value is True
+    box.uncheck()
+    next(b for b in at.button if b.label == "Opslaan").click().run()
+    assert at.success[0].value == "E-mail staat uit."
+    assert not sql_scalar(
+        engine, "SELECT meldingen_per_mail FROM gebruiker WHERE gebruikersnaam = 'demo.aanbieder'"
+    )

@@ -24,7 +24,8 @@ from data_access.models import (
     Segment,
     Urgentie,
 )
-from data_access.register import meetings, reads, reports, workflow
+from data_access.register import actions, meetings, reads, reports, workflow
+from data_access.register.actions import NieuweActie
 from data_access.register.reads import RegisterFilter
 from data_access.register.reports import Melding
 from data_access.register.workflow import Conflict, Wie, WorkflowError
@@ -372,13 +373,12 @@ def test_a_stale_version_is_refused_and_writes_nothing(demo_engine_rw: sa.Engine
             reden="dubbel werk",
         )
     with pytest.raises(Conflict):
-        reports.set_action(
+        reports.assign(
             demo_engine_rw,
             kerngroep,
             knelpunt_id=done.id,
             versie=1,
-            actiehouder="Gemeente Zaanstad",
-            deadline=None,
+            gebruiker_id=user_scope(demo_engine_rw, "demo.contractmanager").gebruiker_id,
         )
     assert _counts(demo_engine_rw) == before
 
@@ -489,19 +489,17 @@ def test_assignment_comments_actions_and_edits_are_all_in_the_history(
     reports.comment(
         demo_engine_rw, kerngroep, knelpunt_id=done.id, tekst="Wordt besproken in mei", intern=False
     )
-    reports.set_action(
+    actions.add_action(
         demo_engine_rw,
         cm,
         knelpunt_id=done.id,
-        versie=2,
-        actiehouder="Contractmanager",
-        deadline=dt.date(2026, 12, 1),
+        actie=NieuweActie("Gesprek met de aanbieder", "Contractmanager", dt.date(2026, 12, 1)),
     )
     reports.edit(
         demo_engine_rw,
         kerngroep,
         knelpunt_id=done.id,
-        versie=3,
+        versie=2,
         categorie=KnelpuntCategorie.TARIEF_FINANCIERING,
         urgentie=Urgentie.MIDDEL,
         segment=Segment.B,
@@ -622,7 +620,7 @@ def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) ->
         item_id=int(first["id"]),
         versie=int(first["versie"]),
         besluit="Regio onderzoekt een crisisvoorziening",
-        acties="Contractmanager: voorstel in januari",
+        acties=[NieuweActie("Voorstel crisisvoorziening", "Contractmanager", dt.date(2027, 1, 15))],
     )
     assert (
         sql_scalar(
@@ -636,6 +634,7 @@ def test_agenda_order_decisions_and_word_documents(demo_engine_rw: sa.Engine) ->
     cells = [[c.text for c in row.cells] for row in decisions.tables[0].rows]
     assert cells[0] == ["Nr.", "Melding", "Besluit", "Acties"]
     assert cells[1][2] == "Regio onderzoekt een crisisvoorziening"
+    assert cells[1][3] == "Voorstel crisisvoorziening — Contractmanager (15-01-2027, open)"
     assert cells[2][2] == "(nog geen besluit)"
     with pytest.raises(AccessDenied):
         reads.agenda(
@@ -658,14 +657,12 @@ def test_a_decision_is_corrected_with_its_old_text_in_the_history(
         item_id=int(item["id"]),
         versie=int(item["versie"]),
         besluit="Regio koopt tien crisisplekken in",
-        acties="Contractmanager: offerte in januari",
     )
     item = reads.agenda(engine, kerngroep, overleg_id=meeting).iloc[0]
     correct = {
         "item_id": int(item["id"]),
         "versie": int(item["versie"]),
         "besluit": "Regio koopt twaalf crisisplekken in",
-        "acties": "Contractmanager: offerte in januari",
     }
     with pytest.raises(ValidationFailed):  # a correction says why
         meetings.correct_decision(engine, kerngroep, reden=" ", **correct)
@@ -704,7 +701,6 @@ def test_decision_with_a_phone_number_is_refused(demo_engine_rw: sa.Engine) -> N
             item_id=int(item["id"]),
             versie=int(item["versie"]),
             besluit="Bel de aanbieder op 06-12345678",
-            acties=None,
         )
     assert reads.agenda(demo_engine_rw, kerngroep, overleg_id=meeting).iloc[0]["besluit"] is None
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from data_access.__main__ import main
 from data_access.access import AccessDenied, Scope
+from data_access.register import actions
+from data_access.register.actions import NieuweActie
 from data_access.register.retention import ANONIEM, apply_retention
 from tests.helpers import sql_frame, sql_scalar, user_scope
 
@@ -45,6 +47,13 @@ def test_only_reports_closed_longer_than_the_period_lose_their_text(
         _age_closing(engine, reference, 1)
     _age_closing(engine, old, 8)  # closed eight years ago: past the seven of the default
     _age_closing(engine, open_one, 9)  # old, but still open: never touched
+    actions.add_action(
+        engine,
+        user_scope(engine, "demo.kerngroep"),
+        knelpunt_id=int(sql_scalar(engine, "SELECT id FROM knelpunt WHERE referentie = :r", r=old)),
+        actie=NieuweActie("Gesprek met de aanbieder in Zaanstad", "Contractmanager"),
+    )
+    _age_closing(engine, old, 8)  # the action's history row must not make it recent
     beheerder = user_scope(engine, "demo.beheerder")
     before = sql_frame(engine, f"SELECT {KEPT}, titel FROM knelpunt ORDER BY referentie")
     history = sql_frame(engine, HISTORY)
@@ -72,6 +81,14 @@ def test_only_reports_closed_longer_than_the_period_lose_their_text(
         r=old,
     )
     assert texts == 0
+    action = sql_frame(
+        engine,
+        "SELECT a.omschrijving, a.eigenaar FROM actie a JOIN knelpunt k ON k.id = a.knelpunt_id "
+        "WHERE k.referentie = :r",
+        r=old,
+    )
+    assert len(action) >= 1
+    assert {tuple(r) for r in action.values.tolist()} == {(ANONIEM, ANONIEM)}
     assert sql_frame(engine, HISTORY).equals(history)  # the status history stays whole
     trail = sql_frame(engine, "SELECT actie, onderwerp, filters FROM auditregel")
     assert list(trail["actie"]) == ["retentie"] and trail["filters"].iloc[0] == old

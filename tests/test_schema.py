@@ -140,8 +140,6 @@ def _one_of_each() -> list[SQLModel]:
             ingediend_door_id=1,
             aanbieder_id=1,
             toegewezen_aan_id=1,
-            actiehouder="CM",
-            deadline=dt.date(2026, 12, 1),
             aangemaakt=ts,
             gewijzigd=ts,
             versie=3,
@@ -159,7 +157,33 @@ def _one_of_each() -> list[SQLModel]:
             intern=True,
         ),
         m.Overleg(id=1, datum=dt.date(2026, 11, 23), titel="Kerngroep"),
-        m.Agendapunt(id=1, overleg_id=1, knelpunt_id=1, volgorde=1, besluit="b", acties="a"),
+        m.Agendapunt(id=1, overleg_id=1, knelpunt_id=1, volgorde=1, besluit="b"),
+        m.Actie(
+            id=1,
+            knelpunt_id=1,
+            agendapunt_id=1,
+            omschrijving="Voorstel <i>maken</i>",
+            eigenaar="CM",
+            deadline=dt.date(2026, 12, 1),
+            status=m.ActieStatus.GEREED,
+            aangemaakt=ts,
+            gewijzigd=ts,
+            versie=2,
+        ),
+        m.Uitgaandemail(
+            id=1,
+            aangemaakt=ts,
+            ontvanger="melder@example.nl",
+            onderwerp="Melding KNP-2026-0001: Geagendeerd",
+            tekst="Goedendag,\n\nDe status …",
+            sleutel="weekoverzicht:2026-W48:1",
+            pogingen=2,
+            volgende_poging=ts,
+            geclaimd_tot=None,
+            verzonden=ts,
+            opgegeven=None,
+            laatste_fout="421 try again later",
+        ),
         m.BetaalScenario(
             id=1,
             naam="Half op resultaat",
@@ -294,11 +318,21 @@ def test_a_populated_register_migrates_up_and_down_without_losing_a_row(
             conn.execute(
                 sa.text(
                     "INSERT INTO knelpunt (id, referentie, soort, titel, omschrijving, categorie,"
-                    " urgentie, status, ingediend_door_id, aangemaakt, gewijzigd, versie) VALUES"
-                    " (1, 'KNP-2026-0001', 'knelpunt', 't', 'o', 'overig', 'hoog', 'opgelost', 1,"
-                    " :t, :t, 3)"
+                    " urgentie, status, ingediend_door_id, aangemaakt, gewijzigd, versie,"
+                    " actiehouder, deadline) VALUES (1, 'KNP-2026-0001', 'knelpunt', 't', 'o',"
+                    " 'overig', 'hoog', 'opgelost', 1, :t, :t, 3, 'Gemeente Zaanstad', :d)"
                 ),
-                {"t": now},
+                {"t": now, "d": dt.date(2026, 12, 15)},
+            )
+            conn.execute(
+                sa.text("INSERT INTO overleg (id, datum, titel) VALUES (1, :d, 'Kerngroep')"),
+                {"d": dt.date(2026, 11, 20)},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO agendapunt (id, overleg_id, knelpunt_id, volgorde, besluit,"
+                    " acties) VALUES (1, 1, 1, 1, 'Besloten', 'Offerte opvragen')"
+                )
             )
             conn.execute(
                 sa.text(
@@ -319,12 +353,25 @@ def test_a_populated_register_migrates_up_and_down_without_losing_a_row(
                 sa.text("SELECT reactie_deadline, besluit_deadline FROM knelpunt")
             ).one()
             assert (str(reactie)[:10], str(besluit)[:10]) == ("2026-12-07", "2027-02-17")
+            # 0011 made the report's action holder and the decision's action text actions.
+            moved = conn.execute(
+                sa.text(
+                    "SELECT agendapunt_id, omschrijving, eigenaar, deadline, status FROM actie"
+                    " ORDER BY id"
+                )
+            ).all()
+            assert [(a, o, e, str(d)[:10] if d else None, s) for a, o, e, d, s in moved] == [
+                (None, "Opvolging van de melding", "Gemeente Zaanstad", "2026-12-15", "open"),
+                (1, "Offerte opvragen", "onbekend", None, "open"),
+            ]
             conn.execute(sa.text("UPDATE knelpunt SET status = 'verzoek_heropenen'"))
             conn.execute(sa.text("UPDATE knelpunt SET status = 'opgelost'"))
-        command.downgrade(alembic_config(engine), "0006")  # through 0008 and 0007
+        command.downgrade(alembic_config(engine), "0006")  # through 0011 to 0007
         command.upgrade(alembic_config(engine), "head")
         with engine.begin() as conn:
             assert conn.execute(sa.text("SELECT COUNT(*) FROM knelpuntgebeurtenis")).scalar() == 1
+            owners = conn.execute(sa.text("SELECT eigenaar FROM actie ORDER BY id")).scalars()
+            assert owners.all() == ["Gemeente Zaanstad", "onbekend"]
             with pytest.raises(sa.exc.IntegrityError):  # the constraint holds after the rebuild
                 conn.execute(sa.text("UPDATE knelpunt SET status = 'onzin'"))
         if backend == "sqlite":  # and the foreign keys are enforced again afterwards

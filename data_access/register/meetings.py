@@ -20,14 +20,16 @@ from data_access.access import Scope
 from data_access.db import session_scope
 from data_access.labels import CATEGORIE, STATUS, URGENTIE, label
 from data_access.models import Agendapunt, GebeurtenisSoort, KnelpuntStatus, Overleg
+from data_access.register import actions
+from data_access.register.actions import NieuweActie
 from data_access.register.reads import agenda, require_meetings
 from data_access.register.reports import bump, event, load_for_change, transition
 from data_access.register.workflow import AGENDA_STATUSES, Conflict, WorkflowError
-from data_access.validation import check_optional_text, check_text
+from data_access.validation import ValidationFailed, check_text
 
 S = KnelpuntStatus
 TITEL_LENGTE = (3, 150)
-ACTIES_LENGTE = 5_000
+MAX_ACTIES = 20
 
 
 def create(engine: Engine, scope: Scope, *, datum: dt.date, titel: str) -> int:
@@ -106,6 +108,20 @@ def remove_item(engine: Engine, scope: Scope, *, item_id: int) -> None:
         session.delete(item)
 
 
+def _checked_actions(acties: list[NieuweActie]) -> list[NieuweActie]:
+    if len(acties) > MAX_ACTIES:
+        raise ValidationFailed({"acties": [f"Leg hoogstens {MAX_ACTIES} acties per besluit vast."]})
+    checked = []
+    for n, actie in enumerate(acties, start=1):
+        try:
+            checked.append(actions.checked(actie))
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                {f"actie {n}": [f"Actie {n}: {m}" for ms in exc.errors.values() for m in ms]}
+            ) from None
+    return checked
+
+
 def record_decision(
     engine: Engine,
     scope: Scope,
@@ -113,18 +129,19 @@ def record_decision(
     item_id: int,
     versie: int,
     besluit: str,
-    acties: str | None,
+    acties: list[NieuweActie] | None = None,
 ) -> None:
-    """Write the decision and actions of one agenda item; the report becomes 'besloten'."""
+    """Write the decision of one agenda item with the actions that follow from it; the report
+    becomes 'besloten'. All of it or nothing."""
     require_meetings(scope)
     text = check_text(besluit, "Besluit")
-    actions = check_optional_text(acties, "Acties", ACTIES_LENGTE)
+    new_actions = _checked_actions(acties or [])
     with session_scope(engine) as session:
         item = session.get(Agendapunt, item_id)
         if item is None:
             raise WorkflowError("Dit agendapunt bestaat niet meer.")
         knelpunt = load_for_change(session, scope, item.knelpunt_id, versie)
-        item.besluit, item.acties = text, actions
+        item.besluit = text
         session.add(item)
         if knelpunt.status == S.GEAGENDEERD:
             transition(session, scope, knelpunt, versie, S.BESLOTEN, text)
@@ -137,6 +154,8 @@ def record_decision(
             raise Conflict(
                 f"Over melding {knelpunt.referentie} is al besloten. Laad de agenda opnieuw."
             )
+        for actie in new_actions:
+            actions.add(session, scope, knelpunt, actie, agendapunt_id=item_id)
 
 
 def correct_decision(
@@ -146,13 +165,12 @@ def correct_decision(
     item_id: int,
     versie: int,
     besluit: str,
-    acties: str | None,
     reden: str,
 ) -> None:
-    """Correct a recorded decision; the report's history keeps what it said before and why."""
+    """Correct a recorded decision; the report's history keeps what it said before and why.
+    (Its actions change one by one, each with its own history row.)"""
     require_meetings(scope)
     text = check_text(besluit, "Besluit")
-    actions = check_optional_text(acties, "Acties", ACTIES_LENGTE)
     why = check_text(reden, "Reden van de correctie")
     with session_scope(engine) as session:
         item = session.get(Agendapunt, item_id)
@@ -162,11 +180,11 @@ def correct_decision(
             raise WorkflowError(
                 "Over dit agendapunt is nog niet besloten; leg eerst een besluit vast."
             )
-        if (item.besluit, item.acties) == (text, actions):
+        if item.besluit == text:
             return  # saved unchanged: nothing to correct, nothing logged
         knelpunt = load_for_change(session, scope, item.knelpunt_id, versie)
-        before = f"Besluit: {item.besluit}\nActies: {item.acties or '–'}"
-        item.besluit, item.acties = text, actions
+        before = item.besluit
+        item.besluit = text
         session.add(item)
         bump(session, knelpunt, versie)
         event(
@@ -174,7 +192,7 @@ def correct_decision(
             item.knelpunt_id,
             scope,
             GebeurtenisSoort.BEWERKT,
-            tekst=f"Besluit gecorrigeerd: {why}\nEerder vastgelegd:\n{before}",
+            tekst=f"Besluit gecorrigeerd: {why}\nEerder vastgelegd: {before}",
         )
 
 

@@ -18,9 +18,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from data_access.access import AccessDenied, Scope, assignable_accounts
+from data_access.labels import ACTIE_STATUS, label
 from data_access.lookups import municipalities, profiles, visible_providers
 from data_access.models import (
     Aanbieder,
+    Actie,
+    ActieStatus,
     Agendapunt,
     GebeurtenisSoort,
     Gebruiker,
@@ -134,6 +137,23 @@ def service_level_columns() -> list[sa.Label]:
     ]
 
 
+def next_action_columns() -> list[sa.Label]:
+    """The owner and deadline of a report's next open action (earliest deadline first), as
+    correlated subqueries on `Knelpunt`: the queue's 'Actiehouder' and 'Deadline'."""
+
+    def of_next(column: str) -> sa.ScalarSelect:
+        a = aliased(Actie)
+        return (
+            sa.select(getattr(a, column))
+            .where(a.knelpunt_id == Knelpunt.id, a.status == ActieStatus.OPEN)
+            .order_by(a.deadline.is_(None), a.deadline, a.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return [of_next("eigenaar").label("actiehouder"), of_next("deadline").label("deadline")]
+
+
 def _first_event(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
     e = aliased(KnelpuntGebeurtenis)
     return (
@@ -150,9 +170,12 @@ def register(
     filt = filters or RegisterFilter()
     toegewezen = aliased(Gebruiker)
     overdue = sa.and_(
-        Knelpunt.deadline.is_not(None),
-        Knelpunt.deadline < filt.vandaag,
         Knelpunt.status.in_([s.value for s in OPEN]),
+        sa.exists().where(
+            Actie.knelpunt_id == Knelpunt.id,
+            Actie.status == ActieStatus.OPEN,
+            Actie.deadline < filt.vandaag,
+        ),
     )
     stmt = (
         sa.select(
@@ -166,8 +189,7 @@ def register(
             Knelpunt.status,
             Aanbieder.naam.label("aanbieder"),
             toegewezen.weergavenaam.label("toegewezen_aan"),
-            Knelpunt.actiehouder,
-            Knelpunt.deadline,
+            *next_action_columns(),
             sa.case((overdue, True), else_=False).label("achterstallig"),
             Knelpunt.aantal_gezinnen,
             Knelpunt.aangemaakt,
@@ -249,6 +271,7 @@ class Detail:
     gemeenten: list[str]
     geschiedenis: pd.DataFrame  # tijdstip, wie, soort, van, naar, tekst, intern
     agenda: pd.DataFrame  # overleg, datum, besluit, acties
+    acties: pd.DataFrame = field(default_factory=pd.DataFrame)  # ACTION_COLUMNS
 
 
 def detail(engine: Engine, scope: Scope, *, knelpunt_id: int) -> Detail:
@@ -300,19 +323,76 @@ def detail(engine: Engine, scope: Scope, *, knelpunt_id: int) -> Detail:
             session.execute(events).all(),
             columns=["tijdstip", "wie", "soort", "van", "naar", "tekst", "intern"],
         )
-        agenda = pd.DataFrame(
-            session.execute(
-                sa.select(Overleg.titel, Overleg.datum, Agendapunt.besluit, Agendapunt.acties)
-                .join(Overleg, Overleg.id == Agendapunt.overleg_id)
-                .where(Agendapunt.knelpunt_id == knelpunt_id)
-                .order_by(Overleg.datum)
-            ).all(),
-            columns=["overleg", "datum", "besluit", "acties"],
-        )
+        items = session.execute(
+            sa.select(Agendapunt.id, Overleg.titel, Overleg.datum, Agendapunt.besluit)
+            .join(Overleg, Overleg.id == Agendapunt.overleg_id)
+            .where(Agendapunt.knelpunt_id == knelpunt_id)
+            .order_by(Overleg.datum)
+        ).all()
+        acties = report_actions(session.connection(), knelpunt_id)
+    texts = actions_text(acties)
+    agenda = pd.DataFrame(
+        [(titel, datum, besluit, texts.get(int(i))) for i, titel, datum, besluit in items],
+        columns=["overleg", "datum", "besluit", "acties"],
+    )
     history["soort"] = history["soort"].map(lambda v: getattr(v, "value", v))
     for key in ("soort", "categorie", "segment", "urgentie", "status"):
         data[key] = getattr(data[key], "value", data[key])
-    return Detail(data, gemeenten, history, agenda)
+    return Detail(data, gemeenten, history, agenda, acties)
+
+
+ACTION_COLUMNS = [
+    "id",
+    "knelpunt_id",
+    "agendapunt_id",
+    "omschrijving",
+    "eigenaar",
+    "deadline",
+    "status",
+    "versie",
+    "overleg_datum",
+]
+
+
+def report_actions(conn: sa.Connection, *knelpunt_ids: int) -> pd.DataFrame:
+    """The actions of reports, open ones first, each with the date of the meeting whose
+    decision it comes from (none for an action agreed outside a meeting)."""
+    rows = conn.execute(
+        sa.select(
+            Actie.id,
+            Actie.knelpunt_id,
+            Actie.agendapunt_id,
+            Actie.omschrijving,
+            Actie.eigenaar,
+            Actie.deadline,
+            Actie.status,
+            Actie.versie,
+            Overleg.datum,
+        )
+        .outerjoin(Agendapunt, Agendapunt.id == Actie.agendapunt_id)
+        .outerjoin(Overleg, Overleg.id == Agendapunt.overleg_id)
+        .where(Actie.knelpunt_id.in_(knelpunt_ids))
+        .order_by(Actie.status != ActieStatus.OPEN, Actie.deadline.is_(None), Actie.deadline)
+        .order_by(Actie.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    frame["status"] = frame["status"].map(lambda v: getattr(v, "value", v))
+    for column in ("agendapunt_id", "deadline", "overleg_datum"):  # None, not NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def actions_text(acties: pd.DataFrame) -> dict[int, str]:
+    """Per agenda item its actions in one line each: what — who (deadline, status)."""
+    lines: dict[int, list[str]] = {}
+    for row in acties.itertuples():
+        if row.agendapunt_id is None:
+            continue
+        when = f"{row.deadline:%d-%m-%Y}, " if row.deadline else ""
+        lines.setdefault(int(row.agendapunt_id), []).append(
+            f"{row.omschrijving} — {row.eigenaar} ({when}{label(ACTIE_STATUS, row.status).lower()})"
+        )
+    return {item: "\n".join(texts) for item, texts in lines.items()}
 
 
 def contractmanagers(engine: Engine, scope: Scope) -> dict[int, str]:
@@ -380,7 +460,7 @@ def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
                 Knelpunt.status,
                 Knelpunt.versie,
                 Agendapunt.besluit,
-                Agendapunt.acties,
+                sa.null(),
                 Knelpunt.omschrijving,
                 Knelpunt.urgentie,
                 Knelpunt.aantal_gezinnen,
@@ -390,7 +470,9 @@ def agenda(engine: Engine, scope: Scope, *, overleg_id: int) -> pd.DataFrame:
             .where(Agendapunt.overleg_id == overleg_id)
             .order_by(Agendapunt.volgorde, Agendapunt.id)
         ).all()
+        texts = actions_text(report_actions(conn, *(r[2] for r in rows)))
     frame = pd.DataFrame(rows, columns=AGENDA_COLUMNS)
+    frame["acties"] = [texts.get(int(i)) for i in frame["id"]]
     for column in ("categorie", "status", "urgentie"):
         frame[column] = frame[column].map(lambda v: getattr(v, "value", v))
     for column in ("besluit", "acties", "aanbieder", "aantal_gezinnen"):  # None, not NaN

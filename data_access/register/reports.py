@@ -21,6 +21,7 @@ from sqlmodel import Session
 from data_access.access import AccessDenied, Scope, may_be_assigned
 from data_access.db import session_scope
 from data_access.labels import STATUS, label
+from data_access.mail import queue
 from data_access.models import (
     Aanbieder,
     GebeurtenisSoort,
@@ -38,7 +39,7 @@ from data_access.models import (
     Volgnummer,
     utcnow,
 )
-from data_access.register import service_levels
+from data_access.register import notifications, service_levels
 from data_access.register.workflow import (
     CLOSED,
     Conflict,
@@ -49,12 +50,11 @@ from data_access.register.workflow import (
     step,
 )
 from data_access.settings import get_settings
-from data_access.validation import ValidationFailed, check_optional_text, check_text, text_errors
+from data_access.validation import ValidationFailed, check_text, text_errors
 
 S = KnelpuntStatus
 TITEL_LENGTE = (5, 150)
 OMSCHRIJVING_LENGTE = (20, 5_000)
-ACTIEHOUDER_LENGTE = 120
 MAX_GEZINNEN = 10_000
 PROFIELEN = range(1, 12)
 
@@ -232,6 +232,13 @@ _SUBMIT_POSTGRESQL = sa.text(
     ), e AS (
         INSERT INTO knelpuntgebeurtenis (knelpunt_id, tijdstip, gebruiker_id, soort, naar, intern)
         SELECT k.id, :nu, :gebruiker_id, 'aangemaakt', 'nieuw', FALSE FROM k
+    ), m AS (
+        INSERT INTO uitgaandemail (aangemaakt, ontvanger, onderwerp, tekst, pogingen,
+                                   volgende_poging)
+        SELECT :nu, g.email, REPLACE(:mail_onderwerp, :ref_plek, k.referentie),
+               REPLACE(:mail_tekst, :ref_plek, k.referentie), 0, :nu
+        FROM k JOIN gebruiker g ON g.id = :gebruiker_id
+        WHERE :mail AND g.email IS NOT NULL AND g.actief AND g.meldingen_per_mail
     )
     SELECT id, referentie FROM k
     """
@@ -249,6 +256,10 @@ def _submit_postgresql(
     not an upsert: under contention ON CONFLICT DO UPDATE re-checks the locked row and the
     slowest of twenty submitters waited longer (p95 0.25 s against 0.19 s).
     """
+    deadlines = _deadlines(melding.categorie, now)
+    receipt = notifications.receipt_message(
+        notifications.REFERENTIE, melding.titel.strip(), deadlines["reactie_deadline"]
+    )
     with session_scope(engine) as session:
         conn = session.connection()
         _ensure_counter(conn, "KNP", now.year)
@@ -269,9 +280,14 @@ def _submit_postgresql(
                 "aanbieder_id": aanbieder_id,
                 "nu": now,
                 "gemeenten": sorted(set(melding.gemeenten)),
-                **_deadlines(melding.categorie, now),
+                **deadlines,
+                "mail": get_settings().mail_enabled,
+                "mail_onderwerp": receipt.onderwerp,
+                "mail_tekst": receipt.tekst,
+                "ref_plek": notifications.REFERENTIE,
             },
         ).one()
+        session.info["mail_queued"] = get_settings().mail_enabled
         return Ingediend(int(row.id), str(row.referentie))
 
 
@@ -293,6 +309,7 @@ def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
         raise ValidationFailed(errors)
     aanbieder_id = melding.aanbieder_id if scope.reports_on_behalf else scope.own_provider_id
     now = utcnow()
+    deadlines = _deadlines(melding.categorie, now)
     if engine.dialect.name == "postgresql":
         return _submit_postgresql(engine, scope, melding, aanbieder_id, now)
     # Core statements, not ORM objects: twenty people submitting at once queue on one
@@ -319,7 +336,7 @@ def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
                 aangemaakt=now,
                 gewijzigd=now,
                 versie=1,
-                **_deadlines(melding.categorie, now),
+                **deadlines,
             )
             .returning(Knelpunt.__table__.c.id)  # type: ignore[attr-defined]
         ).scalar_one()
@@ -341,6 +358,13 @@ def submit(engine: Engine, scope: Scope, *, melding: Melding) -> Ingediend:
             )
         )
         referentie = assign_reference(session, knelpunt_id, now.year)
+        queue(
+            session,
+            ontvanger_id=scope.gebruiker_id,
+            bericht=notifications.receipt_message(
+                referentie, melding.titel.strip(), deadlines["reactie_deadline"]
+            ),
+        )
         return Ingediend(int(knelpunt_id), referentie)
 
 
@@ -469,6 +493,7 @@ def transition(
         naar=naar.value,
         tekst=(f"{body} (tot {tot:%d-%m-%Y})" if naar == S.AANGEHOUDEN and tot else body),
     )
+    notifications.status_changed(session, scope, knelpunt)
 
 
 def _reporter_step(
@@ -573,32 +598,7 @@ def assign(
             van=old.weergavenaam[:60] if old else None,
             naar=new.weergavenaam[:60] if new else None,
         )
-
-
-def set_action(
-    engine: Engine,
-    scope: Scope,
-    *,
-    knelpunt_id: int,
-    versie: int,
-    actiehouder: str | None,
-    deadline: dt.date | None,
-) -> None:
-    scope.require(scope.may_follow_up, "Uw rol mag acties vastleggen niet.")
-    holder = check_optional_text(actiehouder, "Actiehouder", ACTIEHOUDER_LENGTE)
-    if deadline is not None and holder is None:
-        raise ValidationFailed({"actiehouder": ["Noem wie de actie uitvoert."]})
-    with session_scope(engine) as session:
-        knelpunt = load_for_change(session, scope, knelpunt_id, versie)
-        bump(session, knelpunt, versie, actiehouder=holder, deadline=deadline)
-        event(
-            session,
-            knelpunt_id,
-            scope,
-            GebeurtenisSoort.ACTIE,
-            naar=deadline.isoformat() if deadline else None,
-            tekst=holder,
-        )
+        notifications.assigned(session, scope, knelpunt)
 
 
 def edit(
@@ -652,6 +652,8 @@ def comment(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str, inter
             sa.update(Knelpunt).where(Knelpunt.id == knelpunt.id).values(gewijzigd=utcnow())
         )
         event(session, knelpunt.id, scope, GebeurtenisSoort.OPMERKING, tekst=body, intern=intern)
+        if not intern:
+            notifications.remark_added(session, scope, knelpunt)
 
 
 def add_information(engine: Engine, scope: Scope, *, knelpunt_id: int, tekst: str) -> None:

@@ -20,6 +20,7 @@ from data_access import audit
 from data_access.access import Scope
 from data_access.db import session_scope
 from data_access.models import (
+    Actie,
     Agendapunt,
     AuditActie,
     GebeurtenisSoort,
@@ -85,7 +86,7 @@ def apply_retention(engine: Engine, scope: Scope, *, uitvoeren: bool = False) ->
             session.execute(
                 sa.update(Knelpunt)
                 .where(Knelpunt.id.in_(ids))
-                .values(titel=ANONIEM, omschrijving=ANONIEM, actiehouder=None)
+                .values(titel=ANONIEM, omschrijving=ANONIEM)
             )
             session.execute(
                 sa.update(KnelpuntGebeurtenis)
@@ -93,9 +94,12 @@ def apply_retention(engine: Engine, scope: Scope, *, uitvoeren: bool = False) ->
                 .values(tekst=None)
             )
             session.execute(
-                sa.update(Agendapunt)
-                .where(Agendapunt.knelpunt_id.in_(ids))
-                .values(besluit=None, acties=None)
+                sa.update(Agendapunt).where(Agendapunt.knelpunt_id.in_(ids)).values(besluit=None)
+            )
+            session.execute(
+                sa.update(Actie)
+                .where(Actie.knelpunt_id.in_(ids))
+                .values(omschrijving=ANONIEM, eigenaar=ANONIEM)
             )
             audit.add(
                 session,
