@@ -217,47 +217,14 @@ def _snapshot_seconds(url: str) -> float:
     return elapsed
 
 
-def _submission_latency(url: str, writers: int = 20, per_writer: int = 10) -> tuple[float, float]:
-    """Median and p95 seconds of `register.reports.submit` with `writers` threads at once.
+def _submission_latency(url: str, per_writer: int = 10) -> tuple[float, float]:
+    """Median and p95 seconds of typing a report's title (the duplicate suggestion) and
+    submitting it (with its receipt in the mail outbox), 20 providers at once
+    (`benchmarks.register`)."""
+    from benchmarks.register import submission_times
 
-    The benchmark reports (and the warm-up round's) are removed again afterwards, in one
-    transaction.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from data_access.db import make_engine
-    from data_access.models import KnelpuntCategorie, KnelpuntSoort, Urgentie
-    from data_access.register.reports import Melding, submit
-
-    engine = make_engine(url, **({} if url.startswith("sqlite") else {"pool_size": writers}))
-    scope = _demo_scope(engine, "demo.aanbieder")
-
-    def one(n: int) -> float:
-        melding = Melding(
-            soort=KnelpuntSoort.KNELPUNT,
-            titel=f"Benchmarkmelding {n}",
-            omschrijving="Een melding om de snelheid van het register te meten, geen knelpunt.",
-            categorie=KnelpuntCategorie.OVERIG,
-            urgentie=Urgentie.LAAG,
-            gemeenten=("GM0363",),
-        )
-        started = time.perf_counter()
-        submit(engine, scope, melding=melding)
-        return time.perf_counter() - started
-
-    with ThreadPoolExecutor(max_workers=writers) as pool:
-        # A running app has its connections open already: one untimed round fills the pool,
-        # so connecting to the database is not counted as submitting.
-        list(pool.map(one, range(writers)))
-        durations = sorted(pool.map(one, range(writers * per_writer)))
-    with engine.begin() as conn:
-        ids = "SELECT id FROM knelpunt WHERE titel LIKE 'Benchmarkmelding %'"
-        conn.execute(sa.text(f"DELETE FROM knelpuntgebeurtenis WHERE knelpunt_id IN ({ids})"))
-        conn.execute(sa.text(f"DELETE FROM knelpuntgemeente WHERE knelpunt_id IN ({ids})"))
-        conn.execute(sa.text(f"DELETE FROM knelpunt WHERE id IN ({ids})"))
-    engine.dispose()
-    p95 = durations[round(0.95 * (len(durations) - 1))]
-    return statistics.median(durations), p95
+    _, with_search, _ = submission_times(url, per_writer=per_writer)
+    return with_search.mediaan, with_search.p95
 
 
 def _peak_memory_mb() -> float:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard.formatting import datum
+from dashboard.formatting import DATE_INPUT_FORMAT, datum
 from data_access.access import AccessDenied
 from data_access.labels import (
     ACTIE_STATUS,
@@ -76,34 +76,37 @@ def actions_for_display(acties: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def action_editor(*, key: str) -> list[NieuweActie]:
-    """Rows of actions (what, who, deadline) to record with a decision; empty rows are left
-    out, half-filled ones go to the data layer, which says what is missing."""
-    frame = st.data_editor(
-        pd.DataFrame(
-            {
-                "Actie": pd.Series(dtype="string"),
-                "Eigenaar": pd.Series(dtype="string"),
-                "Deadline": pd.Series(dtype="datetime64[ns]"),
-            }
-        ),
-        num_rows="dynamic",
-        hide_index=True,
-        width="stretch",
-        key=key,
-        column_config={
-            "Actie": st.column_config.TextColumn("Actie (wat)", max_chars=1000),
-            "Eigenaar": st.column_config.TextColumn("Eigenaar (wie)", max_chars=120),
-            "Deadline": st.column_config.DateColumn("Deadline", format="DD-MM-YYYY"),
-        },
+ACTION_ROWS = 3  # actions recorded with a decision; more are added on the Kerngroep page
+
+
+def action_fields(*, key: str) -> list[NieuweActie]:
+    """Rows of inputs for the actions of a decision (what, who, deadline), each labelled.
+    Empty rows are left out; half-filled ones go to the data layer, which says what is
+    missing (and in which row)."""
+    st.markdown("**Acties uit dit besluit**")
+    st.caption(
+        f"Tot {ACTION_ROWS} acties: wat er moet gebeuren, wie het doet en eventueel de "
+        "deadline. Meer acties voegt u daarna toe op de pagina Kerngroep, bij de melding."
     )
     acties = []
-    for row in frame.itertuples(index=False):
-        wat, wie, wanneer = (None if pd.isna(v) else v for v in row)
-        if wat is None and wie is None and wanneer is None:
-            continue
-        deadline = pd.Timestamp(wanneer).date() if wanneer is not None else None
-        acties.append(NieuweActie(str(wat or ""), str(wie or ""), deadline))
+    for n in range(1, ACTION_ROWS + 1):
+        what, who, when = st.columns([3, 2, 1.4])
+        shown = "visible" if n == 1 else "collapsed"
+        wat = what.text_input(
+            f"Actie {n} (wat)", max_chars=1000, key=f"{key}_wat_{n}", label_visibility=shown
+        )
+        wie = who.text_input(
+            f"Eigenaar {n} (wie)", max_chars=120, key=f"{key}_wie_{n}", label_visibility=shown
+        )
+        wanneer = when.date_input(
+            f"Deadline {n}",
+            value=None,
+            format=DATE_INPUT_FORMAT,
+            key=f"{key}_wanneer_{n}",
+            label_visibility=shown,
+        )
+        if wat.strip() or wie.strip() or wanneer is not None:
+            acties.append(NieuweActie(wat, wie, wanneer))
     return acties
 
 

@@ -9,7 +9,7 @@ from dashboard.auth import guard
 from dashboard.components import download
 from dashboard.db import get_engine
 from dashboard.formatting import datum
-from dashboard.register import action_editor, carry_out, show_notice
+from dashboard.register import action_fields, carry_out, show_notice
 from data_access.labels import STATUS, label
 from data_access.register import meetings
 from data_access.register.reads import overleg
@@ -136,7 +136,7 @@ for n, item in enumerate(items.itertuples(), start=1):
         else:
             with st.form(f"besluit_{item.id}_{item.versie}"):
                 besluit = st.text_area("Besluit", height=80, key=f"besluit_tekst_{item.id}")
-                acties = action_editor(key=f"acties_{item.id}")
+                acties = action_fields(key=f"acties_{item.id}")
                 if st.form_submit_button("Besluit vastleggen"):
                     run(
                         lambda i=item.id, v=item.versie, b=besluit, a=acties: (

@@ -50,3 +50,20 @@ def test_load_smoke_run_drives_sessions_through_one_process_and_through_nginx(
     assert "| 1 proces | 3 | 18 |" in out
     assert "| 2 processen + nginx | 3 | 18 |" in out
     assert "Doelen: p95 bij één proces" in out
+
+
+def test_register_smoke_run_suggests_submits_and_writes_the_outbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import register
+
+    monkeypatch.setattr(register, "CACHE", tmp_path)
+    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SPIC_SMTP_HOST", "127.0.0.1")
+    assert register.main(["--backend", "sqlite", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "### Register op sqlite, 300 meldingen" in out
+    assert "| dubbele meldingen voorstellen, kerngroep (alle meldingen) |" in out
+    # Every submission of the smoke run (one untimed round and one timed) wrote its receipt.
+    assert "Ontvangstmails in de wachtrij geschreven: 40 van 40 meldingen." in out
+    assert "voorstel binnen 0.3 s" in out and "melden p95 onder 0.2 s" in out

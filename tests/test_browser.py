@@ -497,6 +497,42 @@ def test_a_provider_asks_to_reopen_and_the_kerngroep_accepts_with_a_public_reaso
     assert_no_exception(provider)
 
 
+def test_a_decision_is_recorded_with_its_actions(browser, server: Server) -> None:
+    kerngroep = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(kerngroep, server, "demo.kerngroep")
+    open_page(kerngroep, "Kerngroepoverleg", "Kerngroepoverleg")
+    form = (
+        kerngroep.locator("[data-testid='stForm']")
+        .filter(has=kerngroep.get_by_role("button", name="Besluit vastleggen"))
+        .first
+    )
+    form.get_by_role("textbox", name="Besluit").fill("De regio zoekt een tussenoplossing.")
+    form.get_by_role("textbox", name="Actie 1 (wat)").fill("Offerte opvragen bij twee aanbieders")
+    form.get_by_role("textbox", name="Eigenaar 1 (wie)").fill("Contractmanager")
+    form.get_by_role("button", name="Besluit vastleggen").click()
+    kerngroep.get_by_text("is vastgelegd").first.wait_for(timeout=30_000)
+    assert_no_exception(kerngroep)
+    engine = make_engine(server.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT a.omschrijving, a.eigenaar, a.status, p.besluit FROM actie a "
+                "JOIN agendapunt p ON p.id = a.agendapunt_id WHERE a.omschrijving LIKE 'Offerte%'"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (
+            "Offerte opvragen bij twee aanbieders",
+            "Contractmanager",
+            "open",
+            "De regio zoekt een tussenoplossing.",
+        )
+    ]
+    body = kerngroep.inner_text("body")
+    assert "Offerte opvragen bij twee aanbieders — Contractmanager (open)" in body
+
+
 def test_a_shared_link_to_a_report_opens_it_after_login(browser, server: Server) -> None:
     warm = browser.new_context().new_page()
     login(warm, server, "demo.kerngroep")  # the first start loads the demo data
