@@ -318,7 +318,6 @@ def _table(
     submissions: tuple[float, float],
     app_memory: float,
     peers: dict[str, tuple[float, float]],
-    browser: dict[str, tuple[float, float]] | None,
     runs: int,
 ) -> str:
     lines = [
@@ -363,10 +362,6 @@ def _table(
             f"{submissions[0]:.3f} s, p95 {submissions[1]:.3f} s per melding."
         ),
     ]
-    if browser:
-        lines += ["", "In de browser (chromium, van klik in het menu tot het script klaar is):", ""]
-        lines += ["| pagina | eerste bezoek (s) | opnieuw (s) |", "|---|---:|---:|"]
-        lines += [f"| {k} | {c:.3f} | {w:.3f} |" for k, (c, w) in browser.items()]
     lines += ["", "Doelen:", ""] + [
         f"- {text}: {'gehaald' if ok else 'NIET gehaald'}"
         for text, ok in _targets(preset, timings, submissions, app_memory, peers)
@@ -499,11 +494,6 @@ def main(argv: list[str] | None = None) -> int:
     peers = {page: _peer(url, page, peer_runs) for page in args.pages}
     peers = {k: v for k, v in peers.items() if v[0] == v[0]}
     submissions = _submission_latency(url, per_writer=1 if args.smoke else 10)
-    browser = None
-    if args.preset == "regio" and not args.smoke:
-        from benchmarks.browser import browser_timings
-
-        browser = browser_timings(url, runs=3)
     section = _table(
         args.preset,
         args.backend,
@@ -512,7 +502,6 @@ def main(argv: list[str] | None = None) -> int:
         submissions,
         app_memory,
         peers,
-        browser,
         runs,
     )
     print(section)

@@ -675,13 +675,16 @@ def _build(
     write_snapshot(engine, target=directory, progress=progress, version=version)
 
 
+def _directory(root: Path, stamp: str) -> Path:
+    """Where the snapshot of one data state lives. The layout is part of its name: after an
+    upgrade that lays the files out differently, the old folder is never opened as if it
+    were of the new layout; a new one is built and the old one cleaned up."""
+    return root / hashlib.sha256(f"{stamp}:{layout_fingerprint()}".encode()).hexdigest()[:16]
+
+
 def snapshot_age_seconds(engine: Engine) -> float | None:
     """How old the snapshot of this database's current data is; None before its first build."""
-    directory = (
-        snapshot_root()
-        / _database_key(engine)
-        / hashlib.sha256(_stamp(engine).encode()).hexdigest()[:16]
-    )
+    directory = _directory(snapshot_root() / _database_key(engine), _stamp(engine))
     try:
         return max(0.0, time.time() - directory.stat().st_mtime)
     except FileNotFoundError:
@@ -704,7 +707,7 @@ def analytics(engine: Engine, *, progress: Progress | None = None) -> Analytics:
         if current is not None and current[0] == stamp:
             return current[1]
         root = snapshot_root() / key
-        directory = root / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        directory = _directory(root, stamp)
         if not directory.exists():
             root.mkdir(parents=True, exist_ok=True)
             _build(engine, root, directory, version, current, progress)

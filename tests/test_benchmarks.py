@@ -81,3 +81,23 @@ def test_refresh_smoke_run_imports_a_month_and_shows_it(
     assert "### Nieuwe maand zichtbaar, `demo` op sqlite" in out
     assert "| na de import: nieuwe maand op de dashboards (incrementeel) |" in out
     assert "nieuwe maand zichtbaar binnen 15 s" in out
+
+
+@pytest.mark.browser
+def test_browser_smoke_run_times_every_page_with_its_bytes_and_chart_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import browser
+    from data_access.access import PAGES
+
+    monkeypatch.setattr(run, "CACHE", tmp_path)
+    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
+    assert browser.main(["--backend", "sqlite", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    assert set(PAGES) <= set(rows)
+    # A dashboard draws its charts and is sent over the websocket; a form page draws none.
+    cells = [c.strip() for c in rows["uitnutting"].split("|")[1:-1]]
+    assert float(cells[4]) > 0 and int(cells[5]) > 0 and cells[3] != "–"
+    assert rows["account"].split("|")[6].strip() == "0"
+    assert "Eerste pagina na inloggen (verse server):" in out
