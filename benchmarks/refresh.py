@@ -99,11 +99,14 @@ def measure(preset: str, backend: str) -> str:
         session.execute(sa.text("DELETE FROM inzet WHERE maand = :m"), {"m": month})
         bump_data_version(session)
     engine.dispose()
+    count = f"{rows:,}".replace(",", ".")
     lines = [
         f"### Nieuwe maand zichtbaar, `{preset}` op {backend}",
         "",
-        f"Gemeten {dt.date.today():%d-%m-%Y}: één maand leveringen ({rows:,} rijen, "
-        f"{month:%m-%Y}) geïmporteerd in {imported:.1f} s.".replace(",", "."),
+        (
+            f"Gemeten {dt.date.today():%d-%m-%Y}: één maand leveringen ({count} rijen, "
+            f"{month:%m-%Y}) geïmporteerd in {imported:.1f} s."
+        ),
         "",
         "| wat | seconden |",
         "|---|---:|",

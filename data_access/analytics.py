@@ -316,7 +316,7 @@ def refresh_snapshot(
             )
             for name in MONTHLY_DERIVED - {"eigen_inzet_gedeeld"}:
                 _rewrite_months(con, staging, name, f"maand IN ({in_months})")
-            _refresh_costs(con, staging)
+            _refresh_costs(con, staging, in_months)
             _refresh_own_shared(con, staging, source, months)
         finally:
             con.close()
@@ -360,14 +360,55 @@ def _rewrite_months(
         write_empty(path, schema.schema)
 
 
-def _refresh_costs(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
-    """The costs per trajectory: recomputed for the trajectories the changed months touch,
-    kept for every other one."""
-    query = f"""
-        SELECT * FROM oud_traject_kosten WHERE id NOT IN (SELECT traject_id FROM geraakt)
-        UNION ALL
+def _refresh_costs(con: duckdb.DuckDBPyConnection, staging: Path, months: str) -> None:
+    """The costs per trajectory: the previous figures plus what the changed months add or
+    take away (new deliveries of those months minus the old ones), so only the months are
+    read, not every delivery. A trajectory whose deliveries were all in those months and are
+    gone is computed again from scratch (it has no costs at all now)."""
+    per_month = """
+        SELECT i.traject_id, COUNT(*) AS rijen, SUM(i.kosten_cent)::BIGINT AS k,
+               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN i.kosten_cent
+                   ELSE 0 END)::BIGINT AS e,
+               SUM(CASE WHEN i.aanbieder_id = t.hoofdaannemer_id THEN 0
+                   ELSE i.kosten_cent END)::BIGINT AS o
+        FROM {source} i JOIN traject t ON t.id = i.traject_id
+        WHERE i.maand IN ({months})
+        GROUP BY i.traject_id
+    """
+    con.execute(
+        f"""
+        CREATE TEMP TABLE verschil AS
+        SELECT COALESCE(n.traject_id, v.traject_id) AS id,
+               COALESCE(n.rijen, 0) AS rijen_nu, COALESCE(v.rijen, 0) AS rijen_toen,
+               COALESCE(n.k, 0) - COALESCE(v.k, 0) AS dk,
+               COALESCE(n.e, 0) - COALESCE(v.e, 0) AS de,
+               COALESCE(n.o, 0) - COALESCE(v.o, 0) AS do_
+        FROM ({per_month.format(source="inzet", months=months)}) n
+        FULL JOIN ({per_month.format(source="oud_inzet", months=months)}) v
+          ON v.traject_id = n.traject_id
+        """
+    )
+    gone = con.execute("SELECT COUNT(*) FROM verschil WHERE rijen_nu = 0").fetchone()
+    # Rare (an import adds or changes deliveries, it does not remove them), and costly: the
+    # exact query aggregates every delivery, so it runs only when it has work to do.
+    again = (
+        f"""UNION ALL
         SELECT * FROM ({DERIVED["traject_kosten"]})
-        WHERE id IN (SELECT traject_id FROM geraakt)
+        WHERE id IN (SELECT id FROM verschil WHERE rijen_nu = 0)"""
+        if gone and gone[0]
+        else ""
+    )
+    query = f"""
+        SELECT tk.* EXCLUDE (kosten_cent, eigen_kosten_cent, onder_kosten_cent),
+               CASE WHEN d.id IS NULL THEN tk.kosten_cent
+                    ELSE COALESCE(tk.kosten_cent, 0) + d.dk END AS kosten_cent,
+               CASE WHEN d.id IS NULL THEN tk.eigen_kosten_cent
+                    ELSE COALESCE(tk.eigen_kosten_cent, 0) + d.de END AS eigen_kosten_cent,
+               CASE WHEN d.id IS NULL THEN tk.onder_kosten_cent
+                    ELSE COALESCE(tk.onder_kosten_cent, 0) + d.do_ END AS onder_kosten_cent
+        FROM oud_traject_kosten tk LEFT JOIN verschil d ON d.id = tk.id
+        WHERE d.id IS NULL OR d.rijen_nu > 0
+        {again}
         ORDER BY id
     """
     _copy_query(con, query, derived_path(staging, "traject_kosten"), False)

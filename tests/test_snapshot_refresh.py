@@ -177,3 +177,17 @@ def test_a_reader_sees_the_old_or_the_new_figures_never_a_mix(engine: sa.Engine)
     assert not errors
     assert new != old and len(set(new)) == 1  # the three sums agree with each other
     assert seen <= {old, new}
+
+
+def test_a_snapshot_of_an_older_layout_is_never_opened_after_an_upgrade(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that lays the snapshot out differently: the old folder of the same data is
+    left alone, a new one is built and the old one cleaned up."""
+    old = analytics.analytics(engine).directory
+    analytics._open.clear()  # a restarted server
+    monkeypatch.setattr(analytics, "LAYOUT", analytics.LAYOUT + 1)
+    new = analytics.analytics(engine)
+    assert new.directory != old
+    assert int(new.frame("SELECT COUNT(*) AS n FROM inzet")["n"].iloc[0]) > 0
+    assert not old.exists()  # nobody in this process still reads it

@@ -63,29 +63,31 @@ def similar_reports(
     if len(query) < 5:
         return []
     today = today or dt.date.today()
+    described = len(omschrijving.strip()) >= 20  # a description, once there, weighs in too
+    columns = [
+        Knelpunt.id,
+        Knelpunt.referentie,
+        Knelpunt.titel,
+        Knelpunt.status,
+        Knelpunt.categorie,
+        Knelpunt.segment,
+        Knelpunt.aangemaakt,
+        # Only what is compared: the first 300 characters, and only once there is a text.
+        sa.func.substr(Knelpunt.omschrijving, 1, 300) if described else sa.null(),
+    ]
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                Knelpunt.id,
-                Knelpunt.referentie,
-                Knelpunt.titel,
-                Knelpunt.omschrijving,
-                Knelpunt.status,
-                Knelpunt.categorie,
-                Knelpunt.segment,
-                Knelpunt.aangemaakt,
-            ).where(scope.report_visibility())
-        ).all()
+        rows = conn.execute(sa.select(*columns).where(scope.report_visibility())).all()
     if not rows:
         return []
+    # Plain tuples: pandas probing SQLAlchemy rows column by column cost more than the search.
     frame = pd.DataFrame(
-        rows,
-        columns=["id", "ref", "titel", "omschrijving", "status", "cat", "seg", "aangemaakt"],
+        [tuple(r) for r in rows],
+        columns=["id", "ref", "titel", "status", "cat", "seg", "aangemaakt", "omschrijving"],
     )
     score = _score(query, frame["titel"].tolist())
-    if len(omschrijving.strip()) >= 20:  # a description, once there, weighs in as well
-        described = _score(omschrijving.strip()[:300], frame["omschrijving"].str[:300].tolist())
-        score = np.maximum(score, described * 0.9)
+    if described:
+        text_score = _score(omschrijving.strip()[:300], frame["omschrijving"].tolist())
+        score = np.maximum(score, text_score * 0.9)
     status = frame["status"].map(lambda v: getattr(v, "value", v))
     bonus = np.where(status.isin([s.value for s in OPEN]), _OPEN, 0).astype(float)
     if categorie is not None:
