@@ -500,18 +500,6 @@ class Gegevensversie(SQLModel, table=True):
     gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
 
 
-class Gegevenswijziging(SQLModel, table=True):
-    """What one data version changed: a table and, for a table the analytical snapshot keeps
-    per month, the month of its rows (NULL: the whole table; tabel '*': unknown, as after a
-    load or a restore). The snapshot refreshes only those months when that is all that
-    changed (analytics.changed_months)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    versie: int = Field(index=True)
-    tabel: str = Field(max_length=40)
-    maand: dt.date | None = None
-
-
 FACT_TABLES: tuple[type[SQLModel], ...] = (
     Traject,
     Onderaanneming,

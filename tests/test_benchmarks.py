@@ -69,20 +69,6 @@ def test_register_smoke_run_suggests_submits_and_writes_the_outbox(
     assert "voorstel binnen 0.3 s" in out and "melden p95 onder 0.2 s" in out
 
 
-def test_refresh_smoke_run_imports_a_month_and_shows_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from benchmarks import refresh
-
-    monkeypatch.setattr(run, "CACHE", tmp_path)
-    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
-    assert refresh.main(["--backend", "sqlite", "--smoke"]) == 0
-    out = capsys.readouterr().out
-    assert "### Nieuwe maand zichtbaar, `demo` op sqlite" in out
-    assert "| na de import: nieuwe maand op de dashboards (incrementeel) |" in out
-    assert "nieuwe maand zichtbaar binnen 15 s" in out
-
-
 @pytest.mark.browser
 def test_browser_smoke_run_times_every_page_with_its_bytes_and_chart_points(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

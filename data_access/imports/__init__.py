@@ -10,7 +10,6 @@ the analytical snapshot refresh without a restart.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,6 @@ from data_access.imports.validation import Fouten, convert, detect, opzoek
 from data_access.imports.writing import write
 from data_access.models import AuditActie, Gegevensimport
 from data_access.settings import get_settings
-from data_access.snapshot_files import MONTHLY
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done)
 ORDER = {s.key: i for i, s in enumerate((*SOORTEN[:4], STOPS, *SOORTEN[4:]))}
@@ -126,7 +124,6 @@ def importeer(
     total_rows = sum(len(frame) for *_, frame in checked) or 1
     verslagen: list[Verslag] = []
     done = 0
-    changed: dict[str, set[dt.date] | None] = {}
     with session_scope(engine) as session:
         conn = session.connection()
         for _, tabel, kind, frame in checked:
@@ -136,12 +133,6 @@ def importeer(
 
             counts = write(conn, kind, frame, tabel.bron, fouten, staged)
             done += len(frame)
-            if counts is not None and (counts.nieuw or counts.gewijzigd):
-                months = changed.setdefault(kind.tabel, set())
-                if kind.tabel in MONTHLY and months is not None:
-                    months |= set(pd.to_datetime(frame[MONTHLY[kind.tabel]]).dt.date)
-                else:
-                    changed[kind.tabel] = None  # the snapshot takes this table whole
             if counts is not None:
                 verslagen.append(
                     Verslag(tabel.bron, kind.titel, len(frame), counts.nieuw, counts.gewijzigd)
@@ -168,7 +159,7 @@ def importeer(
                 onderwerp=", ".join(f"{v.bron} ({v.soort}, {v.rijen} rijen)" for v in verslagen),
             )
         if any(v.nieuw or v.gewijzigd for v in verslagen):
-            bump_data_version(session, changed)
+            bump_data_version(session)
     report("Klaar", 1.0)
     return verslagen
 
