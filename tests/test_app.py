@@ -656,7 +656,7 @@ def test_a_demo_account_cannot_change_its_shared_password(
     at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.aanbieder")
     at.switch_page(str(PAGES_DIR / "account.py")).run()
     assert not at.exception
-    assert "demo-account" in at.info[0].value
+    assert any("demo-account" in i.value for i in at.info)
     assert not any(b.label == "Wachtwoord wijzigen" for b in at.button)
     table = at.table[0].value
     assert list(table["Waarde"])[2] == "Aanbieder"
