@@ -23,10 +23,10 @@ from data_access.labels import (
     URGENTIE,
     label,
 )
+from data_access.mail import LINK_PARAMETER, report_url
 from data_access.register.actions import NieuweActie
 from data_access.register.reads import Detail
 from data_access.register.workflow import Conflict, WorkflowError
-from data_access.settings import get_settings
 from data_access.validation import ValidationFailed
 
 
@@ -204,7 +204,7 @@ def choose_report(keuzes: dict[int, str], table: pd.DataFrame, *, key: str, labe
     )
 
 
-LINK = "melding"  # …/kerngroep?melding=KNP-2026-0001: a report's own address
+LINK = LINK_PARAMETER  # …/kerngroep?melding=KNP-2026-0001: a report's own address
 _FOLLOWED = "_gevolgde_link"
 DEAD_LINK = "De melding uit de link bestaat niet of u heeft er geen toegang toe."
 
@@ -235,9 +235,8 @@ def keep_link(page_key: str, detail: Detail | None) -> None:
             st.query_params[LINK] = reference
     st.session_state[_FOLLOWED] = reference
     if reference is not None:
-        base = get_settings().app_url or ""
         st.caption("Directe link naar deze melding (opent na het inloggen):")
-        st.code(f"{base}/{page_key}?{LINK}={reference}", language=None)
+        st.code(report_url(page_key, reference), language=None)
 
 
 def show_notice(key: str) -> None:

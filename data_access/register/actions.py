@@ -25,6 +25,10 @@ from data_access.validation import ValidationFailed, check_text
 OMSCHRIJVING_LENGTE = (3, 1_000)
 EIGENAAR_LENGTE = (2, 120)
 NOT_ALLOWED = "Uw rol mag acties vastleggen niet."
+STALE = (
+    "Deze actie is intussen door iemand anders gewijzigd. Uw wijziging is niet opgeslagen; "
+    "bekijk de nieuwe stand en probeer het opnieuw."
+)
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,7 @@ def change_action(
             raise AccessDenied("Deze actie bestaat niet of u heeft er geen toegang toe.")
         knelpunt = load_for_change(session, scope, actie.knelpunt_id, None)
         if actie.versie != versie:
-            raise Conflict(
-                "Deze actie is intussen door iemand anders gewijzigd. Uw wijziging is niet "
-                "opgeslagen; bekijk de nieuwe stand en probeer het opnieuw."
-            )
+            raise Conflict(STALE)
         changes = []
         if actie.status != status:
             changes.append(
@@ -148,10 +149,7 @@ def change_action(
             )
         )
         if result.rowcount != 1:
-            raise Conflict(
-                "Deze actie is intussen door iemand anders gewijzigd. Uw wijziging is niet "
-                "opgeslagen; bekijk de nieuwe stand en probeer het opnieuw."
-            )
+            raise Conflict(STALE)
         assert knelpunt.id is not None
         event(
             session,
