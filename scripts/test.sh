@@ -12,4 +12,6 @@ if [ ! -f "$AXE" ] && command -v npm >/dev/null 2>&1; then
     npm install --silent --no-save --no-audit --no-fund --prefix .axe axe-core@4.14.1 >/dev/null
 fi
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+# Tests run in parallel, one worker per CPU (PYTEST_WORKERS=0 runs them in this process): most
+# of a browser or server test is waiting, and every worker has its own databases and servers.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"
