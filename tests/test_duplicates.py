@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.models import KnelpuntCategorie
+from data_access.models import KnelpuntCategorie, KnelpuntSoort, KnelpuntStatus, Urgentie
+from data_access.register import reports
 from data_access.register.duplicates import SUGGESTIONS, possible_duplicates, similar_reports
+from data_access.register.reports import Melding
 from tests.helpers import sql_frame, user_scope
 
 
@@ -42,6 +44,32 @@ def test_a_provider_is_only_shown_its_own_organisations_reports(
     for titel in everyone:  # each existing title, typed again
         for suggestion in similar_reports(engine, provider, titel=str(titel)):
             assert suggestion.referentie in own
+
+
+def test_suggestions_follow_the_register_as_it_changes(demo_engine_rw: sa.Engine) -> None:
+    engine = demo_engine_rw
+    kerngroep = user_scope(engine, "demo.kerngroep")
+    titel = "Wachttijd voor dyslexiezorg in Purmerend loopt op"
+    assert all(s.titel != titel for s in similar_reports(engine, kerngroep, titel=titel))
+    done = reports.submit(
+        engine,
+        user_scope(engine, "demo.aanbieder"),
+        melding=Melding(
+            soort=KnelpuntSoort.KNELPUNT,
+            titel=titel,
+            omschrijving="Kinderen met dyslexie wachten maanden voordat de zorg begint.",
+            categorie=KnelpuntCategorie.OVERIG,
+            urgentie=Urgentie.MIDDEL,
+            gemeenten=("GM0439",),
+        ),
+    )
+    [first, *_] = similar_reports(engine, kerngroep, titel=titel)
+    assert (first.referentie, first.status) == (done.referentie, "nieuw")
+    reports.change_status(
+        engine, kerngroep, knelpunt_id=done.id, versie=1, naar=KnelpuntStatus.IN_BEHANDELING
+    )
+    [first, *_] = similar_reports(engine, kerngroep, titel=titel)
+    assert (first.referentie, first.status) == (done.referentie, "in_behandeling")
 
 
 def test_the_same_category_counts_for_a_report(demo_engine_rw: sa.Engine) -> None:

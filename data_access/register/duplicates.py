@@ -10,7 +10,10 @@ merge action that exists already.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import itertools
+import threading
+import weakref
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
+from data_access.db import versions
 from data_access.models import Knelpunt, KnelpuntCategorie, Segment
 from data_access.register.workflow import OPEN
 
@@ -38,14 +42,152 @@ class Suggestie:
     score: int
 
 
-def _score(query: str, texts: list[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Corpus:
+    """The register's texts, prepared once: a keystroke in the form then costs the comparison
+    only, not reading and preparing 10.000 reports. Kept up to date by reading only the
+    reports changed since (`_corpus`)."""
+
+    stamp: tuple[object, ...]
+    latest: dt.datetime | None  # the newest `gewijzigd` read
+    ids: np.ndarray  # ascending
+    changed: np.ndarray  # each report's `gewijzigd`
+    refs: np.ndarray
+    titles: np.ndarray
+    status: np.ndarray
+    categorie: np.ndarray
+    segment: np.ndarray
+    aangemaakt: np.ndarray  # datetime64[D]
+    compared_titles: np.ndarray  # lower case, punctuation out (rapidfuzz's default_process)
+    sorted_titles: np.ndarray  # those, their words in alphabetical order
+    compared_texts: np.ndarray  # the same, for the first 300 characters of the description
+    sorted_texts: np.ndarray
+
+
+_COLUMNS = (
+    Knelpunt.id,
+    Knelpunt.referentie,
+    Knelpunt.titel,
+    Knelpunt.status,
+    Knelpunt.categorie,
+    Knelpunt.segment,
+    Knelpunt.aangemaakt,
+    sa.func.substr(Knelpunt.omschrijving, 1, 300),
+    Knelpunt.gewijzigd,
+)
+# A change is read again for this long after a newer one: a transaction that took its
+# timestamp earlier may commit after it.
+_OVERLAP = dt.timedelta(minutes=5)
+# Per engine, not per URL: the tests' PostgreSQL schemas share one URL.
+_corpora: weakref.WeakKeyDictionary[Engine, _Corpus] = weakref.WeakKeyDictionary()
+_corpus_lock = threading.Lock()
+
+
+def _value(v: object) -> object:
+    return getattr(v, "value", v)
+
+
+def _prepared(rows: list[tuple[object, ...]], stamp: tuple[object, ...]) -> _Corpus:
+    empty: list[tuple[object, ...]] = [()] * len(_COLUMNS)
+    ids, refs, titles, status, cats, segs, created, texts, changed = (
+        list(zip(*rows, strict=True)) or empty
+    )
+
+    def objects(values: object) -> np.ndarray:
+        return np.asarray(list(values), dtype=object)  # type: ignore[call-overload]
+
+    compared_titles = objects(utils.default_process(str(t)) for t in titles)
+    compared_texts = objects(utils.default_process(str(t or "")) for t in texts)
+    return _Corpus(
+        stamp=stamp,
+        latest=max(changed, default=None),  # type: ignore[type-var]
+        ids=np.asarray(ids, dtype=np.int64),
+        changed=objects(changed),
+        refs=objects(str(r) for r in refs),
+        titles=objects(str(t) for t in titles),
+        status=objects(_value(v) for v in status),
+        categorie=objects(_value(v) for v in cats),
+        segment=objects(_value(v) for v in segs),
+        aangemaakt=np.asarray([str(c)[:10] for c in created], dtype="datetime64[D]"),
+        compared_titles=compared_titles,
+        sorted_titles=objects(_sorted_words(t) for t in compared_titles),
+        compared_texts=compared_texts,
+        sorted_texts=objects(_sorted_words(t) for t in compared_texts),
+    )
+
+
+def _merged(old: _Corpus, new: _Corpus) -> _Corpus:
+    """`old` with the reports in `new` added or replaced, in id order."""
+    latest = max((t for t in (old.latest, new.latest) if t is not None), default=None)
+    if not len(old.ids) or new.ids[0] > old.ids[-1]:  # only new reports: the usual case
+
+        def join(name: str) -> np.ndarray:
+            return np.concatenate([getattr(old, name), getattr(new, name)])
+
+    else:
+        kept = ~np.isin(old.ids, new.ids)
+        order = np.argsort(np.concatenate([old.ids[kept], new.ids]), kind="stable")
+
+        def join(name: str) -> np.ndarray:
+            return np.concatenate([getattr(old, name)[kept], getattr(new, name)])[order]
+
+    names = [f for f in _Corpus.__dataclass_fields__ if f not in ("stamp", "latest")]
+    return _Corpus(new.stamp, latest, **{name: join(name) for name in names})
+
+
+def _corpus(engine: Engine) -> _Corpus:
+    # The stamp every register cache uses: a new report changes the count, any change to one
+    # (retention's anonymisation too) its `gewijzigd`; a reload of all data the data version.
+    stamp = versions(engine)[:3]
+    corpus = _corpora.get(engine)
+    if corpus is not None and corpus.stamp == stamp:
+        return corpus
+    with _corpus_lock:  # twenty writers after a change: one reads the register, the rest wait
+        corpus = _corpora.get(engine)
+        if corpus is not None and corpus.stamp == stamp:
+            return corpus
+        select = sa.select(*_COLUMNS).order_by(Knelpunt.id)
+        if corpus is None or corpus.latest is None or corpus.stamp[0] != stamp[0]:
+            corpus = _corpora[engine] = _prepared(_read(engine, select), stamp)
+            return corpus
+        # Only what changed since. A removed report may stay in here: only reports the
+        # database calls visible are ever compared.
+        since = sa.select(Knelpunt.id, Knelpunt.gewijzigd).where(
+            Knelpunt.gewijzigd >= corpus.latest - _OVERLAP
+        )
+        fresh = [int(i) for i, changed in _read(engine, since) if not _known(corpus, i, changed)]
+        corpus = _corpora[engine] = (
+            _merged(corpus, _prepared(_read(engine, select.where(Knelpunt.id.in_(fresh))), stamp))
+            if fresh
+            else replace(corpus, stamp=stamp)
+        )
+        return corpus
+
+
+def _known(corpus: _Corpus, knelpunt_id: object, changed: object) -> bool:
+    """Whether the corpus holds this report as it is now (the overlap reads some again)."""
+    at = int(np.searchsorted(corpus.ids, knelpunt_id))
+    return at < len(corpus.ids) and corpus.ids[at] == knelpunt_id and corpus.changed[at] == changed
+
+
+def _read(engine: Engine, select: sa.Select) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select)]
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
+def _score(query: str, texts: list[str], sorted_texts: list[str]) -> np.ndarray:
     # Word order matters little ("geen hoofdaannemer voor B-cliënten" against "B-aanbieders
     # vinden geen hoofdaannemer"): token_set_ratio. But alone it gives 100 to one shared word,
-    # so it is averaged with token_sort_ratio, which counts the words that differ.
-    common = {"processor": utils.default_process, "workers": 1}
-    as_set = process.cdist([query], texts, scorer=fuzz.token_set_ratio, **common)[0]
-    as_sorted = process.cdist([query], texts, scorer=fuzz.token_sort_ratio, **common)[0]
-    return (np.asarray(as_set, dtype=float) + np.asarray(as_sorted, dtype=float)) / 2
+    # so it is averaged with token_sort_ratio, which counts the words that differ: that one is
+    # the plain ratio of the texts with their words sorted, prepared already (`_Corpus`).
+    query = utils.default_process(query)
+    as_set = process.cdist([query], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
+    as_sorted = process.cdist([_sorted_words(query)], sorted_texts, scorer=fuzz.ratio, workers=1)
+    return (np.asarray(as_set, dtype=float) + np.asarray(as_sorted[0], dtype=float)) / 2
 
 
 def similar_reports(
@@ -63,52 +205,47 @@ def similar_reports(
     if len(query) < 5:
         return []
     today = today or dt.date.today()
-    described = len(omschrijving.strip()) >= 20  # a description, once there, weighs in too
-    columns = [
-        Knelpunt.id,
-        Knelpunt.referentie,
-        Knelpunt.titel,
-        Knelpunt.status,
-        Knelpunt.categorie,
-        Knelpunt.segment,
-        Knelpunt.aangemaakt,
-        # Only what is compared: the first 300 characters, and only once there is a text.
-        sa.func.substr(Knelpunt.omschrijving, 1, 300) if described else sa.null(),
-    ]
+    corpus = _corpus(engine)
+    # Who may see what stays the data layer's one rule (`report_visibility`), asked of the
+    # database; only the comparison runs on the prepared texts.
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(*columns).where(scope.report_visibility())).all()
-    if not rows:
+        visible = conn.execute(sa.select(Knelpunt.id).where(scope.report_visibility()))
+        # Plain integers straight from the driver: row objects for 10.000 ids cost more than
+        # the comparison.
+        ids = itertools.chain.from_iterable(visible.cursor.fetchall())
+        keep = np.isin(corpus.ids, np.fromiter(ids, dtype=np.int64))
+    if not keep.any():
         return []
-    # Plain tuples: pandas probing SQLAlchemy rows column by column cost more than the search.
-    frame = pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["id", "ref", "titel", "status", "cat", "seg", "aangemaakt", "omschrijving"],
+    score = _score(
+        query, corpus.compared_titles[keep].tolist(), corpus.sorted_titles[keep].tolist()
     )
-    score = _score(query, frame["titel"].tolist())
-    if described:
-        text_score = _score(omschrijving.strip()[:300], frame["omschrijving"].tolist())
-        score = np.maximum(score, text_score * 0.9)
-    status = frame["status"].map(lambda v: getattr(v, "value", v))
-    bonus = np.where(status.isin([s.value for s in OPEN]), _OPEN, 0).astype(float)
+    text = omschrijving.strip()
+    if len(text) >= 20:  # a description, once there, weighs in too
+        texts = corpus.compared_texts[keep].tolist(), corpus.sorted_texts[keep].tolist()
+        score = np.maximum(score, _score(text[:300], *texts) * 0.9)
+    is_open = np.isin(corpus.status[keep], [s.value for s in OPEN])
+    bonus = np.where(is_open, _OPEN, 0).astype(float)
     if categorie is not None:
-        cats = frame["cat"].map(lambda v: getattr(v, "value", v))
-        bonus += np.where(cats == KnelpuntCategorie(categorie).value, _SAME_CATEGORY, 0)
+        same = corpus.categorie[keep] == KnelpuntCategorie(categorie).value
+        bonus += np.where(same, _SAME_CATEGORY, 0)
     if segment is not None:
-        segs = frame["seg"].map(lambda v: getattr(v, "value", v))
-        bonus += np.where(segs == Segment(segment).value, _SAME_SEGMENT, 0)
-    created = pd.to_datetime(frame["aangemaakt"].astype(str).str[:10]).dt.date
-    bonus += np.where(created >= today - dt.timedelta(days=365), _RECENT, 0)
-    frame["score"] = np.where(score >= SUGGEST_FROM, np.minimum(score + bonus, 100), 0)
-    best = frame[frame["score"] > 0].sort_values(["score", "id"], ascending=[False, False])
+        bonus += np.where(corpus.segment[keep] == Segment(segment).value, _SAME_SEGMENT, 0)
+    recent = corpus.aangemaakt[keep] >= np.datetime64(today - dt.timedelta(days=365), "D")
+    bonus += np.where(recent, _RECENT, 0)
+    final = np.where(score >= SUGGEST_FROM, np.minimum(score + bonus, 100), 0)
+    hits = np.nonzero(final)[0]
+    at = np.nonzero(keep)[0][hits]  # positions in the corpus
+    # Best first; among equals the newest report (highest id).
+    best = np.lexsort((-corpus.ids[at], -final[hits]))[:SUGGESTIONS]
     return [
         Suggestie(
-            int(r.id),
-            str(r.ref),
-            str(r.titel),
-            str(getattr(r.status, "value", r.status)),
-            int(r.score),
+            int(corpus.ids[at[i]]),
+            str(corpus.refs[at[i]]),
+            str(corpus.titles[at[i]]),
+            str(corpus.status[at[i]]),
+            int(final[hits[i]]),
         )
-        for r in best.head(SUGGESTIONS).itertuples()
+        for i in best
     ]
 
 

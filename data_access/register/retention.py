@@ -86,7 +86,8 @@ def apply_retention(engine: Engine, scope: Scope, *, uitvoeren: bool = False) ->
             session.execute(
                 sa.update(Knelpunt)
                 .where(Knelpunt.id.in_(ids))
-                .values(titel=ANONIEM, omschrijving=ANONIEM)
+                # `gewijzigd` too: every cache keyed on the register's state drops the texts.
+                .values(titel=ANONIEM, omschrijving=ANONIEM, gewijzigd=now)
             )
             session.execute(
                 sa.update(KnelpuntGebeurtenis)
