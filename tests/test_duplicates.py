@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access.models import KnelpuntCategorie, KnelpuntSoort, KnelpuntStatus, Urgentie
 from data_access.register import reports
-from data_access.register.duplicates import SUGGESTIONS, possible_duplicates, similar_reports
+from data_access.register.duplicates import (
+    FRESH_SECONDS,
+    SUGGESTIONS,
+    possible_duplicates,
+    similar_reports,
+)
 from data_access.register.reports import Melding
 from tests.helpers import sql_frame, user_scope
 
@@ -63,11 +70,13 @@ def test_suggestions_follow_the_register_as_it_changes(demo_engine_rw: sa.Engine
             gemeenten=("GM0439",),
         ),
     )
+    time.sleep(FRESH_SECONDS)  # the promise: suggested at the latest this long after saving
     [first, *_] = similar_reports(engine, kerngroep, titel=titel)
     assert (first.referentie, first.status) == (done.referentie, "nieuw")
     reports.change_status(
         engine, kerngroep, knelpunt_id=done.id, versie=1, naar=KnelpuntStatus.IN_BEHANDELING
     )
+    time.sleep(FRESH_SECONDS)
     [first, *_] = similar_reports(engine, kerngroep, titel=titel)
     assert (first.referentie, first.status) == (done.referentie, "in_behandeling")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from data_access.__main__ import main
 from data_access.access import AccessDenied, Scope
 from data_access.register import actions
 from data_access.register.actions import NieuweActie
-from data_access.register.duplicates import similar_reports
+from data_access.register.duplicates import FRESH_SECONDS, similar_reports
 from data_access.register.retention import ANONIEM, apply_retention
 from tests.helpers import sql_frame, sql_scalar, user_scope
 
@@ -72,6 +73,7 @@ def test_only_reports_closed_longer_than_the_period_lose_their_text(
     done = apply_retention(engine, beheerder, uitvoeren=True)
     assert done.referenties == [old] and done.uitgevoerd
     # The form's suggestions, prepared before, no longer know the erased title.
+    time.sleep(FRESH_SECONDS)
     assert old not in [s.referentie for s in similar_reports(engine, kerngroep, titel=old_title)]
     after = sql_frame(
         engine, f"SELECT {KEPT}, titel, omschrijving FROM knelpunt ORDER BY referentie"

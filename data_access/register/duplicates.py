@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+import time
 import weakref
 from dataclasses import dataclass, replace
 
@@ -49,6 +50,7 @@ class _Corpus:
     reports changed since (`_corpus`)."""
 
     stamp: tuple[object, ...]
+    checked: float  # when the stamp was last compared with the database (time.monotonic)
     latest: dt.datetime | None  # the newest `gewijzigd` read
     ids: np.ndarray  # ascending
     changed: np.ndarray  # each report's `gewijzigd`
@@ -75,6 +77,11 @@ _COLUMNS = (
     sa.func.substr(Knelpunt.omschrijving, 1, 300),
     Knelpunt.gewijzigd,
 )
+# How long the prepared texts are used without asking the database whether the register
+# changed: twenty people typing at once then cost one check a second, not one per keystroke.
+# A report is suggested at the latest this long after it was saved (a search index's usual
+# refresh interval); who may see it is asked of the database on every search regardless.
+FRESH_SECONDS = 1.0
 # A change is read again for this long after a newer one: a transaction that took its
 # timestamp earlier may commit after it.
 _OVERLAP = dt.timedelta(minutes=5)
@@ -100,6 +107,7 @@ def _prepared(rows: list[tuple[object, ...]], stamp: tuple[object, ...]) -> _Cor
     compared_texts = objects(utils.default_process(str(t or "")) for t in texts)
     return _Corpus(
         stamp=stamp,
+        checked=time.monotonic(),
         latest=max(changed, default=None),  # type: ignore[type-var]
         ids=np.asarray(ids, dtype=np.int64),
         changed=objects(changed),
@@ -131,20 +139,23 @@ def _merged(old: _Corpus, new: _Corpus) -> _Corpus:
         def join(name: str) -> np.ndarray:
             return np.concatenate([getattr(old, name)[kept], getattr(new, name)])[order]
 
-    names = [f for f in _Corpus.__dataclass_fields__ if f not in ("stamp", "latest")]
-    return _Corpus(new.stamp, latest, **{name: join(name) for name in names})
+    names = [f for f in _Corpus.__dataclass_fields__ if f not in ("stamp", "checked", "latest")]
+    return _Corpus(new.stamp, new.checked, latest, **{name: join(name) for name in names})
 
 
 def _corpus(engine: Engine) -> _Corpus:
     # The stamp every register cache uses: a new report changes the count, any change to one
     # (retention's anonymisation too) its `gewijzigd`; a reload of all data the data version.
-    stamp = versions(engine)[:3]
     corpus = _corpora.get(engine)
-    if corpus is not None and corpus.stamp == stamp:
+    if corpus is not None and time.monotonic() - corpus.checked < FRESH_SECONDS:
         return corpus
+    stamp = versions(engine)[:3]
     with _corpus_lock:  # twenty writers after a change: one reads the register, the rest wait
         corpus = _corpora.get(engine)
+        if corpus is not None and time.monotonic() - corpus.checked < FRESH_SECONDS:
+            return corpus  # brought up to date while this thread waited
         if corpus is not None and corpus.stamp == stamp:
+            corpus = _corpora[engine] = replace(corpus, checked=time.monotonic())
             return corpus
         select = sa.select(*_COLUMNS).order_by(Knelpunt.id)
         if corpus is None or corpus.latest is None or corpus.stamp[0] != stamp[0]:
@@ -159,7 +170,7 @@ def _corpus(engine: Engine) -> _Corpus:
         corpus = _corpora[engine] = (
             _merged(corpus, _prepared(_read(engine, select.where(Knelpunt.id.in_(fresh))), stamp))
             if fresh
-            else replace(corpus, stamp=stamp)
+            else replace(corpus, stamp=stamp, checked=time.monotonic())
         )
         return corpus
 
