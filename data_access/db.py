@@ -56,6 +56,20 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return sa.create_engine(url, connect_args=connect_args, **kwargs)
 
 
+Bind = Engine | sa.Connection
+
+
+@contextmanager
+def connected(bind: Bind) -> Iterator[sa.Connection]:
+    """A connection for reading: the caller's own (several reads of one view share it, one
+    round trip to the pool instead of one each), or a new one from the engine."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
 def check_connection(engine: Engine) -> None:
     """Raise DatabaseUnavailable with a Dutch explanation when the database cannot be reached."""
     try:

@@ -10,7 +10,6 @@ merge action that exists already.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import threading
 import time
 import weakref
@@ -23,7 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
-from data_access.db import versions
+from data_access.db import Bind, connected, versions
 from data_access.models import Knelpunt, KnelpuntCategorie, Segment
 from data_access.register.workflow import OPEN
 
@@ -202,7 +201,7 @@ def _score(query: str, texts: list[str], sorted_texts: list[str]) -> np.ndarray:
 
 
 def similar_reports(
-    engine: Engine,
+    bind: Bind,
     scope: Scope,
     *,
     titel: str,
@@ -216,15 +215,14 @@ def similar_reports(
     if len(query) < 5:
         return []
     today = today or dt.date.today()
-    corpus = _corpus(engine)
+    corpus = _corpus(bind.engine)
     # Who may see what stays the data layer's one rule (`report_visibility`), asked of the
     # database; only the comparison runs on the prepared texts.
-    with engine.connect() as conn:
-        visible = conn.execute(sa.select(Knelpunt.id).where(scope.report_visibility()))
-        # Plain integers straight from the driver: row objects for 10.000 ids cost more than
-        # the comparison.
-        ids = itertools.chain.from_iterable(visible.cursor.fetchall())
-        keep = np.isin(corpus.ids, np.fromiter(ids, dtype=np.int64))
+    with connected(bind) as conn:
+        # One string of ids, not 10.000 rows: row objects cost more than the comparison.
+        ids = sa.func.aggregate_strings(sa.cast(Knelpunt.id, sa.String), ",")
+        visible = conn.execute(sa.select(ids).where(scope.report_visibility())).scalar()
+    keep = np.isin(corpus.ids, np.fromstring(visible or "", dtype=np.int64, sep=","))
     if not keep.any():
         return []
     score = _score(

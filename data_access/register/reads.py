@@ -668,19 +668,20 @@ class Concept:
 def meldformulier(engine: Engine, scope: Scope, *, concept: Concept | None = None) -> Meldformulier:
     scope.require(scope.may_report, "Uw rol kan geen knelpunten melden.")
     concept = concept or Concept()
-    return Meldformulier(
-        namens=visible_providers(engine, scope) if scope.reports_on_behalf else {},
-        gemeenten={code: naam for code, (naam, _) in municipalities(engine).items()},
-        profielen=profiles(engine),
-        suggesties=similar_reports(
-            engine,
-            scope,
-            titel=concept.titel,
-            omschrijving=concept.omschrijving,
-            categorie=concept.categorie,
-            segment=concept.segment,
-        ),
-    )
+    with engine.connect() as conn:  # the form's reads, one connection
+        return Meldformulier(
+            namens=visible_providers(conn, scope) if scope.reports_on_behalf else {},
+            gemeenten={code: naam for code, (naam, _) in municipalities(conn).items()},
+            profielen=profiles(conn),
+            suggesties=similar_reports(
+                conn,
+                scope,
+                titel=concept.titel,
+                omschrijving=concept.omschrijving,
+                categorie=concept.categorie,
+                segment=concept.segment,
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -264,33 +264,33 @@ def _submit_postgresql(
     receipt = notifications.receipt_message(
         notifications.REFERENTIE, melding.titel.strip(), deadlines["reactie_deadline"]
     )
+    parameters = {
+        "jaar": now.year,
+        "prefix": f"KNP-{now.year}-",
+        "soort": melding.soort.value,
+        "titel": melding.titel.strip(),
+        "omschrijving": melding.omschrijving.strip(),
+        "categorie": melding.categorie.value if melding.categorie else None,
+        "segment": melding.segment.value if melding.segment else None,
+        "profiel_nr": melding.profiel_nr,
+        "aantal_gezinnen": melding.aantal_gezinnen,
+        "urgentie": melding.urgentie.value,
+        "gebruiker_id": scope.gebruiker_id,
+        "aanbieder_id": aanbieder_id,
+        "nu": now,
+        "gemeenten": sorted(set(melding.gemeenten)),
+        **deadlines,
+        "mail": get_settings().mail_enabled,
+        "mail_onderwerp": receipt.onderwerp,
+        "mail_tekst": receipt.tekst,
+        "ref_plek": notifications.REFERENTIE,
+    }
     with session_scope(engine) as session:
         conn = session.connection()
-        _ensure_counter(conn, "KNP", now.year)
-        row = conn.execute(
-            _SUBMIT_POSTGRESQL,
-            {
-                "jaar": now.year,
-                "prefix": f"KNP-{now.year}-",
-                "soort": melding.soort.value,
-                "titel": melding.titel.strip(),
-                "omschrijving": melding.omschrijving.strip(),
-                "categorie": melding.categorie.value if melding.categorie else None,
-                "segment": melding.segment.value if melding.segment else None,
-                "profiel_nr": melding.profiel_nr,
-                "aantal_gezinnen": melding.aantal_gezinnen,
-                "urgentie": melding.urgentie.value,
-                "gebruiker_id": scope.gebruiker_id,
-                "aanbieder_id": aanbieder_id,
-                "nu": now,
-                "gemeenten": sorted(set(melding.gemeenten)),
-                **deadlines,
-                "mail": get_settings().mail_enabled,
-                "mail_onderwerp": receipt.onderwerp,
-                "mail_tekst": receipt.tekst,
-                "ref_plek": notifications.REFERENTIE,
-            },
-        ).one()
+        row = conn.execute(_SUBMIT_POSTGRESQL, parameters).first()
+        if row is None:  # the year's first report: its counter row is not there yet
+            _ensure_counter(conn, "KNP", now.year)
+            row = conn.execute(_SUBMIT_POSTGRESQL, parameters).one()
         session.info["mail_queued"] = get_settings().mail_enabled
         return Ingediend(int(row.id), str(row.referentie))
 
