@@ -88,6 +88,8 @@ def test_browser_smoke_run_times_every_page_with_its_bytes_and_chart_points(
     assert set(PAGES) <= set(rows)
     # A dashboard draws its charts and is sent over the websocket; a form page draws none.
     cells = [c.strip() for c in rows["uitnutting"].split("|")[1:-1]]
-    assert float(cells[4]) > 0 and int(cells[5]) > 0 and cells[3] != "–"
-    assert rows["account"].split("|")[6].strip() == "0"
+    assert float(cells[5]) > 0 and int(cells[6]) > 0 and cells[4] != "–"
+    # The part until the server's last message is part of the visit.
+    assert 0 < float(cells[3]) <= float(cells[2])
+    assert rows["account"].split("|")[7].strip() == "0"
     assert "Eerste pagina na inloggen (verse server):" in out
