@@ -179,14 +179,14 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def versions(engine: Engine) -> tuple[int, int, str, int]:
+def versions(bind: Bind) -> tuple[int, int, str, int]:
     """What the dashboards read outside the analytical snapshot, as one stamp: the fact data's
     version, the register's state (reports, last change) and the saved scenarios.
 
     A cached page keyed on this never outlives an import, a change to a report or a new
     scenario. One query.
     """
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         row = conn.execute(
             sa.text(
                 "SELECT (SELECT versie FROM gegevensversie WHERE id = 1),"

@@ -142,13 +142,16 @@ def _merged(old: _Corpus, new: _Corpus) -> _Corpus:
     return _Corpus(new.stamp, new.checked, latest, **{name: join(name) for name in names})
 
 
-def _corpus(engine: Engine) -> _Corpus:
+def _corpus(conn: sa.Connection) -> _Corpus:
     # The stamp every register cache uses: a new report changes the count, any change to one
     # (retention's anonymisation too) its `gewijzigd`; a reload of all data the data version.
+    # Read on the caller's connection: a second one from the pool while holding the first
+    # would leave as many sessions as the pool has connections waiting for each other.
+    engine = conn.engine
     corpus = _corpora.get(engine)
     if corpus is not None and time.monotonic() - corpus.checked < FRESH_SECONDS:
         return corpus
-    stamp = versions(engine)[:3]
+    stamp = versions(conn)[:3]
     with _corpus_lock:  # twenty writers after a change: one reads the register, the rest wait
         corpus = _corpora.get(engine)
         if corpus is not None and time.monotonic() - corpus.checked < FRESH_SECONDS:
@@ -158,16 +161,16 @@ def _corpus(engine: Engine) -> _Corpus:
             return corpus
         select = sa.select(*_COLUMNS).order_by(Knelpunt.id)
         if corpus is None or corpus.latest is None or corpus.stamp[0] != stamp[0]:
-            corpus = _corpora[engine] = _prepared(_read(engine, select), stamp)
+            corpus = _corpora[engine] = _prepared(_read(conn, select), stamp)
             return corpus
         # Only what changed since. A removed report may stay in here: only reports the
         # database calls visible are ever compared.
         since = sa.select(Knelpunt.id, Knelpunt.gewijzigd).where(
             Knelpunt.gewijzigd >= corpus.latest - _OVERLAP
         )
-        fresh = [int(i) for i, changed in _read(engine, since) if not _known(corpus, i, changed)]
+        fresh = [int(i) for i, changed in _read(conn, since) if not _known(corpus, i, changed)]
         corpus = _corpora[engine] = (
-            _merged(corpus, _prepared(_read(engine, select.where(Knelpunt.id.in_(fresh))), stamp))
+            _merged(corpus, _prepared(_read(conn, select.where(Knelpunt.id.in_(fresh))), stamp))
             if fresh
             else replace(corpus, stamp=stamp, checked=time.monotonic())
         )
@@ -180,9 +183,8 @@ def _known(corpus: _Corpus, knelpunt_id: object, changed: object) -> bool:
     return at < len(corpus.ids) and corpus.ids[at] == knelpunt_id and corpus.changed[at] == changed
 
 
-def _read(engine: Engine, select: sa.Select) -> list[tuple[object, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select)]
+def _read(conn: sa.Connection, select: sa.Select) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in conn.execute(select)]
 
 
 def _sorted_words(text: str) -> str:
@@ -215,11 +217,11 @@ def similar_reports(
     if len(query) < 5:
         return []
     today = today or dt.date.today()
-    corpus = _corpus(bind.engine)
-    # Who may see what stays the data layer's one rule (`report_visibility`), asked of the
-    # database; only the comparison runs on the prepared texts.
     with connected(bind) as conn:
-        # One string of ids, not 10.000 rows: row objects cost more than the comparison.
+        corpus = _corpus(conn)
+        # Who may see what stays the data layer's one rule (`report_visibility`), asked of the
+        # database; only the comparison runs on the prepared texts. One string of ids, not
+        # 10.000 rows: row objects cost more than the comparison.
         ids = sa.func.aggregate_strings(sa.cast(Knelpunt.id, sa.String), ",")
         visible = conn.execute(sa.select(ids).where(scope.report_visibility())).scalar()
     keep = np.isin(corpus.ids, np.fromstring(visible or "", dtype=np.int64, sep=","))
