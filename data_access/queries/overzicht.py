@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_access.access import Scope
-from data_access.analytics import analytics
+from data_access.analytics import Analytics, analytics
 from data_access.filters import Filters, check_filters
 from data_access.models import Gemeente, Knelpunt, KnelpuntGemeente
 from data_access.queries.common import (
@@ -74,7 +74,7 @@ def _compare(now: Kerncijfers, before: Kerncijfers | None) -> dict[str, Jaarverg
 
 
 def _kerncijfers(
-    engine: Engine,
+    snapshot: Analytics,
     conn: sa.Connection,
     filters: Filters,
     scope: Scope,
@@ -84,10 +84,8 @@ def _kerncijfers(
     where, params = traject_where(filters)
     active = "t.startdatum <= ? AND (t.einddatum IS NULL OR t.einddatum > ?)"
     started = "t.startdatum BETWEEN ? AND ?"
-    row = (
-        analytics(engine)
-        .frame(
-            f"""
+    row = snapshot.frame(
+        f"""
         WITH sel AS (SELECT t.* FROM {TRAJECT_ONLY} WHERE {where}),
         bet AS (
             SELECT SUM(b.bedrag_cent) FILTER (WHERE b.datum BETWEEN ? AND ?) AS betaald,
@@ -105,25 +103,23 @@ def _kerncijfers(
                COALESCE(ANY_VALUE(bet.betaald_actief), 0) AS betaald_actief
         FROM sel t, bet
         """,
-            [
-                *params,
-                filters.van,
-                filters.tot,
-                filters.tot,
-                filters.tot,
-                filters.tot,
-                filters.tot,
-                filters.tot,
-                filters.van,
-                filters.tot,
-                filters.van,
-                filters.tot,
-                filters.tot,
-                filters.tot,
-            ],
-        )
-        .iloc[0]
-    )
+        [
+            *params,
+            filters.van,
+            filters.tot,
+            filters.tot,
+            filters.tot,
+            filters.tot,
+            filters.tot,
+            filters.tot,
+            filters.van,
+            filters.tot,
+            filters.van,
+            filters.tot,
+            filters.tot,
+            filters.tot,
+        ],
+    ).iloc[0]
     n_actief, n_gestart, waarde, actief_tarief, betaald, betaald_actief = (
         int(row[c])
         for c in ("actief", "gestart", "waarde", "actief_tarief", "betaald", "betaald_actief")
@@ -173,22 +169,25 @@ def overzicht(
 ) -> Overzicht:
     filters = check_filters(engine, scope, filters=filters)
     before = earlier_year(engine, filters=filters)
+    # The snapshot first: opening it reads the data version on a connection of its own, and
+    # a second checkout while holding one leaves a full pool waiting for itself.
+    snapshot = analytics(engine)
     with engine.connect() as conn:
-        regio = _kerncijfers(engine, conn, filters, scope, suppress=True)
+        regio = _kerncijfers(snapshot, conn, filters, scope, suppress=True)
         regio_vorig = (
             None
             if before is None
-            else _kerncijfers(engine, conn, before, scope, suppress=True, register=False)
+            else _kerncijfers(snapshot, conn, before, scope, suppress=True, register=False)
         )
         eigen = eigen_vergelijking = None
         if scope.own_provider_id is not None:
             own = dataclasses.replace(filters, aanbieder_id=scope.own_provider_id)
-            eigen = _kerncijfers(engine, conn, own, scope, suppress=False)
+            eigen = _kerncijfers(snapshot, conn, own, scope, suppress=False)
             eigen_vorig = (
                 None
                 if before is None
                 else _kerncijfers(
-                    engine,
+                    snapshot,
                     conn,
                     dataclasses.replace(before, aanbieder_id=scope.own_provider_id),
                     scope,
