@@ -358,9 +358,16 @@ def tariff_gap(gap: pd.DataFrame, intensiteit_nr: int) -> go.Figure:
     return _layout(fig, 120 + 34 * gap["profiel"].nunique())
 
 
-def result_bars(frame: pd.DataFrame, name_column: str = "naam") -> go.Figure:
-    """Result per provider, deficits marked by pattern and label as well as colour."""
-    rows = frame.dropna(subset=["resultaat_cent"]).iloc[::-1]
+RESULT_BARS = 25  # providers in a result chart; a national region has thousands
+
+
+def result_bars(
+    frame: pd.DataFrame, name_column: str = "naam", most: int = RESULT_BARS
+) -> go.Figure:
+    """Result per provider, deficits marked by pattern and label as well as colour: the `most`
+    lowest results. A bar per provider of a national region made a chart metres tall that
+    kept the browser busy for more than a second; the page's table holds them all."""
+    rows = frame.dropna(subset=["resultaat_cent"]).nsmallest(most, "resultaat_cent").iloc[::-1]
     deficit = rows["resultaat_cent"] < 0
     labels = [f"{n} (tekort)" if d else n for n, d in zip(rows[name_column], deficit, strict=True)]
     fig = go.Figure(

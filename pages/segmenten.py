@@ -140,10 +140,30 @@ if view.b_met_cijfers == 0:
     st.info("Geen B-aanbieders met afgesloten trajecten in deze selectie.")
 else:
     st.plotly_chart(charts.result_bars(view.b_aanbieders), width="stretch", key="seg_b_resultaat")
+    shown = min(view.b_met_cijfers, charts.RESULT_BARS)
     st.caption(
         f"Samenvatting: {view.b_met_tekort} van {view.b_met_cijfers} B-aanbieders hebben op hun "
         f"eigen afgesloten B-trajecten een tekort, samen "
-        f"{euro_cent(view.b_tekort_cent, hele_euros=True)}."
+        f"{euro_cent(view.b_tekort_cent, hele_euros=True)}. De grafiek toont de {shown} met het "
+        "laagste resultaat; de tabel eronder noemt ze allemaal."
+    )
+    table_with_downloads(
+        view.b_aanbieders,
+        labels={
+            "naam": "B-aanbieder",
+            "trajecten": "Afgesloten B-trajecten",
+            "tarief_cent": "Tarieven (€)",
+            "kosten_cent": "Kosten (€)",
+            "resultaat_cent": "Resultaat (€)",
+        },
+        formatters={
+            "trajecten": aantal,
+            "tarief_cent": euro_cent,
+            "kosten_cent": euro_cent,
+            "resultaat_cent": euro_cent,
+        },
+        file_stem="b_aanbieders_resultaat",
+        key="seg_b_aanbieders",
     )
 table_with_downloads(
     view.b_per_profiel,

@@ -166,3 +166,21 @@ def test_a_deliberately_scrambled_axis_is_caught() -> None:
     problems = axis_problems("heatmap", scrambled)
     assert len(problems) == 2
     assert "instead of" in problems[0] and "no fixed order" in problems[1]
+
+
+def test_a_result_chart_draws_the_lowest_results_and_no_more_bars_than_fit() -> None:
+    import pandas as pd
+
+    from dashboard import charts
+
+    many = pd.DataFrame(
+        {
+            "naam": [f"Aanbieder {n:04d}" for n in range(2_000)],
+            "resultaat_cent": [(n - 100) * 1_000 for n in range(2_000)],  # 100 with a deficit
+        }
+    )
+    [bars] = charts.result_bars(many).data
+    assert len(bars.y) == charts.RESULT_BARS
+    # The lowest results, the worst at the top (Plotly draws the last category at the top).
+    assert list(bars.y)[-1] == "Aanbieder 0000 (tekort)"
+    assert max(bars.x) == (charts.RESULT_BARS - 1 - 100) * 10
