@@ -89,7 +89,7 @@ def test_browser_smoke_run_times_every_page_with_its_bytes_and_chart_points(
     # A dashboard draws its charts and is sent over the websocket; a form page draws none.
     cells = [c.strip() for c in rows["uitnutting"].split("|")[1:-1]]
     assert float(cells[5]) > 0 and int(cells[6]) > 0 and cells[4] != "–"
-    # The part until the server's last message is part of the visit.
-    assert 0 < float(cells[3]) <= float(cells[2])
+    # The browser's busy part is part of the visit (a dashboard keeps it busy a while).
+    assert 0 <= float(cells[3]) <= float(cells[2])
     assert rows["account"].split("|")[7].strip() == "0"
     assert "Eerste pagina na inloggen (verse server):" in out
