@@ -140,12 +140,17 @@ if view.b_met_cijfers == 0:
     st.info("Geen B-aanbieders met afgesloten trajecten in deze selectie.")
 else:
     st.plotly_chart(charts.result_bars(view.b_aanbieders), width="stretch", key="seg_b_resultaat")
-    shown = min(view.b_met_cijfers, charts.RESULT_BARS)
     st.caption(
-        f"Samenvatting: {view.b_met_tekort} van {view.b_met_cijfers} B-aanbieders hebben op hun "
+        f"Samenvatting: {aantal(view.b_met_tekort)} van {aantal(view.b_met_cijfers)} "
+        "B-aanbieders hebben op hun "
         f"eigen afgesloten B-trajecten een tekort, samen "
-        f"{euro_cent(view.b_tekort_cent, hele_euros=True)}. De grafiek toont de {shown} met het "
-        "laagste resultaat; de tabel eronder noemt ze allemaal."
+        f"{euro_cent(view.b_tekort_cent, hele_euros=True)}."
+        + (
+            f" De grafiek toont de {charts.RESULT_BARS} met het laagste resultaat; de tabel "
+            "eronder noemt ze allemaal."
+            if view.b_met_cijfers > charts.RESULT_BARS
+            else ""
+        )
     )
     table_with_downloads(
         view.b_aanbieders,

@@ -20,6 +20,10 @@ from data_access.loader import DEMO_DIR, load_tables
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Analytical snapshots and other files the app writes go to a temporary folder, never data/.
 os.environ.setdefault("SPIC_DATA_DIR", tempfile.mkdtemp(prefix="spic-tests-"))
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # One folder per parallel worker: the workers inherit the folder above, and their
+    # PostgreSQL schemas share one URL, so one worker's new snapshot cleared away another's.
+    os.environ["SPIC_DATA_DIR"] = os.path.join(os.environ["SPIC_DATA_DIR"], _worker)
 BACKENDS = ["sqlite", "postgresql"]
 
 
