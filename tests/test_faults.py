@@ -56,6 +56,10 @@ class Proxy:
 
     def down(self) -> None:
         if self._server is not None:
+            # shutdown() first: on Linux, close() alone leaves a thread blocked in accept() on
+            # the socket, which then still takes the pool's next connection attempt.
+            with contextlib.suppress(OSError):
+                self._server.shutdown(socket.SHUT_RDWR)
             self._server.close()
             self._server = None
         for conn in self._open:
