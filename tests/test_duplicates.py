@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access.db import make_engine, migrate
-from data_access.loader import load_tables
+from data_access.db import make_engine
 from data_access.models import KnelpuntCategorie, KnelpuntSoort, KnelpuntStatus, Urgentie
 from data_access.register import duplicates, reports
 from data_access.register.duplicates import (
@@ -22,7 +20,6 @@ from data_access.register.duplicates import (
 )
 from data_access.register.reads import Concept, meldformulier
 from data_access.register.reports import Melding
-from tests.conftest import BACKENDS, fresh_database
 from tests.helpers import sql_frame, user_scope
 
 
@@ -88,26 +85,22 @@ def test_suggestions_follow_the_register_as_it_changes(demo_engine_rw: sa.Engine
     assert (first.referentie, first.status) == (done.referentie, "in_behandeling")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 def test_many_people_typing_at_once_never_wait_for_each_others_connections(
-    backend: str, tmp_path: Path, demo_tables: dict, monkeypatch: pytest.MonkeyPatch
+    demo_db: tuple[sa.Engine, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every keystroke asks the register whether it changed; the form holds a connection while
     # it does. Eight people at once on a pool of two must all get their suggestions.
     monkeypatch.setattr(duplicates, "FRESH_SECONDS", 0.0)
-    with fresh_database(backend, tmp_path) as (engine, url):
-        migrate(engine)
-        load_tables(engine, tables=demo_tables)
-        small = make_engine(url, pool_size=2, max_overflow=0, pool_timeout=5)
-        kerngroep = user_scope(small, "demo.kerngroep")
-        concept = Concept(titel="Geen hoofdaannemer voor B-cliënten")
-        try:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                forms = list(
-                    pool.map(lambda _: meldformulier(small, kerngroep, concept=concept), range(24))
-                )
-        finally:
-            small.dispose()
+    small = make_engine(demo_db[1], pool_size=2, max_overflow=0, pool_timeout=5)
+    kerngroep = user_scope(small, "demo.kerngroep")
+    concept = Concept(titel="Geen hoofdaannemer voor B-cliënten")
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            forms = list(
+                pool.map(lambda _: meldformulier(small, kerngroep, concept=concept), range(24))
+            )
+    finally:
+        small.dispose()
     assert all(
         f.suggesties and f.suggesties[0].titel == "B-aanbieders vinden geen hoofdaannemer"
         for f in forms

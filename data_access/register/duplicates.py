@@ -50,7 +50,6 @@ class _Corpus:
 
     stamp: tuple[object, ...]
     checked: float  # when the stamp was last compared with the database (time.monotonic)
-    latest: dt.datetime | None  # the newest `gewijzigd` read
     ids: np.ndarray  # ascending
     changed: np.ndarray  # each report's `gewijzigd`
     refs: np.ndarray
@@ -63,6 +62,11 @@ class _Corpus:
     sorted_titles: np.ndarray  # those, their words in alphabetical order
     compared_texts: np.ndarray  # the same, for the first 300 characters of the description
     sorted_texts: np.ndarray
+
+    @property
+    def latest(self) -> dt.datetime | None:
+        """The newest `gewijzigd` read."""
+        return max(self.changed, default=None)
 
 
 _COLUMNS = (
@@ -107,7 +111,6 @@ def _prepared(rows: list[tuple[object, ...]], stamp: tuple[object, ...]) -> _Cor
     return _Corpus(
         stamp=stamp,
         checked=time.monotonic(),
-        latest=max(changed, default=None),  # type: ignore[type-var]
         ids=np.asarray(ids, dtype=np.int64),
         changed=objects(changed),
         refs=objects(str(r) for r in refs),
@@ -125,7 +128,6 @@ def _prepared(rows: list[tuple[object, ...]], stamp: tuple[object, ...]) -> _Cor
 
 def _merged(old: _Corpus, new: _Corpus) -> _Corpus:
     """`old` with the reports in `new` added or replaced, in id order."""
-    latest = max((t for t in (old.latest, new.latest) if t is not None), default=None)
     if not len(old.ids) or new.ids[0] > old.ids[-1]:  # only new reports: the usual case
 
         def join(name: str) -> np.ndarray:
@@ -138,8 +140,8 @@ def _merged(old: _Corpus, new: _Corpus) -> _Corpus:
         def join(name: str) -> np.ndarray:
             return np.concatenate([getattr(old, name)[kept], getattr(new, name)])[order]
 
-    names = [f for f in _Corpus.__dataclass_fields__ if f not in ("stamp", "checked", "latest")]
-    return _Corpus(new.stamp, new.checked, latest, **{name: join(name) for name in names})
+    names = [f for f in _Corpus.__dataclass_fields__ if f not in ("stamp", "checked")]
+    return _Corpus(new.stamp, new.checked, **{name: join(name) for name in names})
 
 
 def _corpus(conn: sa.Connection) -> _Corpus:
