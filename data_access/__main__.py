@@ -149,6 +149,25 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """A full rebuild of the analytical snapshot: the data version moves on without saying
+    what changed, so the next snapshot (built here) folds in every layer."""
+    import time
+
+    from data_access.analytics import analytics
+    from data_access.db import bump_data_version, session_scope
+
+    engine = _engine()
+    with session_scope(engine) as session:
+        bump_data_version(session)
+    started = time.perf_counter()
+    analytics(
+        engine, progress=lambda name, rows: print(f"{name}: {rows:,} rijen".replace(",", "."))
+    )
+    print(f"Snapshot opnieuw opgebouwd in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
 def cmd_providers(args: argparse.Namespace) -> int:
     from data_access.access import Scope
     from data_access.users import providers
@@ -417,6 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--ja", action="store_true", help="bevestigen: alles vervangen")
     load.set_defaults(func=cmd_load)
     sub.add_parser("counts", help="aantal rijen per tabel").set_defaults(func=cmd_counts)
+    sub.add_parser(
+        "snapshot", help="het analytische snapshot van de dashboards volledig opnieuw opbouwen"
+    ).set_defaults(func=cmd_snapshot)
     prov = sub.add_parser("aanbieders", help="aanbieders met hun nummer (voor --provider-id)")
     prov.add_argument("zoek", nargs="?", default=None, help="deel van de naam (optioneel)")
     prov.set_defaults(func=cmd_providers)

@@ -2,20 +2,26 @@
 
 The SQL database stays the system of record. Dashboards aggregate here instead: a snapshot of
 the fact and reference tables is written to Parquet once per data version, and DuckDB reads
-it. A new load or import bumps the version, so the next query builds a fresh snapshot and no
-page ever mixes old and new figures. The knelpunten register does not come through here: it
-must always be current and reads SQL directly.
+it. A new load or import bumps the version, so the next query opens a fresh snapshot and no
+page ever mixes old and new figures. After an import that changed only months of deliveries,
+the fresh snapshot is built from the previous one in seconds (`snapshot_refresh`): its files
+are linked, and the changed months are added as a *layer*, a file that replaces those months
+of the table below it. The knelpunten register does not come through here: it must always be
+current and reads SQL directly.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import shutil
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +33,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data_access.models import SQLModel
+from data_access.models import CHANGES_PER_MONTH, SQLModel
 from data_access.settings import get_settings
 from data_access.sqlite_export import export_in_child
 
@@ -44,7 +50,7 @@ SNAPSHOT_TABLES = (
     "betaling",
     "uitkomst",
 )
-_BATCH_ROWS = 250_000
+BATCH_ROWS = 250_000
 
 Progress = Callable[[str, int], None]
 
@@ -69,17 +75,27 @@ def snapshot_schema(table: sa.Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, _arrow_type(c)) for c in table.columns])
 
 
-def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
-    """PostgreSQL: COPY the table out as CSV and stream it through Arrow into Parquet.
+def export_table_copy(
+    conn: sa.Connection, table: sa.Table, path: Path, months: Sequence[dt.date] = ()
+) -> int:
+    """PostgreSQL: COPY the table out as CSV and stream it through Arrow into Parquet (with
+    `months`, only the rows of those months: a layer).
 
     Several times faster than fetching rows into Python, and memory stays at one batch.
     """
     schema = snapshot_schema(table)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    where = ""
+    if months:
+        column = CHANGES_PER_MONTH[table.name]
+        where = f' WHERE "{column}" IN ({", ".join(repr(m.isoformat()) for m in months)})'
     csv_path = path.with_suffix(".csv")
     raw = conn.connection.driver_connection
-    query = f'COPY (SELECT {columns} FROM "{table.name}" ORDER BY {order}) TO STDOUT (FORMAT csv)'
+    query = (
+        f'COPY (SELECT {columns} FROM "{table.name}"{where} ORDER BY {order}) '
+        "TO STDOUT (FORMAT csv)"
+    )
     with (
         raw.cursor() as cursor,  # type: ignore[union-attr]
         csv_path.open("wb") as out,
@@ -111,13 +127,78 @@ def _export_table_copy(conn: sa.Connection, table: sa.Table, path: Path) -> int:
     return rows
 
 
-def _stamp(engine: Engine) -> str:
-    """Identifies one state of the fact data: the version and when it was set."""
+def _version(engine: Engine) -> tuple[int, str]:
+    """The fact data's version, and a stamp that identifies that state (version and when)."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.text("SELECT versie, gewijzigd FROM gegevensversie WHERE id = 1")
         ).first()
-    return "0" if row is None else f"{row[0]}-{row[1]}"
+    return (0, "0") if row is None else (int(row[0]), f"{row[0]}-{row[1]}")
+
+
+# --- what a snapshot folder holds ---------------------------------------------------------------
+
+MARKER = "snapshot.json"
+LAYOUT = 2  # raise when a snapshot's files change shape in a way the fingerprint misses
+# Tables an incremental refresh adds layers to: deliveries, and the summaries kept per month.
+LAYERED = ("inzet", "onder_inzet", "eigen_inzet_gedeeld", "aanbieder_maand")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A file that replaces part of the table below it: every row of `months`, and (for a
+    table per trajectory and month) every row of the trajectories listed in `trajecten`,
+    a Parquet file of `traject_id`s."""
+
+    file: str
+    months: tuple[str, ...]
+    trajecten: str | None = None
+
+
+@dataclass
+class Manifest:
+    """The data version a snapshot folder holds, and the layers over its base files."""
+
+    version: int
+    layers: dict[str, list[Layer]] = field(default_factory=dict)
+
+    def depth(self) -> int:
+        return max((len(v) for v in self.layers.values()), default=0)
+
+
+def layout_fingerprint() -> str:
+    """The shape of a snapshot: tables, their columns and types, and the derived queries. A
+    snapshot of another shape (an older version of the product, a schema migration) is never
+    opened as current, nor the base of an incremental refresh."""
+    parts = [str(LAYOUT), repr(LAYERED)]
+    parts += [f"{n}:{snapshot_schema(SQLModel.metadata.tables[n])}" for n in SNAPSHOT_TABLES]
+    parts += [f"{n}:{' '.join(q.split())}" for n, q in DERIVED.items()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def write_manifest(directory: Path, manifest: Manifest) -> None:
+    layers = {
+        name: [{"bestand": x.file, "maanden": list(x.months), "trajecten": x.trajecten} for x in v]
+        for name, v in manifest.layers.items()
+        if v
+    }
+    content = {"versie": manifest.version, "indeling": layout_fingerprint(), "lagen": layers}
+    (directory / MARKER).write_text(json.dumps(content, indent=1), encoding="utf-8")
+
+
+def read_manifest(directory: Path) -> Manifest | None:
+    """What a snapshot folder holds; None when it has another layout (or none)."""
+    try:
+        content = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if content.get("indeling") != layout_fingerprint():
+        return None
+    layers = {
+        name: [Layer(x["bestand"], tuple(x["maanden"]), x.get("trajecten")) for x in v]
+        for name, v in content.get("lagen", {}).items()
+    }
+    return Manifest(int(content["versie"]), layers)
 
 
 def _database_key(engine: Engine) -> str:
@@ -129,10 +210,20 @@ def snapshot_root() -> Path:
     return get_settings().data_dir / "analytics"
 
 
-def write_snapshot(engine: Engine, *, target: Path, progress: Progress | None = None) -> None:
+def _directory(root: Path, stamp: str) -> Path:
+    """Where the snapshot of one data state lives. The layout is part of its name: after an
+    upgrade that lays the files out differently, the old folder is never opened as if it
+    were of the new layout; a new one is built and the old one cleaned up."""
+    return root / hashlib.sha256(f"{stamp}:{layout_fingerprint()}".encode()).hexdigest()[:16]
+
+
+def write_snapshot(
+    engine: Engine, *, target: Path, progress: Progress | None = None, version: int = 0
+) -> None:
     """Export the snapshot tables to Parquet in one read transaction (PostgreSQL: COPY here;
     SQLite: Arrow batches through ADBC in a child process, `sqlite_export`), derive the
-    summary tables, then move the folder into place in one step."""
+    summary tables, then move the folder into place in one step. `version` is the data
+    version it holds (in its manifest, for a later incremental refresh)."""
     staging = target.parent / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
@@ -142,28 +233,34 @@ def write_snapshot(engine: Engine, *, target: Path, progress: Progress | None = 
                 raise ValueError(
                     "Een analytisch snapshot vraagt een SQLite-database in een bestand."
                 )
-            export_in_child(database, staging, list(SNAPSHOT_TABLES), _BATCH_ROWS, progress)
+            export_in_child(database, staging, list(SNAPSHOT_TABLES), BATCH_ROWS, progress)
         else:
             with engine.connect() as conn, conn.begin():
                 for name in SNAPSHOT_TABLES:
-                    rows = _export_table_copy(
+                    rows = export_table_copy(
                         conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"
                     )
                     if progress:
                         progress(name, rows)
-        con = _connect()
+        con = duckdb_connection()
         try:
-            _views(con, staging, SNAPSHOT_TABLES)
+            create_views(con, staging, SNAPSHOT_TABLES)
             _write_derived(con, staging, progress)
         finally:
             con.close()
-        try:
-            staging.rename(target)
-        except OSError:
-            if not target.exists():
-                raise  # another process won the race otherwise; its snapshot is the same data
+        write_manifest(staging, Manifest(version))
+        move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_into_place(staging: Path, target: Path) -> None:
+    """One rename: a reader finds the whole snapshot or none."""
+    try:
+        staging.rename(target)
+    except OSError:
+        if not target.exists():
+            raise  # another process won the race otherwise; its snapshot is the same data
 
 
 # Tables derived from the snapshot when it is written, so opening a snapshot (a cold page)
@@ -250,6 +347,23 @@ def derived_path(directory: Path, name: str) -> Path:
     return directory / f"{name}.{digest}.parquet"
 
 
+def base_path(directory: Path, name: str) -> Path:
+    """The file a snapshot table starts from (its layers, if any, lie over it)."""
+    return derived_path(directory, name) if name in DERIVED else directory / f"{name}.parquet"
+
+
+def copy_query(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """Write a query's result to `path` under a temporary name first: a half-written file is
+    never taken for a whole one."""
+    partial = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    target = str(partial).replace("'", "''")
+    written = con.execute(
+        f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+    ).fetchone()
+    partial.rename(path)
+    return int(written[0]) if written else 0
+
+
 def _write_derived(
     con: duckdb.DuckDBPyConnection, directory: Path, progress: Progress | None = None
 ) -> None:
@@ -258,17 +372,12 @@ def _write_derived(
         path = derived_path(directory, name)
         if path.exists():
             continue
-        partial = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        target = str(partial).replace("'", "''")
-        written = con.execute(
-            f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
-        ).fetchone()
-        partial.rename(path)  # a half-written file is never taken for a whole one
+        rows = copy_query(con, query, path)
         if progress:
-            progress(name, int(written[0]) if written else 0)
+            progress(name, rows)
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def duckdb_connection() -> duckdb.DuckDBPyConnection:
     # DuckDB's own limits (settings), so the dashboard process stays bounded on national data.
     settings = get_settings()
     return duckdb.connect(
@@ -276,11 +385,63 @@ def _connect() -> duckdb.DuckDBPyConnection:
     )
 
 
-def _views(con: duckdb.DuckDBPyConnection, directory: Path, names: Sequence[str]) -> None:
+def sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def dates_sql(months: Sequence[str]) -> str:
+    return ", ".join(f"DATE '{dt.date.fromisoformat(m).isoformat()}'" for m in months)
+
+
+def table_sql(directory: Path, name: str, layers: Sequence[Layer] = ()) -> str:
+    """The query a snapshot table is read with: its base file, and over it its layers, each
+    part without the rows a later layer replaces. Without layers (every snapshot after a
+    full build) a plain read of one file."""
+    files = [base_path(directory, name), *(directory / x.file for x in layers)]
+    parts = []
+    for number, path in enumerate(files):
+        later = layers[number:]
+        conditions = []
+        months = sorted({m for x in later for m in x.months})
+        if months:
+            conditions.append(f"maand NOT IN ({dates_sql(months)})")
+        conditions += [
+            f"traject_id NOT IN (SELECT traject_id FROM read_parquet("
+            f"{sql_path(directory / x.trajecten)}))"
+            for x in later
+            if x.trajecten
+        ]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        parts.append(f"SELECT * FROM read_parquet({sql_path(path)}){where}")
+    return " UNION ALL ".join(parts)
+
+
+def create_views(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    names: Sequence[str],
+    layers: Mapping[str, Sequence[Layer]] | None = None,
+    prefix: str = "",
+) -> None:
+    """A view per table over the folder's files; `layers` defaults to the folder's manifest."""
+    if layers is None:
+        manifest = read_manifest(directory)
+        layers = manifest.layers if manifest else {}
     for name in names:
-        path = derived_path(directory, name) if name in DERIVED else directory / f"{name}.parquet"
-        escaped = str(path).replace("'", "''")
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{escaped}')")
+        sql = table_sql(directory, name, layers.get(name, ()))
+        con.execute(f"CREATE OR REPLACE VIEW {prefix}{name} AS {sql}")
+
+
+def read_table(directory: Path, name: str) -> pa.Table:
+    """One snapshot table as Arrow, layers applied (for tests and tools)."""
+    con = duckdb_connection()
+    try:
+        manifest = read_manifest(directory)
+        return con.sql(
+            table_sql(directory, name, manifest.layers.get(name, ()) if manifest else ())
+        ).to_arrow_table()
+    finally:
+        con.close()
 
 
 class Analytics:
@@ -291,11 +452,11 @@ class Analytics:
         self._results: OrderedDict[tuple[str, str], pd.DataFrame] = OrderedDict()
         self._lock = threading.RLock()
         self._pseudonyms: dict[int, int] | None = None
-        self._con = _connect()
-        _views(self._con, directory, SNAPSHOT_TABLES)
+        self._con = duckdb_connection()
+        create_views(self._con, directory, SNAPSHOT_TABLES)
         # A snapshot written by an older version lacks newer derived tables: add them.
         _write_derived(self._con, directory)
-        _views(self._con, directory, tuple(DERIVED))
+        create_views(self._con, directory, tuple(DERIVED))
 
     def pseudonyms(self) -> dict[int, int]:
         """Provider id -> the number of its neutral name ("Aanbieder 7") in this snapshot.
@@ -344,15 +505,52 @@ class Analytics:
 
 def snapshot_age_seconds(engine: Engine) -> float | None:
     """How old the snapshot of this database's current data is; None before its first build."""
-    directory = (
-        snapshot_root()
-        / _database_key(engine)
-        / hashlib.sha256(_stamp(engine).encode()).hexdigest()[:16]
-    )
+    directory = _directory(snapshot_root() / _database_key(engine), _version(engine)[1])
     try:
         return max(0.0, time.time() - directory.stat().st_mtime)
     except FileNotFoundError:
         return None
+
+
+def _previous(root: Path, current: tuple[str, Analytics] | None) -> tuple[Path, Manifest] | None:
+    """The newest snapshot of this database with the current layout: the open one, or the
+    newest on disk (after a restart)."""
+    candidates = [current[1].directory] if current else []
+    candidates += sorted(
+        (p for p in root.iterdir() if not p.name.startswith(".tmp-")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for candidate in candidates:
+        manifest = read_manifest(candidate)
+        if manifest is not None:
+            return candidate, manifest
+    return None
+
+
+def _build(
+    engine: Engine,
+    root: Path,
+    directory: Path,
+    version: int,
+    current: tuple[str, Analytics] | None,
+    progress: Progress | None,
+) -> None:
+    """The snapshot of `version`: from the previous one when only months of deliveries
+    changed since (seconds), otherwise in full."""
+    from data_access import snapshot_refresh
+
+    previous = _previous(root, current)
+    if previous is not None and snapshot_refresh.refresh_snapshot(
+        engine,
+        source=previous[0],
+        manifest=previous[1],
+        target=directory,
+        version=version,
+        progress=progress,
+    ):
+        return
+    write_snapshot(engine, target=directory, progress=progress, version=version)
 
 
 _open: dict[str, tuple[str, Analytics]] = {}
@@ -362,7 +560,7 @@ _lock = threading.Lock()
 def analytics(engine: Engine, *, progress: Progress | None = None) -> Analytics:
     """The analytical view of this database's current data, built on first use per version."""
     key = _database_key(engine)
-    stamp = _stamp(engine)
+    version, stamp = _version(engine)
     current = _open.get(key)
     if current is not None and current[0] == stamp:
         return current[1]
@@ -371,10 +569,10 @@ def analytics(engine: Engine, *, progress: Progress | None = None) -> Analytics:
         if current is not None and current[0] == stamp:
             return current[1]
         root = snapshot_root() / key
-        directory = root / hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        directory = _directory(root, stamp)
         if not directory.exists():
             root.mkdir(parents=True, exist_ok=True)
-            write_snapshot(engine, target=directory, progress=progress)
+            _build(engine, root, directory, version, current, progress)
         fresh = Analytics(directory)
         # The replaced snapshot is not closed or deleted yet: a session may still be reading
         # it. It goes at the next refresh; older ones go now.

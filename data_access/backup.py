@@ -15,7 +15,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data_access.db import _writer_lock, bump_data_version, data_version, session_scope
+from data_access.db import (
+    _writer_lock,
+    bump_data_version,
+    data_version,
+    log_change,
+    session_scope,
+)
 
 
 class BackupError(RuntimeError):
@@ -98,3 +104,4 @@ def restore(engine: Engine, *, source: Path) -> None:
         session.execute(
             sa.text("UPDATE gegevensversie SET versie = :v WHERE id = 1"), {"v": before + 1}
         )
+        log_change(session, before + 1, None)  # a restore changes everything

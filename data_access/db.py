@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -203,14 +204,37 @@ def data_version(engine: Engine) -> int:
     return int(value or 0)
 
 
-def bump_data_version(session: Session) -> None:
-    """Called inside the transaction that changed fact data, so caches see it atomically."""
+Wijzigingen = Mapping[str, Iterable[dt.date] | None]
+
+
+def bump_data_version(session: Session, wijzigingen: Wijzigingen | None = None) -> int:
+    """Called inside the transaction that changed fact data, so caches see it atomically.
+
+    `wijzigingen` says what changed: per table the months of its rows (for a table in
+    `models.CHANGES_PER_MONTH`) or None for the whole table. Without it the change is unknown
+    (a load, a restore) and the next snapshot is built in full. Returns the new version.
+    """
     from data_access.models import Gegevensversie, utcnow
 
     stamp = session.get(Gegevensversie, 1)
     if stamp is None:
-        session.add(Gegevensversie(id=1, versie=1, gewijzigd=utcnow()))
+        stamp = Gegevensversie(id=1, versie=1, gewijzigd=utcnow())
     else:
         stamp.versie += 1
         stamp.gewijzigd = utcnow()
-        session.add(stamp)
+    session.add(stamp)
+    log_change(session, stamp.versie, wijzigingen)
+    return stamp.versie
+
+
+def log_change(session: Session, versie: int, wijzigingen: Wijzigingen | None) -> None:
+    """Record what data version `versie` changed (`Gegevenswijziging`); '*' for unknown."""
+    from data_access.models import Gegevenswijziging
+
+    rows = []
+    for tabel, months in (wijzigingen or {"*": None}).items():
+        if months is None:
+            rows.append(Gegevenswijziging(versie=versie, tabel=tabel, maand=None))
+        else:
+            rows += [Gegevenswijziging(versie=versie, tabel=tabel, maand=m) for m in set(months)]
+    session.add_all(rows)

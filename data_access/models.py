@@ -500,6 +500,22 @@ class Gegevensversie(SQLModel, table=True):
     gewijzigd: dt.datetime = Field(default_factory=utcnow, sa_type=_ts())
 
 
+# Fact tables whose changes are recorded per month (by this column): the analytical snapshot
+# refreshes only those months after an import that changed nothing else.
+CHANGES_PER_MONTH = {"inzet": "maand"}
+
+
+class Gegevenswijziging(SQLModel, table=True):
+    """What one data version changed: a table and, for a table in `CHANGES_PER_MONTH`, the
+    month of its rows (NULL: the whole table; tabel '*': unknown, as after a load or a
+    restore). `analytics.changed_months` reads it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    versie: int = Field(index=True)
+    tabel: str = Field(max_length=40)
+    maand: dt.date | None = None
+
+
 FACT_TABLES: tuple[type[SQLModel], ...] = (
     Traject,
     Onderaanneming,

@@ -8,7 +8,10 @@ runs here, in a process that opens the file through ADBC only, reads every table
 transaction, writes Parquet into the parent's staging folder and reports each table on stdout.
 The parent (`analytics.write_snapshot`) goes on from there: derived tables and the rename.
 
-    python -m data_access.sqlite_export DATABASE STAGING BATCH_ROWS TABLE...
+    python -m data_access.sqlite_export DATABASE STAGING BATCH_ROWS [--maanden=M,...] TABLE...
+
+With `--maanden` only the rows of those months are exported, into `<table>.maanden.parquet`:
+a layer of the incremental refresh after an import of deliveries (`snapshot_refresh`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ class ExportFailed(RuntimeError):
 
 
 def export_in_child(
-    database: str, staging: Path, tables: list[str], batch_rows: int, progress: Progress
+    database: str,
+    staging: Path,
+    tables: list[str],
+    batch_rows: int,
+    progress: Progress,
+    months: list[str] | None = None,
 ) -> None:
     """Run the export in a child process and pass its progress on, table by table."""
     command = [
@@ -39,6 +47,7 @@ def export_in_child(
         database,
         str(staging),
         str(batch_rows),
+        *([f"--maanden={','.join(months)}"] if months else []),
         *tables,
     ]
     with subprocess.Popen(
@@ -69,14 +78,18 @@ def _cast(values: Any, target: Any) -> Any:
     return values.cast(target)
 
 
-def _export_table(connection: Any, name: str, staging: Path, batch_rows: int) -> int:
+def _export_table(
+    connection: Any, name: str, staging: Path, batch_rows: int, months: list[str]
+) -> int:
     """Record batches straight into Parquet, cast to the snapshot's types. Every column is
     CAST in SQL, so a batch whose first rows are NULL still gets its type from the table."""
+    import datetime as dt
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from data_access.analytics import snapshot_schema
-    from data_access.models import SQLModel
+    from data_access.models import CHANGES_PER_MONTH, SQLModel
 
     table = SQLModel.metadata.tables[name]
     schema = snapshot_schema(table)
@@ -84,12 +97,17 @@ def _export_table(connection: Any, name: str, staging: Path, batch_rows: int) ->
         f'CAST("{f.name}" AS {_SQLITE_CAST.get(str(f.type), "TEXT")}) AS "{f.name}"' for f in schema
     )
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    where, target = "", staging / f"{name}.parquet"
+    if months:
+        listed = ", ".join(repr(dt.date.fromisoformat(m).isoformat()) for m in months)
+        where = f' WHERE "{CHANGES_PER_MONTH[name]}" IN ({listed})'
+        target = staging / f"{name}.maanden.parquet"
     rows = 0
     with connection.cursor() as cursor:
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cursor.execute(f'SELECT {columns} FROM "{name}" ORDER BY {order}')
+        cursor.execute(f'SELECT {columns} FROM "{name}"{where} ORDER BY {order}')
         reader = cursor.fetch_record_batch()
-        with pq.ParquetWriter(staging / f"{name}.parquet", schema, compression="zstd") as writer:
+        with pq.ParquetWriter(target, schema, compression="zstd") as writer:
             for batch in reader:
                 arrays = [_cast(batch.column(i), field.type) for i, field in enumerate(schema)]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
@@ -101,12 +119,15 @@ def _export_table(connection: Any, name: str, staging: Path, batch_rows: int) ->
 
 def main(argv: list[str]) -> int:
     database, staging, batch_rows, *tables = argv
+    months: list[str] = []
+    if tables and tables[0].startswith("--maanden="):
+        months = tables.pop(0).removeprefix("--maanden=").split(",")
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 
     connection = adbc_sqlite.connect(database)  # autocommit off: one read transaction
     try:
         for name in tables:
-            rows = _export_table(connection, name, Path(staging), int(batch_rows))
+            rows = _export_table(connection, name, Path(staging), int(batch_rows), months)
             print(name, rows, flush=True)
     finally:
         connection.close()

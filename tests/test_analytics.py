@@ -177,7 +177,7 @@ def test_the_sqlite_export_is_the_same_in_batches_of_any_size(
         migrate(engine)
         load_tables(engine, tables=demo_tables)
         write_snapshot(engine, target=tmp_path / "groot")
-        monkeypatch.setattr(analytics, "_BATCH_ROWS", 7)
+        monkeypatch.setattr(analytics, "BATCH_ROWS", 7)
         write_snapshot(engine, target=tmp_path / "klein")
     for name in SNAPSHOT_TABLES:
         big = pq.read_table(tmp_path / "groot" / f"{name}.parquet")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import run
+from tests.conftest import BACKENDS, fresh_database
 from tests.helpers import require_nginx
 
 
@@ -93,3 +94,29 @@ def test_browser_smoke_run_times_every_page_with_its_bytes_and_chart_points(
     assert 0 <= float(cells[3]) <= float(cells[2])
     assert rows["account"].split("|")[7].strip() == "0"
     assert "Eerste pagina na inloggen (verse server):" in out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_refresh_smoke_run_imports_a_month_and_shows_it_through_a_layer(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    demo_tables: dict,
+) -> None:
+    from benchmarks import refresh
+    from data_access.db import migrate
+    from data_access.loader import load_tables
+
+    monkeypatch.setenv("SPIC_DATA_DIR", str(tmp_path / "data"))
+    with fresh_database(backend, tmp_path) as (engine, url):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        monkeypatch.setattr(refresh, "_database", lambda _preset, _backend: url)
+        assert refresh.main(["--backend", backend, "--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert f"### Nieuwe maand zichtbaar, `demo` op {backend}" in out
+    assert "| na de import: nieuwe maand op de dashboards (incrementeel) |" in out
+    assert "| inzet |" in out and "| traject_kosten |" in out  # the full build's steps
+    assert "| leveringen per maand (inzet) |" in out
+    assert "nieuwe maand zichtbaar binnen 15 s" in out

@@ -209,6 +209,7 @@ def _one_of_each() -> list[SQLModel]:
             gewijzigd=1,
         ),
         m.Gegevensversie(id=1, versie=7, gewijzigd=ts),
+        m.Gegevenswijziging(id=1, versie=7, tabel="inzet", maand=dt.date(2026, 11, 1)),
         m.Auditregel(
             id=1,
             tijdstip=ts,

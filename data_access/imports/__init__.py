@@ -10,6 +10,7 @@ the analytical snapshot refresh without a restart.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
 from data_access.imports.spec import PER_KEY, SOORTEN, STOPS, Soort
 from data_access.imports.validation import Fouten, convert, detect, opzoek
 from data_access.imports.writing import write
-from data_access.models import AuditActie, Gegevensimport
+from data_access.models import CHANGES_PER_MONTH, AuditActie, Gegevensimport
 from data_access.settings import get_settings
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done)
@@ -124,6 +125,7 @@ def importeer(
     total_rows = sum(len(frame) for *_, frame in checked) or 1
     verslagen: list[Verslag] = []
     done = 0
+    changed: dict[str, set[dt.date] | None] = {}
     with session_scope(engine) as session:
         conn = session.connection()
         for _, tabel, kind, frame in checked:
@@ -133,6 +135,13 @@ def importeer(
 
             counts = write(conn, kind, frame, tabel.bron, fouten, staged)
             done += len(frame)
+            if counts is not None and (counts.nieuw or counts.gewijzigd):
+                months = changed.setdefault(kind.tabel, set())
+                if kind.tabel in CHANGES_PER_MONTH and months is not None:
+                    column = CHANGES_PER_MONTH[kind.tabel]
+                    months |= set(pd.to_datetime(frame[column]).dt.date)
+                else:
+                    changed[kind.tabel] = None  # the snapshot takes this table whole
             if counts is not None:
                 verslagen.append(
                     Verslag(tabel.bron, kind.titel, len(frame), counts.nieuw, counts.gewijzigd)
@@ -159,7 +168,7 @@ def importeer(
                 onderwerp=", ".join(f"{v.bron} ({v.soort}, {v.rijen} rijen)" for v in verslagen),
             )
         if any(v.nieuw or v.gewijzigd for v in verslagen):
-            bump_data_version(session)
+            bump_data_version(session, changed)
     report("Klaar", 1.0)
     return verslagen
 
