@@ -16,8 +16,12 @@ or from a foreign Origin is refused and audited.
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 
@@ -37,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from dashboard.request_guard import RequestGuard  # noqa: E402
 from data_access import sessions  # noqa: E402
-from data_access.analytics import snapshot_age_seconds  # noqa: E402
+from data_access.analytics import analytics, snapshot_age_seconds  # noqa: E402
 from data_access.db import make_engine  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402
 
@@ -45,6 +49,7 @@ from data_access.settings import get_settings  # noqa: E402
 BROWSER_COOKIE = "spic_browser"
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store"}
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -120,8 +125,24 @@ def health(request: Request) -> JSONResponse:
     )
 
 
+def warm_up() -> None:
+    """Open the analytical snapshot, or build it when the data has none yet (after a load),
+    while the first user is still logging in: the first page then finds it ready."""
+    try:
+        analytics(_engine())
+    except Exception:  # the first page asks again, and says in Dutch what is wrong
+        logger.warning("Snapshot opwarmen bij de start mislukt", exc_info=True)
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    threading.Thread(target=warm_up, name="snapshot-opwarmen", daemon=True).start()
+    yield
+
+
 app = st.App(
     ROOT / "dashboard" / "app.py",
+    lifespan=lifespan,
     routes=[Route(sessions.COOKIE_ROUTE, issue_cookie), Route("/healthz", health)],
     middleware=[Middleware(RequestGuard, engine=_engine), Middleware(BrowserCookie)],
 )

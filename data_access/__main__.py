@@ -202,6 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             bestanden=files,
             soort=args.soort,
             progress=progress,
+            refresh_dashboards=True,
         )
     except ImportGeweigerd as exc:
         bar.close()

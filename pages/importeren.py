@@ -92,6 +92,7 @@ if submitted:
                 bestanden=files,
                 soort=soort_key or None,
                 progress=lambda what, done: bar.progress(min(done, 1.0), text=what),
+                refresh_dashboards=True,
             )
         except ImportGeweigerd as exc:
             bar.empty()

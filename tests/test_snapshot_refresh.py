@@ -8,8 +8,11 @@ never sees a mix of the old and the new figures.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -227,3 +230,49 @@ def test_layers_pile_up_to_a_limit_and_the_full_rebuild_command_folds_them(
     rebuilt = analytics.analytics(make_engine(os.environ["DATABASE_URL"]))
     assert read_manifest(rebuilt.directory).depth() == 0  # type: ignore[union-attr]
     pd.testing.assert_frame_equal(rebuilt.frame(query), layered)
+
+
+def test_an_import_from_the_page_or_the_command_line_leaves_the_dashboards_ready(
+    engine: sa.Engine,
+) -> None:
+    """The import page and the command line refresh the snapshot right after the commit:
+    whoever opens a dashboard next finds the new month without waiting."""
+    beheerder = user_scope(engine, "demo.beheerder")
+    steps: list[str] = []
+    importeer(
+        engine,
+        bestanden=_april_deliveries(engine),
+        uitvoerder=uitvoerder_voor(beheerder, "Beheerder"),
+        progress=lambda what, _done: steps.append(what),
+        refresh_dashboards=True,
+    )
+    assert "De dashboards bijwerken" in steps
+    assert analytics.snapshot_age_seconds(engine) is not None
+    manifest = read_manifest(analytics.analytics(engine).directory)
+    assert manifest is not None and manifest.depth() == 1
+
+
+def test_a_fresh_server_builds_the_snapshot_before_anyone_opens_a_page(
+    tmp_path: Path, demo_tables: dict
+) -> None:
+    """After a load there is no snapshot yet; the server builds it at its start, while the
+    first user logs in, instead of making the first page wait for it."""
+    from benchmarks.servers import StreamlitServer
+
+    url = f"sqlite:///{tmp_path / 'vers.db'}"
+    db = make_engine(url)
+    migrate(db)
+    load_tables(db, tables=demo_tables)
+    db.dispose()
+    server = StreamlitServer(url, env={"SPIC_DATA_DIR": str(tmp_path / "serverdata")})
+    try:
+        age = None
+        for _ in range(120):
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as answer:
+                age = json.load(answer)["snapshot_leeftijd_seconden"]
+            if age is not None:
+                break
+            time.sleep(0.5)
+        assert age is not None, server.output()
+    finally:
+        server.stop()

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import audit
 from data_access.access import Scope
+from data_access.analytics import analytics
 from data_access.db import bump_data_version, session_scope
 from data_access.imports import ijw, templates
 from data_access.imports.reading import BestandOnleesbaar, Tabel, read_file
@@ -91,8 +92,13 @@ def importeer(
     bestanden: Sequence[Bestand],
     soort: str | None = None,
     progress: Progress | None = None,
+    refresh_dashboards: bool = False,
 ) -> list[Verslag]:
-    """Import the files as one transaction; raises ImportGeweigerd with the error table."""
+    """Import the files as one transaction; raises ImportGeweigerd with the error table.
+
+    With `refresh_dashboards`, the analytical snapshot of the new data is made right after
+    the commit (for deliveries only, incrementally: seconds), so no one opening a dashboard
+    next has to wait for it."""
     if soort is not None and soort not in PER_KEY:
         raise ValueError(f"unknown import kind {soort!r}")
     report = progress or (lambda _what, _done: None)
@@ -169,6 +175,9 @@ def importeer(
             )
         if any(v.nieuw or v.gewijzigd for v in verslagen):
             bump_data_version(session, changed)
+    if refresh_dashboards and changed:
+        report("De dashboards bijwerken", 0.98)
+        analytics(engine)
     report("Klaar", 1.0)
     return verslagen
 
