@@ -78,12 +78,26 @@ def _cast(values: Any, target: Any) -> Any:
     return values.cast(target)
 
 
+def _select_column(column: Any, arrow_type: Any) -> str:
+    """A column as the export selects it. The driver types each batch by its first rows, and
+    SQLite's affinity does not bind a value to its column's type: a NUMERIC column holds 12
+    as an integer beside 12.5, and a nullable text column may start with a batch of NULLs. So
+    those are CAST in SQL. Integer columns and text columns without NULLs always hold their
+    own type and are read as they are: casting every column cost a third of the export."""
+    kind = _SQLITE_CAST.get(str(arrow_type), "TEXT")
+    if kind == "INTEGER" or (kind == "TEXT" and not column.nullable):
+        return f'"{column.name}"'
+    return f'CAST("{column.name}" AS {kind}) AS "{column.name}"'
+
+
 def _export_table(
     connection: Any, name: str, staging: Path, batch_rows: int, months: list[str]
 ) -> int:
-    """Record batches straight into Parquet, cast to the snapshot's types. Every column is
-    CAST in SQL, so a batch whose first rows are NULL still gets its type from the table."""
+    """Record batches straight into Parquet, cast to the snapshot's types. Reading (SQLite)
+    and writing (compression) overlap: a thread writes while the next batch is read."""
     import datetime as dt
+    import queue
+    import threading
 
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -93,27 +107,46 @@ def _export_table(
 
     table = SQLModel.metadata.tables[name]
     schema = snapshot_schema(table)
-    columns = ", ".join(
-        f'CAST("{f.name}" AS {_SQLITE_CAST.get(str(f.type), "TEXT")}) AS "{f.name}"' for f in schema
-    )
+    columns = ", ".join(_select_column(table.c[f.name], f.type) for f in schema)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
     where, target = "", staging / f"{name}.parquet"
     if months:
         listed = ", ".join(repr(dt.date.fromisoformat(m).isoformat()) for m in months)
         where = f' WHERE "{CHANGES_PER_MONTH[name]}" IN ({listed})'
         target = staging / f"{name}.maanden.parquet"
-    rows = 0
-    with connection.cursor() as cursor:
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cursor.execute(f'SELECT {columns} FROM "{name}"{where} ORDER BY {order}')
-        reader = cursor.fetch_record_batch()
+    batches: queue.Queue[Any] = queue.Queue(maxsize=2)  # bounds memory to a few batches
+    failed: list[BaseException] = []
+
+    def write() -> None:
         with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-            for batch in reader:
-                arrays = [_cast(batch.column(i), field.type) for i, field in enumerate(schema)]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-                rows += batch.num_rows
-            if rows == 0:
+            written = False
+            while (batch := batches.get()) is not None:
+                if failed:
+                    continue  # drain, so the reader never blocks on a full queue
+                try:
+                    writer.write_table(batch)
+                    written = True
+                except BaseException as exc:  # raised in the reading thread below
+                    failed.append(exc)
+            if not written and not failed:
                 writer.write_table(schema.empty_table())
+
+    writer_thread = threading.Thread(target=write, name=f"parquet-{name}")
+    writer_thread.start()
+    rows = 0
+    try:
+        with connection.cursor() as cursor:
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+            cursor.execute(f'SELECT {columns} FROM "{name}"{where} ORDER BY {order}')
+            for batch in cursor.fetch_record_batch():
+                arrays = [_cast(batch.column(i), field.type) for i, field in enumerate(schema)]
+                batches.put(pa.Table.from_arrays(arrays, schema=schema))
+                rows += batch.num_rows
+    finally:
+        batches.put(None)
+        writer_thread.join()
+    if failed:
+        raise failed[0]
     return rows
 
 
