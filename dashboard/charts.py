@@ -473,8 +473,15 @@ def tranche_bars(per_maand: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None
     return _layout(fig, 360)
 
 
+# Outliers named on the funnel plot: those with the most cases. At national scale dozens of
+# small providers lie outside the limits, crowded at the left edge, where their names would
+# cover each other; the summary beside the chart and the table name every one.
+FUNNEL_LABELS = 10
+
+
 def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: str) -> go.Figure:
-    """Rate against number of cases with 95% and 99.8% limits; outliers get another symbol."""
+    """Rate against number of cases with 95% and 99.8% limits; outliers get another symbol,
+    and the `FUNNEL_LABELS` largest of them their name."""
     fig = go.Figure()
     for lo, hi, name, dash in (
         ("lo95", "hi95", "95%-grenzen", "dash"),
@@ -497,11 +504,12 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
         (True, "x", "Buiten 99,8%", PALETTE[5]),
     ):
         rows = points[points["buiten_998"] == outside]
+        named = rows["n"].rank(method="first", ascending=False) <= FUNNEL_LABELS
         fig.add_scatter(
             x=rows["n"],
             y=rows["rate"],
             mode="markers+text" if outside else "markers",
-            text=rows["naam"] if outside else None,
+            text=rows["naam"].where(named, "") if outside else None,
             textposition="top center",
             name=name,
             marker={"symbol": symbol, "size": 11, "color": colour},

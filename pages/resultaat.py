@@ -162,6 +162,11 @@ else:
             else "geen enkele aanbieder"
         )
         + ". Kleine aanbieders hebben brede grenzen; zo wordt niemand op toeval afgerekend."
+        + (
+            f" De grafiek noemt de {charts.FUNNEL_LABELS} grootste uitschieters bij naam."
+            if len(view.buiten_998) > charts.FUNNEL_LABELS
+            else ""
+        )
     )
     table_with_downloads(
         funnel.punten,

@@ -11,10 +11,12 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from dashboard import charts
 from tests.test_app import PAGES_DIR, login, new_app
 
 REFERENCE = Path(__file__).resolve().parent.parent / "sample_data" / "reference"
@@ -184,3 +186,24 @@ def test_a_result_chart_draws_the_lowest_results_and_no_more_bars_than_fit() -> 
     # The lowest results, the worst at the top (Plotly draws the last category at the top).
     assert list(bars.y)[-1] == "Aanbieder 0000 (tekort)"
     assert max(bars.x) == (charts.RESULT_BARS - 1 - 100) * 10
+
+
+def test_the_funnel_names_only_the_largest_outliers() -> None:
+    """Dozens of small outliers at the left edge would cover each other's names: the chart
+    names the largest ones, and every outlier keeps its cross and its hover text."""
+    n = list(range(10, 40))
+    points = pd.DataFrame(
+        {
+            "naam": [f"Aanbieder {i}" for i in range(30)],
+            "n": n,
+            "rate": [0.9] * 30,
+            "buiten_998": [True] * 30,
+        }
+    )
+    grid = pd.DataFrame({"n": n, "lo95": 0.1, "hi95": 0.3, "lo998": 0.05, "hi998": 0.35})
+    fig = charts.funnel_plot(points, grid, 0.2, "Uitval")
+    outliers = next(t for t in fig.data if t.name == "Buiten 99,8%")
+    named = [t for t in outliers.text if t]
+    assert len(outliers.x) == 30
+    assert len(named) == charts.FUNNEL_LABELS
+    assert set(named) == {f"Aanbieder {i}" for i in range(30 - charts.FUNNEL_LABELS, 30)}
