@@ -55,19 +55,21 @@ def euro_cent(cents: int | None, *, hele_euros: bool = False, suppressed: bool =
     n = int(cents)
     sign = "-" if n < 0 else ""
     n = abs(n)
+    # The sign after the euro sign, as Dutch financial text and the charts' axes write it.
     if hele_euros:
-        return f"{sign}€ {_group(str((n + 50) // 100))}"  # half a euro rounds up
-    return f"{sign}€ {_group(str(n // 100))},{n % 100:02d}"
+        return f"€ {sign}{_group(str((n + 50) // 100))}"  # half a euro rounds up
+    return f"€ {sign}{_group(str(n // 100))},{n % 100:02d}"
 
 
 def euro_kort(cents: int | None, suppressed: bool = False) -> str:
-    """Large sums for headline tiles: '€ 35,7 mln', '€ 812.400'."""
+    """Large sums for headline tiles: '€ 35,7 mln', '€ 6.146,9 mln', '€ 812.400'."""
     if cents is None or pd.isna(cents):
         return suppressed_label() if suppressed else EMPTY
     euros = Decimal(int(cents)) / 100
     if abs(euros) >= 1_000_000:
         mln = (euros / 1_000_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        return f"€ {str(mln).replace('.', ',')} mln"
+        whole, tenth = str(abs(mln)).split(".")
+        return f"€ {'-' if mln < 0 else ''}{_group(whole)},{tenth} mln"
     return euro_cent(int(cents), hele_euros=True)
 
 

@@ -8,9 +8,11 @@ from dashboard import formatting as f
 def test_euros() -> None:
     assert f.euro_cent(123456) == "€ 1.234,56"
     assert f.euro_cent(5) == "€ 0,05"
-    assert f.euro_cent(-123456789) == "-€ 1.234.567,89"
+    assert f.euro_cent(-123456789) == "€ -1.234.567,89"
     assert f.euro_cent(123450, hele_euros=True) == "€ 1.235"
     assert f.euro_kort(3_573_262_600) == "€ 35,7 mln"
+    assert f.euro_kort(614_690_000_000) == "€ 6.146,9 mln"  # national totals: grouped
+    assert f.euro_kort(-158_233_188) == "€ -1,6 mln"
     assert f.euro_kort(81_240_000) == "€ 812.400"
 
 
