@@ -6,6 +6,7 @@ markers of different shape, so nothing depends on colour alone.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -473,15 +474,39 @@ def tranche_bars(per_maand: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None
     return _layout(fig, 360)
 
 
-# Outliers named on the funnel plot: those with the most cases. At national scale dozens of
-# small providers lie outside the limits, crowded at the left edge, where their names would
-# cover each other; the summary beside the chart and the table name every one.
+# Outliers named on the funnel plot: at most this many, those with the most cases first, and
+# only where a name fits without covering another (estimated on a plot of FUNNEL_PLOT_PX). At
+# national scale many small providers lie outside the limits close together; the summary
+# beside the chart and the table name every one.
 FUNNEL_LABELS = 10
+FUNNEL_PLOT_PX = (760, 300)
+FUNNEL_MARKER = 11
+
+
+def funnel_labels(outliers: pd.DataFrame, y_top: float) -> dict[object, str]:
+    """Where each named outlier's name goes (see FUNNEL_LABELS), by index of `outliers`."""
+    if outliers.empty:
+        return {}
+    log_n = np.log10(outliers["n"].astype(float).clip(lower=1))
+    low, high = 0.0, max(float(log_n.max()), 1.0) + 0.1
+    width, height = FUNNEL_PLOT_PX
+    xs = (log_n - low) / (high - low) * width
+    ys = outliers["rate"].astype(float) / max(y_top, 1e-9) * height
+    order = outliers["n"].sort_values(ascending=False, kind="stable").index[:FUNNEL_LABELS]
+    return _place_labels(
+        xs,
+        ys,
+        pd.Series(FUNNEL_MARKER / 2, index=outliers.index),
+        outliers["naam"].astype(str),
+        bounds=(0, 0, width, height + LABEL_FONT * 2),
+        order=order,
+        avoid_markers=False,
+    )
 
 
 def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: str) -> go.Figure:
     """Rate against number of cases with 95% and 99.8% limits; outliers get another symbol,
-    and the `FUNNEL_LABELS` largest of them their name."""
+    and the largest of them their name where it fits (`funnel_labels`)."""
     fig = go.Figure()
     for lo, hi, name, dash in (
         ("lo95", "hi95", "95%-grenzen", "dash"),
@@ -499,24 +524,30 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
                 hoverinfo="skip",
             )
     fig.add_hline(y=regio, line={"color": "#000000"}, annotation_text="regio")
+    y_top = float(points["rate"].max()) if len(points) else 1.0
     for outside, symbol, name, colour in (
         (False, "circle", "Binnen de grenzen", PALETTE[0]),
         (True, "x", "Buiten 99,8%", PALETTE[5]),
     ):
         rows = points[points["buiten_998"] == outside]
-        named = rows["n"].rank(method="first", ascending=False) <= FUNNEL_LABELS
+        labels = funnel_labels(rows, y_top) if outside else {}
         fig.add_scatter(
             x=rows["n"],
             y=rows["rate"],
             mode="markers+text" if outside else "markers",
-            text=rows["naam"].where(named, "") if outside else None,
-            textposition="top center",
+            text=[rows.at[i, "naam"] if i in labels else "" for i in rows.index]
+            if outside
+            else None,
+            textposition=[labels.get(i, "top center") for i in rows.index],
             name=name,
-            marker={"symbol": symbol, "size": 11, "color": colour},
+            marker={"symbol": symbol, "size": FUNNEL_MARKER, "color": colour},
             customdata=rows[["naam"]],
             hovertemplate="%{customdata[0]}: %{y:.1%} bij %{x} trajecten<extra></extra>",
         )
-    fig.update_xaxes(title="Aantal beëindigde trajecten", rangemode="tozero")
+    # A logarithmic axis: at national scale most providers have tens of cases and a few have
+    # thousands; on a linear axis the small ones, where the limits are wide and the outliers
+    # often are, crowd into the first millimetres.
+    fig.update_xaxes(title="Aantal beëindigde trajecten (logaritmische schaal)", type="log")
     fig.update_yaxes(title=label, tickformat=".0%", rangemode="tozero")
     return _layout(fig, 420)
 
@@ -579,25 +610,50 @@ def free_labels(nodes: pd.DataFrame, sizes: pd.Series) -> dict[object, str]:
         return {}
     (x0, x1), (y0, y1) = network_ranges(nodes)
     scale = min(NETWORK_PLOT_PX[0] / (x1 - x0), NETWORK_PLOT_PX[1] / (y1 - y0))  # px per unit
-    bounds = (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
-    xs, ys = nodes["x"].astype(float) * scale, nodes["y"].astype(float) * scale
-    radius = sizes.astype(float) / 2
+    return _place_labels(
+        nodes["x"].astype(float) * scale,
+        nodes["y"].astype(float) * scale,
+        sizes.astype(float) / 2,
+        nodes["aanbieder"].astype(str),
+        bounds=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
+        order=sizes.sort_values(ascending=False).index,
+        avoid_markers=True,
+    )
+
+
+def _place_labels(
+    xs: pd.Series,
+    ys: pd.Series,
+    radius: pd.Series,
+    names: pd.Series,
+    *,
+    bounds: tuple[float, float, float, float],
+    order: pd.Index,
+    avoid_markers: bool,
+) -> dict[object, str]:
+    """Label positions (pixels, y up) in `order`: the first of LABEL_POSITIONS whose box stays
+    inside `bounds` and overlaps no label placed before it (nor, with `avoid_markers`, another
+    marker); no entry where none fits."""
     markers = {
         i: (xs[i] - radius[i], ys[i] - radius[i], xs[i] + radius[i], ys[i] + radius[i])
-        for i in nodes.index
+        for i in xs.index
     }
     placed: list[tuple[float, float, float, float]] = []
     chosen: dict[object, str] = {}
-    for index in sizes.sort_values(ascending=False).index:
-        width = len(str(nodes.at[index, "aanbieder"])) * CHAR_PX + 6
+    for index in order:
+        width = len(names[index]) * CHAR_PX + 6
         for position in LABEL_POSITIONS:
             box = _label_box(position, xs[index], ys[index], radius[index], width)
-            inside = bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1]
             if (
-                inside
+                bounds[0] <= box[0]
+                and box[2] <= bounds[2]
+                and bounds[1] <= box[1]
                 and box[3] <= bounds[3]
                 and not any(_overlaps(box, other) for other in placed)
-                and not any(_overlaps(box, m) for i, m in markers.items() if i != index)
+                and not (
+                    avoid_markers
+                    and any(_overlaps(box, m) for i, m in markers.items() if i != index)
+                )
             ):
                 placed.append(box)
                 chosen[index] = position

@@ -163,8 +163,8 @@ else:
         )
         + ". Kleine aanbieders hebben brede grenzen; zo wordt niemand op toeval afgerekend."
         + (
-            f" De grafiek noemt de {charts.FUNNEL_LABELS} grootste uitschieters bij naam."
-            if len(view.buiten_998) > charts.FUNNEL_LABELS
+            " De grafiek zet de namen van de grootste uitschieters erbij waar ze passen."
+            if len(view.buiten_998) > 1
             else ""
         )
     )

@@ -188,22 +188,28 @@ def test_a_result_chart_draws_the_lowest_results_and_no_more_bars_than_fit() -> 
     assert max(bars.x) == (charts.RESULT_BARS - 1 - 100) * 10
 
 
-def test_the_funnel_names_only_the_largest_outliers() -> None:
-    """Dozens of small outliers at the left edge would cover each other's names: the chart
-    names the largest ones, and every outlier keeps its cross and its hover text."""
-    n = list(range(10, 40))
+def test_the_funnel_names_the_largest_outliers_where_their_names_fit() -> None:
+    """Many small outliers close together would cover each other's names: the chart names
+    the largest ones, each where it covers no other name, and every outlier keeps its cross
+    and its hover text."""
     points = pd.DataFrame(
         {
-            "naam": [f"Aanbieder {i}" for i in range(30)],
-            "n": n,
-            "rate": [0.9] * 30,
-            "buiten_998": [True] * 30,
+            "naam": [f"Aanbieder {i}" for i in range(30)] + ["Groot", "Groot ernaast"],
+            "n": [*range(10, 40), 5000, 4000],
+            "rate": [0.9] * 30 + [0.5, 0.55],
+            "buiten_998": [True] * 32,
         }
     )
-    grid = pd.DataFrame({"n": n, "lo95": 0.1, "hi95": 0.3, "lo998": 0.05, "hi998": 0.35})
+    grid = pd.DataFrame({"n": [10, 5000], "lo95": 0.1, "hi95": 0.3, "lo998": 0.05, "hi998": 0.35})
     fig = charts.funnel_plot(points, grid, 0.2, "Uitval")
     outliers = next(t for t in fig.data if t.name == "Buiten 99,8%")
-    named = [t for t in outliers.text if t]
-    assert len(outliers.x) == 30
-    assert len(named) == charts.FUNNEL_LABELS
-    assert set(named) == {f"Aanbieder {i}" for i in range(30 - charts.FUNNEL_LABELS, 30)}
+    named = {
+        name: position
+        for name, position in zip(outliers.text, outliers.textposition, strict=True)
+        if name
+    }
+    assert len(outliers.x) == 32 and list(outliers.customdata[:, 0]) == list(points["naam"])
+    assert 2 < len(named) < charts.FUNNEL_LABELS  # thirty crowded names do not all fit
+    # The two largest, close together, both named: one above, one beside or below.
+    assert {"Groot", "Groot ernaast"} <= set(named)
+    assert named["Groot"] != named["Groot ernaast"]
