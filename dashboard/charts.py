@@ -32,6 +32,9 @@ def _layout(fig: go.Figure, height: int, **kw: object) -> go.Figure:
         "legend": {"orientation": "h", "y": -0.15},
     }
     fig.update_layout(**(layout | kw))
+    # Numbers on axes as Dutch text writes them, '40.000', never Plotly's SI suffixes ('40k').
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
     return fig
 
 

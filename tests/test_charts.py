@@ -126,6 +126,16 @@ def test_every_chart_keeps_its_categories_in_a_fixed_meaningful_order(
         for p in axis_problems(f"{page}#{i}", spec)
     ]
     assert problems == []
+    # And numbers on the axes in Dutch: '40.000', not Plotly's '40k'.
+    si_suffixes = [
+        f"{page}#{i} {key}"
+        for page, specs in charts.items()
+        for i, spec in enumerate(specs)
+        for key, axis in spec.get("layout", {}).items()
+        if re.fullmatch(r"[xy]axis\d*", key)
+        and (axis.get("exponentformat") != "none" or not axis.get("separatethousands"))
+    ]
+    assert si_suffixes == []
 
 
 def test_the_heatmap_rows_and_columns_follow_profile_and_intensity(
