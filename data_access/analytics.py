@@ -235,7 +235,12 @@ def write_snapshot(
                 )
             export_in_child(database, staging, list(SNAPSHOT_TABLES), BATCH_ROWS, progress)
         else:
-            with engine.connect() as conn, conn.begin():
+            # One snapshot of the database for every table: under PostgreSQL's default READ
+            # COMMITTED each COPY would see the commits made since the one before it.
+            with (
+                engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn,
+                conn.begin(),
+            ):
                 for name in SNAPSHOT_TABLES:
                     rows = export_table_copy(
                         conn, SQLModel.metadata.tables[name], staging / f"{name}.parquet"

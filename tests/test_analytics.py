@@ -209,3 +209,28 @@ def test_a_failing_export_leaves_no_snapshot_and_says_why(tmp_path: Path) -> Non
         write_snapshot(missing, target=tmp_path / "snapshot")
     assert not (tmp_path / "snapshot").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_postgresql_snapshot_is_one_moment_of_the_database(
+    tmp_path: Path, demo_tables: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change committed while the snapshot is being exported, after its first table, is in
+    none of its tables: every table comes from the moment the export began."""
+    with fresh_database("postgresql", tmp_path) as (engine, _):
+        migrate(engine)
+        load_tables(engine, tables=demo_tables)
+        before = str(sql_scalar(engine, "SELECT naam FROM aanbieder WHERE id = 1"))
+        export = analytics.export_table_copy
+
+        def export_then_someone_commits(conn: sa.Connection, table: sa.Table, *args: object):
+            rows = export(conn, table, *args)  # type: ignore[arg-type]
+            if table.name == "regio":
+                with engine.begin() as other:
+                    other.execute(sa.text("UPDATE aanbieder SET naam = 'Later' WHERE id = 1"))
+            return rows
+
+        monkeypatch.setattr(analytics, "export_table_copy", export_then_someone_commits)
+        write_snapshot(engine, target=tmp_path / "snapshot")
+        assert sql_scalar(engine, "SELECT naam FROM aanbieder WHERE id = 1") == "Later"
+    names = pq.read_table(tmp_path / "snapshot" / "aanbieder.parquet").to_pandas()
+    assert names.loc[names["id"] == 1, "naam"].item() == before
