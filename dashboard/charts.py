@@ -541,7 +541,7 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
             text=[rows.at[i, "naam"] if i in labels else "" for i in rows.index]
             if outside
             else None,
-            textposition=[labels.get(i, "top center") for i in rows.index],
+            textposition=[labels.get(i, "top center") for i in rows.index] if outside else None,
             name=name,
             marker={"symbol": symbol, "size": FUNNEL_MARKER, "color": colour},
             customdata=rows[["naam"]],

@@ -43,6 +43,7 @@ from dashboard.request_guard import RequestGuard  # noqa: E402
 from data_access import sessions  # noqa: E402
 from data_access.analytics import analytics, snapshot_age_seconds  # noqa: E402
 from data_access.db import make_engine  # noqa: E402
+from data_access.queries.warmup import warm_dashboards  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402
 
 # A transparent 1×1 GIF: the answer to the image that fetches the cookie.
@@ -127,9 +128,11 @@ def health(request: Request) -> JSONResponse:
 
 def warm_up() -> None:
     """Open the analytical snapshot, or build it when the data has none yet (after a load),
-    while the first user is still logging in: the first page then finds it ready."""
+    and compute the dashboards' default figures, while the first user is still logging in:
+    the first page then finds them ready."""
     try:
         analytics(_engine())
+        warm_dashboards(_engine())
     except Exception:  # the first page asks again, and says in Dutch what is wrong
         logger.warning("Snapshot opwarmen bij de start mislukt", exc_info=True)
 
