@@ -276,3 +276,29 @@ def test_a_fresh_server_builds_the_snapshot_before_anyone_opens_a_page(
         assert age is not None, server.output()
     finally:
         server.stop()
+
+
+def test_an_import_stands_when_refreshing_the_dashboards_after_it_fails(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh comes after the commit: if it fails, the import is saved all the same and
+    the first dashboard visit builds the snapshot."""
+    import data_access.imports as imports
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("schijf vol")
+
+    monkeypatch.setattr(imports, "analytics", broken)
+    version = int(sql_scalar(engine, "SELECT versie FROM gegevensversie"))
+    importeer(
+        engine,
+        bestanden=_april_deliveries(engine),
+        uitvoerder=uitvoerder_voor(user_scope(engine, "demo.beheerder"), "Beheerder"),
+        refresh_dashboards=True,
+    )
+    assert int(sql_scalar(engine, "SELECT versie FROM gegevensversie")) == version + 1
+    monkeypatch.undo()
+    april = analytics.analytics(engine).frame(
+        "SELECT COUNT(*) AS n FROM inzet WHERE maand = DATE '2026-04-01'"
+    )
+    assert int(april["n"].iloc[0]) == 7

@@ -11,6 +11,7 @@ the analytical snapshot refresh without a restart.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from data_access.models import CHANGES_PER_MONTH, AuditActie, Gegevensimport
 from data_access.settings import get_settings
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done)
+logger = logging.getLogger(__name__)
 ORDER = {s.key: i for i, s in enumerate((*SOORTEN[:4], STOPS, *SOORTEN[4:]))}
 
 __all__ = [
@@ -177,7 +179,10 @@ def importeer(
             bump_data_version(session, changed)
     if refresh_dashboards and changed:
         report("De dashboards bijwerken", 0.98)
-        analytics(engine)
+        try:
+            analytics(engine)
+        except Exception:  # the import stands; the first dashboard visit builds it again
+            logger.warning("Snapshot bijwerken na de import mislukt", exc_info=True)
     report("Klaar", 1.0)
     return verslagen
 
