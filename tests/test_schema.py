@@ -378,3 +378,28 @@ def test_a_populated_register_migrates_up_and_down_without_losing_a_row(
         if backend == "sqlite":  # and the foreign keys are enforced again afterwards
             with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
                 conn.execute(sa.text("DELETE FROM knelpunt"))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_database_at_the_newest_migration_is_left_alone_at_start(
+    backend: str, tmp_path: Path
+) -> None:
+    """Every process start migrates. At the newest schema that must cost next to nothing: no
+    upgrade run, and on SQLite no foreign key check of the whole database (seconds at
+    national scale)."""
+    from data_access.db import migrate
+
+    with fresh_database(backend, tmp_path) as (engine, _):
+        migrate(engine)
+        statements: list[str] = []
+        sa.event.listen(
+            engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, statement, *_args: statements.append(statement),
+        )
+        migrate(engine)
+        assert not any("foreign_key_check" in s.lower() for s in statements)
+        assert not any(
+            s.lstrip().upper().startswith(("CREATE", "ALTER", "UPDATE")) for s in statements
+        )
+        assert len(statements) <= 3  # reading the current revision
