@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data_access.models import CHANGES_PER_MONTH, SQLModel
+from data_access.models import SQLModel
 from data_access.settings import get_settings
-from data_access.sqlite_export import export_in_child
+from data_access.sqlite_export import export_in_child, month_filter
 
 SNAPSHOT_TABLES = (
     "regio",
@@ -86,10 +86,7 @@ def export_table_copy(
     schema = snapshot_schema(table)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
-    where = ""
-    if months:
-        column = CHANGES_PER_MONTH[table.name]
-        where = f' WHERE "{column}" IN ({", ".join(repr(m.isoformat()) for m in months)})'
+    where = month_filter(table.name, [m.isoformat() for m in months])
     csv_path = path.with_suffix(".csv")
     raw = conn.connection.driver_connection
     query = (
@@ -421,6 +418,12 @@ def table_sql(directory: Path, name: str, layers: Sequence[Layer] = ()) -> str:
     return " UNION ALL ".join(parts)
 
 
+def manifest_layers(directory: Path) -> Mapping[str, Sequence[Layer]]:
+    """The layers a snapshot folder's manifest lists (none without a current manifest)."""
+    manifest = read_manifest(directory)
+    return manifest.layers if manifest else {}
+
+
 def create_views(
     con: duckdb.DuckDBPyConnection,
     directory: Path,
@@ -430,8 +433,7 @@ def create_views(
 ) -> None:
     """A view per table over the folder's files; `layers` defaults to the folder's manifest."""
     if layers is None:
-        manifest = read_manifest(directory)
-        layers = manifest.layers if manifest else {}
+        layers = manifest_layers(directory)
     for name in names:
         sql = table_sql(directory, name, layers.get(name, ()))
         con.execute(f"CREATE OR REPLACE VIEW {prefix}{name} AS {sql}")
@@ -441,10 +443,8 @@ def read_table(directory: Path, name: str) -> pa.Table:
     """One snapshot table as Arrow, layers applied (for tests and tools)."""
     con = duckdb_connection()
     try:
-        manifest = read_manifest(directory)
-        return con.sql(
-            table_sql(directory, name, manifest.layers.get(name, ()) if manifest else ())
-        ).to_arrow_table()
+        layers = manifest_layers(directory).get(name, ())
+        return con.sql(table_sql(directory, name, layers)).to_arrow_table()
     finally:
         con.close()
 
@@ -458,10 +458,11 @@ class Analytics:
         self._lock = threading.RLock()
         self._pseudonyms: dict[int, int] | None = None
         self._con = duckdb_connection()
-        create_views(self._con, directory, SNAPSHOT_TABLES)
+        layers = manifest_layers(directory)  # read once for every view
+        create_views(self._con, directory, SNAPSHOT_TABLES, layers)
         # A snapshot written by an older version lacks newer derived tables: add them.
         _write_derived(self._con, directory)
-        create_views(self._con, directory, tuple(DERIVED))
+        create_views(self._con, directory, tuple(DERIVED), layers)
 
     def pseudonyms(self) -> dict[int, int]:
         """Provider id -> the number of its neutral name ("Aanbieder 7") in this snapshot.

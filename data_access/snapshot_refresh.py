@@ -54,7 +54,7 @@ from data_access.analytics import (
     write_manifest,
 )
 from data_access.models import CHANGES_PER_MONTH, SQLModel
-from data_access.sqlite_export import export_in_child
+from data_access.sqlite_export import export_in_child, months_file
 
 MAX_LAYERS = 6  # then a full rebuild: every layer costs each read of its table a filter
 
@@ -189,7 +189,7 @@ def _export_months(
         assert database and database != ":memory:"
         keys = [m.isoformat() for m in months]
         export_in_child(database, staging, ["inzet"], BATCH_ROWS, progress, keys)
-        (staging / "inzet.maanden.parquet").rename(target)
+        months_file(staging, "inzet").rename(target)
         return
     with engine.connect() as conn, conn.begin():
         rows = export_table_copy(conn, SQLModel.metadata.tables["inzet"], target, months)

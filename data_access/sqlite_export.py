@@ -78,6 +78,24 @@ def _cast(values: Any, target: Any) -> Any:
     return values.cast(target)
 
 
+def months_file(staging: Path, name: str) -> Path:
+    """Where the export of only some months of a table goes (`--maanden`)."""
+    return staging / f"{name}.maanden.parquet"
+
+
+def month_filter(name: str, months: list[str]) -> str:
+    """The WHERE clause for the rows of `months` (ISO dates, checked) of a table kept per
+    month, in SQL that SQLite and PostgreSQL read alike; empty without months."""
+    import datetime as dt
+
+    from data_access.models import CHANGES_PER_MONTH
+
+    if not months:
+        return ""
+    listed = ", ".join(repr(dt.date.fromisoformat(m).isoformat()) for m in months)
+    return f' WHERE "{CHANGES_PER_MONTH[name]}" IN ({listed})'
+
+
 def _select_column(column: Any, arrow_type: Any) -> str:
     """A column as the export selects it. The driver types each batch by its first rows, and
     SQLite's affinity does not bind a value to its column's type: a NUMERIC column holds 12
@@ -95,7 +113,6 @@ def _export_table(
 ) -> int:
     """Record batches straight into Parquet, cast to the snapshot's types. Reading (SQLite)
     and writing (compression) overlap: a thread writes while the next batch is read."""
-    import datetime as dt
     import queue
     import threading
 
@@ -103,17 +120,14 @@ def _export_table(
     import pyarrow.parquet as pq
 
     from data_access.analytics import snapshot_schema
-    from data_access.models import CHANGES_PER_MONTH, SQLModel
+    from data_access.models import SQLModel
 
     table = SQLModel.metadata.tables[name]
     schema = snapshot_schema(table)
     columns = ", ".join(_select_column(table.c[f.name], f.type) for f in schema)
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
-    where, target = "", staging / f"{name}.parquet"
-    if months:
-        listed = ", ".join(repr(dt.date.fromisoformat(m).isoformat()) for m in months)
-        where = f' WHERE "{CHANGES_PER_MONTH[name]}" IN ({listed})'
-        target = staging / f"{name}.maanden.parquet"
+    where = month_filter(name, months)
+    target = months_file(staging, name) if months else staging / f"{name}.parquet"
     batches: queue.Queue[Any] = queue.Queue(maxsize=2)  # bounds memory to a few batches
     failed: list[BaseException] = []
 
