@@ -484,17 +484,29 @@ def tranche_bars(per_maand: pd.DataFrame, vorig_jaar: pd.DataFrame | None = None
 FUNNEL_LABELS = 10
 FUNNEL_PLOT_PX = (760, 300)
 FUNNEL_MARKER = 11
+# Providers inside the limits that fall in one square of this many pixels (on a plot of
+# FUNNEL_PLOT_PX) share one marker, named in its hover text. At national scale more than
+# 3.000 markers of 11 px lay mostly on top of each other, and drawing them was half of the
+# page's time in the browser; a third of a marker's width apart they look the same.
+FUNNEL_CELL_PX = 4
+
+
+def _funnel_px(points: pd.DataFrame, high: float, y_top: float) -> tuple[pd.Series, pd.Series]:
+    """Where points land on a plot of FUNNEL_PLOT_PX with a logarithmic x axis up to
+    10**high cases and a y axis up to y_top."""
+    width, height = FUNNEL_PLOT_PX
+    xs = np.log10(points["n"].astype(float).clip(lower=1)) / high * width
+    ys = points["rate"].astype(float) / max(y_top, 1e-9) * height
+    return xs, ys
 
 
 def funnel_labels(outliers: pd.DataFrame, y_top: float) -> dict[object, str]:
     """Where each named outlier's name goes (see FUNNEL_LABELS), by index of `outliers`."""
     if outliers.empty:
         return {}
-    log_n = np.log10(outliers["n"].astype(float).clip(lower=1))
-    low, high = 0.0, max(float(log_n.max()), 1.0) + 0.1
+    high = max(float(np.log10(outliers["n"].astype(float).clip(lower=1)).max()), 1.0) + 0.1
+    xs, ys = _funnel_px(outliers, high, y_top)
     width, height = FUNNEL_PLOT_PX
-    xs = (log_n - low) / (high - low) * width
-    ys = outliers["rate"].astype(float) / max(y_top, 1e-9) * height
     order = outliers["n"].sort_values(ascending=False, kind="stable").index[:FUNNEL_LABELS]
     return _place_labels(
         xs,
@@ -505,6 +517,27 @@ def funnel_labels(outliers: pd.DataFrame, y_top: float) -> dict[object, str]:
         order=order,
         avoid_markers=False,
     )
+
+
+def funnel_markers(inside: pd.DataFrame, n_max: float, y_top: float) -> pd.DataFrame:
+    """The markers drawn for the providers inside the limits: one per FUNNEL_CELL_PX square,
+    at the provider with the most cases there, with a hover text (`wie`) that counts the
+    others under it."""
+    if inside.empty:
+        return inside.assign(wie=pd.Series(dtype=str))
+    high = max(float(np.log10(max(n_max, 1.0))), 1.0) + 0.1
+    xs, ys = _funnel_px(inside, high, y_top)
+    cells = inside.assign(
+        _x=(xs // FUNNEL_CELL_PX).astype(int), _y=(ys // FUNNEL_CELL_PX).astype(int)
+    ).sort_values("n", ascending=False, kind="stable")
+    under = cells.groupby(["_x", "_y"], sort=False)["n"].transform("size") - 1
+    first = ~cells.duplicated(["_x", "_y"])
+    shown, others = cells[first], under[first]
+    extra = [
+        "" if k == 0 else f" en {k} andere aanbieder{'s' if k > 1 else ''} op dezelfde plek"
+        for k in others
+    ]
+    return shown.drop(columns=["_x", "_y"]).assign(wie=shown["naam"].astype(str) + extra)
 
 
 def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: str) -> go.Figure:
@@ -528,11 +561,16 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
             )
     fig.add_hline(y=regio, line={"color": "#000000"}, annotation_text="regio")
     y_top = float(points["rate"].max()) if len(points) else 1.0
+    n_max = float(points["n"].max()) if len(points) else 1.0
     for outside, symbol, name, colour in (
         (False, "circle", "Binnen de grenzen", PALETTE[0]),
         (True, "x", "Buiten 99,8%", PALETTE[5]),
     ):
         rows = points[points["buiten_998"] == outside]
+        if outside:
+            rows = rows.assign(wie=rows["naam"].astype(str))
+        else:
+            rows = funnel_markers(rows, n_max, y_top)
         labels = funnel_labels(rows, y_top) if outside else {}
         fig.add_scatter(
             x=rows["n"],
@@ -544,7 +582,7 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
             textposition=[labels.get(i, "top center") for i in rows.index] if outside else None,
             name=name,
             marker={"symbol": symbol, "size": FUNNEL_MARKER, "color": colour},
-            customdata=rows[["naam"]],
+            customdata=rows[["wie"]],
             hovertemplate="%{customdata[0]}: %{y:.1%} bij %{x} trajecten<extra></extra>",
         )
     # A logarithmic axis: at national scale most providers have tens of cases and a few have

@@ -161,7 +161,8 @@ else:
             if len(view.buiten_998)
             else "geen enkele aanbieder"
         )
-        + ". Kleine aanbieders hebben brede grenzen; zo wordt niemand op toeval afgerekend."
+        + ". Kleine aanbieders hebben brede grenzen; zo wordt niemand op toeval afgerekend. "
+        "Aanbieders die op dezelfde plek vallen, delen één stip; de tabel noemt ze allemaal."
         + (
             " De grafiek zet de namen van de grootste uitschieters erbij waar ze passen."
             if len(view.buiten_998) > 1

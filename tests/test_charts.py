@@ -223,3 +223,36 @@ def test_the_funnel_names_the_largest_outliers_where_their_names_fit() -> None:
     # The two largest, close together, both named: one above, one beside or below.
     assert {"Groot", "Groot ernaast"} <= set(named)
     assert named["Groot"] != named["Groot ernaast"]
+
+
+def test_the_funnel_draws_providers_on_the_same_spot_as_one_marker_named_in_its_hover() -> None:
+    """Thousands of providers inside the limits lie under each other's markers at national
+    scale: those within a few pixels share one marker, whose hover names the largest and
+    counts the others. Providers apart keep their own marker; outliers are never merged."""
+    crowd = pd.DataFrame(  # forty providers with 30 cases at nearly the same rate
+        {
+            "naam": [f"Klein {i}" for i in range(40)],
+            "n": 30,
+            "rate": [0.20 + 0.0001 * i for i in range(40)],
+        }
+    )
+    apart = pd.DataFrame({"naam": ["Middel", "Groot"], "n": [300, 3000], "rate": [0.25, 0.15]})
+    outliers = pd.DataFrame({"naam": ["Uit 1", "Uit 2"], "n": [30, 30], "rate": [0.9, 0.9]})
+    points = pd.concat(
+        [
+            crowd.assign(buiten_998=False),
+            apart.assign(buiten_998=False),
+            outliers.assign(buiten_998=True),
+        ],
+        ignore_index=True,
+    )
+    grid = pd.DataFrame({"n": [1, 3000], "lo95": 0.1, "hi95": 0.3, "lo998": 0.05, "hi998": 0.35})
+    fig = charts.funnel_plot(points, grid, 0.2, "Uitval")
+    inside = next(t for t in fig.data if t.name == "Binnen de grenzen")
+    hover = list(inside.customdata[:, 0])
+    assert len(inside.x) == 3
+    assert "Middel" in hover and "Groot" in hover
+    crowded = next(h for h in hover if h.startswith("Klein"))
+    assert crowded.endswith(" en 39 andere aanbieders op dezelfde plek")
+    outside = next(t for t in fig.data if t.name == "Buiten 99,8%")
+    assert len(outside.x) == 2  # the same spot, but each outlier is shown
