@@ -315,6 +315,39 @@ def download(
     )
 
 
+def open_section(labels: Sequence[str], *, key: str) -> tuple[str, DeltaGenerator]:
+    """Tabs of which only the open one is drawn (a click on another reruns the page): the
+    chosen label and the tab to draw it in."""
+    tabs = st.tabs(list(labels), key=key, on_change="rerun")
+    for label, tab in zip(labels, tabs, strict=True):
+        if tab.open:
+            return label, tab
+    return labels[0], tabs[0]
+
+
+TABLE_OPEN_SUFFIX = "_open"
+
+
+def table_on_request(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    labels: Mapping[str, str],
+    formatters: Mapping[str, Callable[..., str]],
+    file_stem: str,
+    key: str,
+) -> None:
+    """A chart's table behind an expander that is only filled once opened. At national scale
+    the tables of every provider were most of what a chart page sent and the browser drew on
+    each visit; the chart's one-line summary stays beside it as its text alternative."""
+    section = st.expander(title, key=key + TABLE_OPEN_SUFFIX, on_change="rerun")
+    if section.open:
+        with section:
+            table_with_downloads(
+                frame, labels=labels, formatters=formatters, file_stem=file_stem, key=key
+            )
+
+
 def table_with_downloads(
     frame: pd.DataFrame,
     *,

@@ -10,6 +10,7 @@ from dashboard.components import (
     change_text,
     metric,
     start_export_context,
+    table_on_request,
     table_with_downloads,
 )
 from dashboard.db import get_engine, load_view
@@ -100,39 +101,39 @@ st.caption(
     "aan het eind van de maand nog openstaat (stippellijn). De tabel bevat dezelfde cijfers, "
     "met daarnaast wat volgens de administratie is betaald."
 )
-with st.expander("Tabel: tranches per maand"):
-    table_with_downloads(
-        tranches.per_maand,
-        labels={
-            "maand": "Maand",
-            "start_cent": "Starttranches (€)",
-            "afronding_cent": "Afrondingstranches (€)",
-            "openstaand_cent": "Openstaand eind maand (€)",
-            "betaald_cent": "Betaald volgens administratie (€)",
-        },
-        formatters={
-            "maand": maand,
-            "start_cent": euro_cent,
-            "afronding_cent": euro_cent,
-            "openstaand_cent": euro_cent,
-            "betaald_cent": euro_cent,
-        },
-        file_stem="tranches_per_maand",
-        key="res_tranches_tabel",
-    )
-with st.expander("Tabel: tranches per hoofdaannemer"):
-    table_with_downloads(
-        tranches.per_aanbieder,
-        labels={
-            "naam": "Hoofdaannemer",
-            "trajecten": "Gestart",
-            "start_cent": "Starttranches (€)",
-            "afronding_cent": "Afrondingstranches (€)",
-        },
-        formatters={"trajecten": aantal, "start_cent": euro_cent, "afronding_cent": euro_cent},
-        file_stem="tranches_per_aanbieder",
-        key="res_aanbieder_tabel",
-    )
+table_on_request(
+    "Tabel: tranches per maand",
+    tranches.per_maand,
+    labels={
+        "maand": "Maand",
+        "start_cent": "Starttranches (€)",
+        "afronding_cent": "Afrondingstranches (€)",
+        "openstaand_cent": "Openstaand eind maand (€)",
+        "betaald_cent": "Betaald volgens administratie (€)",
+    },
+    formatters={
+        "maand": maand,
+        "start_cent": euro_cent,
+        "afronding_cent": euro_cent,
+        "openstaand_cent": euro_cent,
+        "betaald_cent": euro_cent,
+    },
+    file_stem="tranches_per_maand",
+    key="res_tranches_tabel",
+)
+table_on_request(
+    "Tabel: tranches per hoofdaannemer",
+    tranches.per_aanbieder,
+    labels={
+        "naam": "Hoofdaannemer",
+        "trajecten": "Gestart",
+        "start_cent": "Starttranches (€)",
+        "afronding_cent": "Afrondingstranches (€)",
+    },
+    formatters={"trajecten": aantal, "start_cent": euro_cent, "afronding_cent": euro_cent},
+    file_stem="tranches_per_aanbieder",
+    key="res_aanbieder_tabel",
+)
 
 # --- 2. funnel plot ---------------------------------------------------------------------------
 st.header("Uitkomsten per aanbieder: trechterdiagram")
@@ -169,7 +170,8 @@ else:
             else ""
         )
     )
-    table_with_downloads(
+    table_on_request(
+        "Tabel: trechterdiagram per aanbieder",
         funnel.punten,
         labels={
             "naam": "Aanbieder",

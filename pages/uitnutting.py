@@ -10,8 +10,10 @@ from dashboard.components import (
     YOY_HELP,
     change_text,
     metric,
+    open_section,
     select_from_chart,
     start_export_context,
+    table_on_request,
     table_with_downloads,
     trajecten_drilldown,
 )
@@ -81,44 +83,50 @@ CELL_FORMAT = {
     "uitnutting": procent,
 }
 
-# --- 1. heatmap -----------------------------------------------------------------------------
-st.header("Uitnutting per profiel en intensiteit")
-heatmap = view.heatmap
-if view.eigen_heatmap is not None:
-    shown_view = st.segmented_control(
-        "Weergave", ["Uw organisatie", "Regio"], default="Uw organisatie", key="uitn_weergave"
-    )
-    if shown_view == "Uw organisatie":
-        heatmap = view.eigen_heatmap
-for segment in heatmap.segmenten:  # one under the other: cells wide enough for their labels
-    key = f"uitn_grid_{segment}"
-    st.plotly_chart(
-        charts.utilisation_grid(heatmap.cellen, segment),
-        key=key,
-        on_select=select_from_chart(key, "uitn_spic") if scope.sees_trajectories else "ignore",
-        selection_mode="points",
-        width="stretch",
-        config={"displayModeBar": False},
-    )
-if heatmap.afgesloten == 0:
-    st.info("Geen afgesloten trajecten in deze selectie.")
-else:
-    st.caption(
-        "Samenvatting: "
-        + (
-            f"{heatmap.boven_tarief} SPIC's kosten meer dan hun tarief; het hoogst "
-            + ", ".join(
-                f"{r.spic_code} ({procent(r.uitnutting)})" for r in heatmap.duurste.itertuples()
-            )
-            if heatmap.boven_tarief
-            else "geen enkele SPIC kost gemiddeld meer dan het tarief"
+
+def draw_heatmap() -> None:
+    """The heatmap of utilisation per profile and intensity, one per segment."""
+    st.header("Uitnutting per profiel en intensiteit")
+    heatmap = view.heatmap
+    if view.eigen_heatmap is not None:
+        shown_view = st.segmented_control(
+            "Weergave",
+            ["Uw organisatie", "Regio"],
+            default="Uw organisatie",
+            key="uitn_weergave",
+            persist_state="page",  # kept while another section is open
         )
-        + f". Grijze vakken: geen of te weinig trajecten; '*': minder dan {RELIABLE_FROM} "
-        "afgesloten trajecten, dus een onzeker cijfer (het aantal staat bij elk vak als u "
-        "erop wijst). De tabel bevat dezelfde cijfers."
-    )
-with st.expander("Tabel: uitnutting per SPIC"):
-    table_with_downloads(
+        if shown_view == "Uw organisatie":
+            heatmap = view.eigen_heatmap
+    for segment in heatmap.segmenten:  # one under the other: cells wide enough for their labels
+        key = f"uitn_grid_{segment}"
+        st.plotly_chart(
+            charts.utilisation_grid(heatmap.cellen, segment),
+            key=key,
+            on_select=select_from_chart(key, "uitn_spic") if scope.sees_trajectories else "ignore",
+            selection_mode="points",
+            width="stretch",
+            config={"displayModeBar": False},
+        )
+    if heatmap.afgesloten == 0:
+        st.info("Geen afgesloten trajecten in deze selectie.")
+    else:
+        st.caption(
+            "Samenvatting: "
+            + (
+                f"{heatmap.boven_tarief} SPIC's kosten meer dan hun tarief; het hoogst "
+                + ", ".join(
+                    f"{r.spic_code} ({procent(r.uitnutting)})" for r in heatmap.duurste.itertuples()
+                )
+                if heatmap.boven_tarief
+                else "geen enkele SPIC kost gemiddeld meer dan het tarief"
+            )
+            + f". Grijze vakken: geen of te weinig trajecten; '*': minder dan {RELIABLE_FROM} "
+            "afgesloten trajecten, dus een onzeker cijfer (het aantal staat bij elk vak als u "
+            "erop wijst). De tabel bevat dezelfde cijfers."
+        )
+    table_on_request(
+        "Tabel: uitnutting per SPIC",
         heatmap.cellen,
         labels=CELL_LABELS,
         formatters=CELL_FORMAT,
@@ -126,26 +134,33 @@ with st.expander("Tabel: uitnutting per SPIC"):
         key="uitn_cellen",
     )
 
-# --- 2. distribution ------------------------------------------------------------------------
-st.header("Verdeling per afgesloten traject")
-verdeling = view.verdeling
-if not verdeling.getekend:
-    st.info("Geen afgesloten trajecten in deze selectie.")
-else:
-    st.plotly_chart(
-        charts.utilisation_histogram(verdeling.per_bin, BIN_WIDTH, LAST_BIN),
-        width="stretch",
-        key="uitn_histogram",
-    )
-    st.caption(
-        f"Samenvatting: van {aantal(verdeling.afgesloten, suppressed=True)} afgesloten trajecten "
-        f"kostten er {aantal(verdeling.boven_tarief, suppressed=True)} meer dan hun tarief, samen "
-        f"{euro_cent(verdeling.overschrijding_cent, hele_euros=True, suppressed=True)} boven het "
-        f"tarief. De mediane uitnutting is {procent(verdeling.mediaan, suppressed=True)}."
-        + (" De laatste staaf telt alles vanaf 300%." if verdeling.laatste_klasse_getekend else "")
-    )
-    with st.expander("Tabel: verdeling"):
-        table_with_downloads(
+
+def draw_distribution() -> None:
+    """How the closed trajectories spread around their tariff."""
+    st.header("Verdeling per afgesloten traject")
+    verdeling = view.verdeling
+    if not verdeling.getekend:
+        st.info("Geen afgesloten trajecten in deze selectie.")
+    else:
+        st.plotly_chart(
+            charts.utilisation_histogram(verdeling.per_bin, BIN_WIDTH, LAST_BIN),
+            width="stretch",
+            key="uitn_histogram",
+        )
+        st.caption(
+            f"Samenvatting: van {aantal(verdeling.afgesloten, suppressed=True)} afgesloten "
+            f"trajecten kostten er {aantal(verdeling.boven_tarief, suppressed=True)} meer dan hun "
+            "tarief, samen "
+            f"{euro_cent(verdeling.overschrijding_cent, hele_euros=True, suppressed=True)} boven "
+            f"het tarief. De mediane uitnutting is {procent(verdeling.mediaan, suppressed=True)}."
+            + (
+                " De laatste staaf telt alles vanaf 300%."
+                if verdeling.laatste_klasse_getekend
+                else ""
+            )
+        )
+        table_on_request(
+            "Tabel: verdeling",
             verdeling.per_bin,
             labels={
                 "segment": "Segment",
@@ -157,35 +172,37 @@ else:
             key="uitn_verdeling",
         )
 
-# --- 3. portfolio balance -------------------------------------------------------------------
-st.header("Portefeuillebalans per hoofdaannemer")
-balans = view.balans
-if balans.met_cijfers == 0:
-    st.info("Geen afgesloten trajecten in deze selectie.")
-else:
-    st.plotly_chart(
-        charts.balance_bars(balans.getekend),
-        key="uitn_balans",
-        on_select=select_from_chart("uitn_balans", "uitn_hoofdaannemer")
-        if scope.sees_trajectories
-        else "ignore",
-        selection_mode="points",
-        width="stretch",
-    )
-    st.caption(
-        f"Samenvatting: {balans.met_tekort} van {balans.met_cijfers} hoofdaannemers hebben in "
-        f"deze selectie meer kosten dan tariefinkomsten, samen "
-        f"{euro_cent(balans.tekort_cent, hele_euros=True)} tekort. Gesorteerd van grootste "
-        "tekort naar grootste overschot"
-        + (
-            f"; de grafiek toont de eerste {BALANCE_BARS} van {balans.met_cijfers}"
-            if balans.met_cijfers > BALANCE_BARS
-            else ""
+
+def draw_balance() -> None:
+    """Each main contractor's tariffs against its costs."""
+    st.header("Portefeuillebalans per hoofdaannemer")
+    balans = view.balans
+    if balans.met_cijfers == 0:
+        st.info("Geen afgesloten trajecten in deze selectie.")
+    else:
+        st.plotly_chart(
+            charts.balance_bars(balans.getekend),
+            key="uitn_balans",
+            on_select=select_from_chart("uitn_balans", "uitn_hoofdaannemer")
+            if scope.sees_trajectories
+            else "ignore",
+            selection_mode="points",
+            width="stretch",
         )
-        + ". Aanbieders met een tekort zijn gemarkeerd met '(tekort)'."
-    )
-with st.expander("Tabel: portefeuillebalans", expanded=False):
-    table_with_downloads(
+        st.caption(
+            f"Samenvatting: {balans.met_tekort} van {balans.met_cijfers} hoofdaannemers hebben in "
+            f"deze selectie meer kosten dan tariefinkomsten, samen "
+            f"{euro_cent(balans.tekort_cent, hele_euros=True)} tekort. Gesorteerd van grootste "
+            "tekort naar grootste overschot"
+            + (
+                f"; de grafiek toont de eerste {BALANCE_BARS} van {balans.met_cijfers}"
+                if balans.met_cijfers > BALANCE_BARS
+                else ""
+            )
+            + ". Aanbieders met een tekort zijn gemarkeerd met '(tekort)'."
+        )
+    table_on_request(
+        "Tabel: portefeuillebalans",
         balans.per_hoofdaannemer,
         labels={
             "naam": "Hoofdaannemer",
@@ -210,39 +227,42 @@ with st.expander("Tabel: portefeuillebalans", expanded=False):
         key="uitn_balans_tabel",
     )
 
-# --- 4. trend --------------------------------------------------------------------------------
-st.header("Kosten en tariefwaarde per maand")
-left, right = st.columns([3, 1])
-left.segmented_control(
-    "Indeling",
-    list(TREND_PER),
-    format_func=TREND_PER.get,
-    default="afsluiting",
-    key="uitn_trend_per",
-    help="Per maand van afsluiting telt een traject in de maand waarin het eindigde. In de "
-    "eerste maanden van de gegevens zijn dan alleen korte trajecten afgesloten; de "
-    "cohortweergave (per maand van start) heeft dat niet.",
-)
-right.toggle("Vergelijk met vorig jaar", key="vergelijk")
-if not view.trend_kostenaandeel:
-    st.info("Geen afgesloten trajecten in deze selectie.")
-else:
-    st.plotly_chart(
-        charts.cost_tariff_trend(view.trend, view.trend_vorig_jaar),
-        width="stretch",
-        key="uitn_trend",
+
+def draw_trend() -> None:
+    """Costs and tariff value per month."""
+    st.header("Kosten en tariefwaarde per maand")
+    left, right = st.columns([3, 1])
+    left.segmented_control(
+        "Indeling",
+        list(TREND_PER),
+        format_func=TREND_PER.get,
+        default="afsluiting",
+        key="uitn_trend_per",
+        help="Per maand van afsluiting telt een traject in de maand waarin het eindigde. In de "
+        "eerste maanden van de gegevens zijn dan alleen korte trajecten afgesloten; de "
+        "cohortweergave (per maand van start) heeft dat niet.",
+        persist_state="page",  # the view reads it in every section
     )
-    st.caption(
-        f"Samenvatting, {TREND_PER[view.trend_per].lower()}: "
-        + "; ".join(
-            f"segment {s}: kosten {procent(share)} van de tariefwaarde"
-            for s, share in view.trend_kostenaandeel.items()
+    right.toggle("Vergelijk met vorig jaar", key="vergelijk", persist_state="page")
+    if not view.trend_kostenaandeel:
+        st.info("Geen afgesloten trajecten in deze selectie.")
+    else:
+        st.plotly_chart(
+            charts.cost_tariff_trend(view.trend, view.trend_vorig_jaar),
+            width="stretch",
+            key="uitn_trend",
         )
-        + ". Doorgetrokken lijn = kosten, gestreepte lijn = tarief. "
-        + VOORLOPIG_NOTE
-    )
-    with st.expander("Tabel: per maand"):
-        table_with_downloads(
+        st.caption(
+            f"Samenvatting, {TREND_PER[view.trend_per].lower()}: "
+            + "; ".join(
+                f"segment {s}: kosten {procent(share)} van de tariefwaarde"
+                for s, share in view.trend_kostenaandeel.items()
+            )
+            + ". Doorgetrokken lijn = kosten, gestreepte lijn = tarief. "
+            + VOORLOPIG_NOTE
+        )
+        table_on_request(
+            "Tabel: per maand",
             view.trend,
             labels={
                 "maand": "Maand",
@@ -265,36 +285,52 @@ else:
             key="uitn_trend_tabel",
         )
 
-# --- 5. capacity ----------------------------------------------------------------------------
-st.header("Benutting van capaciteitscontracten")
-st.caption(
-    "Onderaannemingen met een structureel team (fte × 36 uur) of gereserveerde uren per week: "
-    "gebruikte uren per week tegenover de afgesproken uren. Alleen periode- en aanbiederfilter."
-)
-if view.capaciteit.empty:
-    st.info("Geen capaciteitscontracten met inzet in deze selectie.")
-else:
-    st.plotly_chart(
-        charts.capacity_lines(view.capaciteit_per_maand), width="stretch", key="uitn_capaciteit"
-    )
-    st.caption(
-        "Samenvatting: "
-        + "; ".join(
-            f"{r.hoofdaannemer} → {r.onderaannemer}: gemiddeld {procent(r.benutting)} "
-            f"benut, {r.maanden_onder_80} van {r.maanden} maanden onder 80%"
-            for r in view.capaciteit.itertuples()
-        )
-        + "."
-    )
-    table_with_downloads(
-        view.capaciteit,
-        labels=CAPACITEIT_LABELS,
-        formatters=CAPACITEIT_FORMAT,
-        file_stem="capaciteitscontracten",
-        key="uitn_capaciteit_tabel",
-    )
 
-# --- 6. drill-down --------------------------------------------------------------------------
+def draw_capacity() -> None:
+    """Hours used against hours agreed in capacity contracts."""
+    st.header("Benutting van capaciteitscontracten")
+    st.caption(
+        "Onderaannemingen met een structureel team (fte × 36 uur) of gereserveerde uren per week: "
+        "gebruikte uren per week tegenover de afgesproken uren. Alleen periode- en aanbiederfilter."
+    )
+    if view.capaciteit.empty:
+        st.info("Geen capaciteitscontracten met inzet in deze selectie.")
+    else:
+        st.plotly_chart(
+            charts.capacity_lines(view.capaciteit_per_maand), width="stretch", key="uitn_capaciteit"
+        )
+        st.caption(
+            "Samenvatting: "
+            + "; ".join(
+                f"{r.hoofdaannemer} → {r.onderaannemer}: gemiddeld {procent(r.benutting)} "
+                f"benut, {r.maanden_onder_80} van {r.maanden} maanden onder 80%"
+                for r in view.capaciteit.itertuples()
+            )
+            + "."
+        )
+        table_with_downloads(
+            view.capaciteit,
+            labels=CAPACITEIT_LABELS,
+            formatters=CAPACITEIT_FORMAT,
+            file_stem="capaciteitscontracten",
+            key="uitn_capaciteit_tabel",
+        )
+
+
+# Only the open section is drawn: six charts at once were most of the page's time in the
+# browser at national scale. The drill-down below serves every section.
+SECTIONS = {
+    "Per SPIC": draw_heatmap,
+    "Verdeling": draw_distribution,
+    "Per hoofdaannemer": draw_balance,
+    "Per maand": draw_trend,
+    "Capaciteitscontracten": draw_capacity,
+}
+section, tab = open_section(list(SECTIONS), key="uitn_sectie")
+with tab:
+    SECTIONS[section]()
+
+# --- drill-down -----------------------------------------------------------------------------
 st.header("Trajecten achter de selectie")
 if not scope.sees_trajectories:
     st.info("Gegevens per traject zijn niet beschikbaar voor uw rol; u ziet alleen totalen.")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
 
 from data_access.access import Scope, scope_for
 from data_access.imports import Bestand
@@ -96,3 +98,38 @@ def require_nginx() -> None:
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def open_tables(at: AppTest) -> AppTest:
+    """Open every table the page keeps behind an expander until asked (`table_on_request`),
+    as a user clicking each one would, and run the page again."""
+    from dashboard.components import TABLE_OPEN_SUFFIX
+
+    keys = [
+        widget_id.rsplit("-", 1)[-1]
+        for widget_id in (expander.proto.id for expander in at.expander)
+        if widget_id.endswith(TABLE_OPEN_SUFFIX)
+    ]
+    for key in keys:
+        at.session_state[key] = True
+    return at.run() if keys else at
+
+
+def each_section(at: AppTest) -> Iterator[AppTest]:
+    """The page once with each of its sections open (`open_section`), as a user clicking
+    every tab would: the page as it is first, then every other tab."""
+    yield at
+    for block in list(_blocks(at._tree)):
+        proto = getattr(block, "proto", None)
+        if type(proto).__name__ != "Block" or not proto.HasField("tab_container"):
+            continue
+        key = proto.id.rsplit("-", 1)[-1]
+        for tab in list(block.children.values())[1:]:
+            at.session_state[key] = tab.label
+            yield at.run()
+
+
+def _blocks(node: object) -> Iterator[object]:
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _blocks(child)

@@ -18,7 +18,7 @@ from data_access.imports import Uitvoerder, importeer
 from data_access.models import ActieStatus, KnelpuntCategorie, KnelpuntStatus, Rol, utcnow
 from data_access.sample_knelpunten import DEMO_PASSWORD
 from data_access.users import create_user
-from tests.helpers import next_year_files, sql_frame, sql_scalar
+from tests.helpers import next_year_files, open_tables, sql_frame, sql_scalar
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -266,6 +266,60 @@ def test_utilisation_drilldown_lists_the_trajectories_of_the_chosen_spic(
     assert shown["Tarief (€)"].str.startswith("€ ").all()
 
 
+def test_a_charts_table_is_sent_only_when_the_user_opens_it(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert "Tabel: portefeuillebalans" not in [e.label for e in at.expander]  # a closed tab
+    at.session_state["uitn_sectie"] = "Per hoofdaannemer"
+    at.run()
+    assert not at.exception
+    assert "Tabel: portefeuillebalans" in [e.label for e in at.expander]
+    assert not any("Tekort" in d.value.columns for d in at.dataframe)
+    assert "uitn_balans_tabel_csv" not in [b.key for b in at.get("download_button")]
+
+    open_tables(at)
+    assert not at.exception
+    balance = next(d.value for d in at.dataframe if "Tekort" in d.value.columns)
+    summary = next(c.value for c in at.caption if "hoofdaannemers hebben" in c.value)
+    assert f"van {len(balance)} hoofdaannemers" in summary  # every one, as the chart says
+    assert "uitn_balans_tabel_csv" in [b.key for b in at.get("download_button")]
+
+
+def test_utilisation_draws_only_the_open_section_and_keeps_its_choices(
+    monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
+) -> None:
+    at = login(new_app(monkeypatch, demo_engine_sqlite[1]), "demo.kerngroep")
+    at.switch_page(str(PAGES_DIR / "uitnutting.py")).run()
+    assert [t.label for t in at.tabs] == [
+        "Per SPIC",
+        "Verdeling",
+        "Per hoofdaannemer",
+        "Per maand",
+        "Capaciteitscontracten",
+    ]
+    assert [c.key for c in at.get("plotly_chart")] == ["uitn_grid_B", "uitn_grid_C"]
+    assert "Trajecten achter de selectie" in [h.value for h in at.header]  # below every tab
+
+    at.session_state["uitn_sectie"] = "Per maand"
+    at.run()
+    assert [c.key for c in at.get("plotly_chart")] == ["uitn_trend"]
+    at.toggle(key="vergelijk").set_value(True).run()
+    at.session_state["uitn_sectie"] = "Verdeling"
+    at.run()
+    assert [c.key for c in at.get("plotly_chart")] == ["uitn_histogram"]
+    spic = sql_scalar(demo_engine_sqlite[0], "SELECT id FROM spic WHERE code = 'B-P07-I1'")
+    at.selectbox(key="uitn_spic").set_value(spic).run()  # a whole run without the toggle
+    assert at.dataframe  # the drill-down's trajectories
+    at.session_state["uitn_sectie"] = "Per maand"
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="vergelijk").value  # the comparison is still on
+    names = {t["name"] for t in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
+    assert any("vorig jaar" in name for name in names), names
+
+
 def test_adviser_gets_aggregates_but_no_trajectory_list(
     monkeypatch: pytest.MonkeyPatch, demo_engine_sqlite: tuple[sa.Engine, str]
 ) -> None:
@@ -274,6 +328,8 @@ def test_adviser_gets_aggregates_but_no_trajectory_list(
     assert not at.exception
     assert any("niet beschikbaar voor uw rol" in i.value for i in at.info)
     assert "uitn_spic" not in [s.key for s in at.selectbox]
+    at.session_state["uitn_sectie"] = "Per hoofdaannemer"
+    open_tables(at.run())
     balance = next(t for t in at.dataframe if "Hoofdaannemer" in t.value.columns).value
     assert balance["Hoofdaannemer"].str.startswith("Aanbieder ").all()  # no names
 
@@ -564,7 +620,8 @@ def test_weights_of_the_what_if_read_as_dutch_numbers(
 
 def _histogram(at: AppTest) -> tuple[float, str]:
     """The highest bar the distribution draws (its left edge in %) and its summary."""
-    for element in at.get("plotly_chart"):
+    at.session_state["uitn_sectie"] = "Verdeling"
+    for element in at.run().get("plotly_chart"):
         spec = json.loads(element.proto.spec)
         if spec["layout"].get("barmode") == "group":
             xs = [

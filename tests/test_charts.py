@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
+from tests.helpers import each_section
 from tests.test_app import PAGES_DIR, login, new_app
 
 REFERENCE = Path(__file__).resolve().parent.parent / "sample_data" / "reference"
@@ -86,13 +87,15 @@ def _all_charts(at: AppTest, pages: list[str]) -> dict[str, list[dict]]:
     found = {}
     for page in pages:
         at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
-        assert not at.exception, (page, at.exception)
-        specs = chart_specs(at)
-        toggles = [t for t in at.toggle if t.key == "vergelijk"]
-        if toggles:  # last year's series beside this year's: the same order
-            toggles[0].set_value(True).run()
-            specs += chart_specs(at)
-            at.toggle(key="vergelijk").set_value(False).run()
+        specs = []
+        for shown in each_section(at):
+            assert not shown.exception, (page, shown.exception)
+            specs += chart_specs(shown)
+            toggles = [t for t in shown.toggle if t.key == "vergelijk"]
+            if toggles:  # last year's series beside this year's: the same order
+                toggles[0].set_value(True).run()
+                specs += chart_specs(shown)
+                shown.toggle(key="vergelijk").set_value(False).run()
         found[page] = specs
     return found
 

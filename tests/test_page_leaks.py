@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.access import PAGES
 from data_access.generator import PLANTED
-from tests.helpers import provider_ids, sql_frame, sql_scalar, user_scope
+from tests.helpers import each_section, open_tables, provider_ids, sql_frame, sql_scalar, user_scope
 from tests.test_app import login, new_app
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -58,8 +58,12 @@ def _visit_all(at: AppTest, username: str, params: dict[str, str]) -> dict[str, 
             continue
         at.query_params.update(params)
         at.switch_page(str(PAGES_DIR / f"{page}.py")).run()
-        assert not at.exception, (username, page, at.exception)
-        shown[page] = _everything(at)
+        parts = []
+        for section in each_section(at):
+            open_tables(section)
+            assert not at.exception, (username, page, at.exception)
+            parts.append(_everything(at))
+        shown[page] = "\n".join(parts)
     return shown
 
 
