@@ -588,7 +588,17 @@ def funnel_plot(points: pd.DataFrame, grid: pd.DataFrame, regio: float, label: s
     # A logarithmic axis: at national scale most providers have tens of cases and a few have
     # thousands; on a linear axis the small ones, where the limits are wide and the outliers
     # often are, crowd into the first millimetres.
-    fig.update_xaxes(title="Aantal beëindigde trajecten (logaritmische schaal)", type="log")
+    # Ticks at 1, 2, 5, 10, 20, ... written out in full: Plotly's own log ticks label the
+    # steps between powers of ten with their first digit only ("2 3 4 ... 10 2 3").
+    ticks = [
+        step * 10**power
+        for power in range(int(np.log10(max(n_max, 1.0))) + 2)
+        for step in (1, 2, 5)
+        if step * 10**power <= max(n_max, 1.0) * 2
+    ]
+    fig.update_xaxes(
+        title="Aantal beëindigde trajecten (logaritmische schaal)", type="log", tickvals=ticks
+    )
     fig.update_yaxes(title=label, tickformat=".0%", rangemode="tozero")
     return _layout(fig, 420)
 

@@ -259,3 +259,5 @@ def test_the_funnel_draws_providers_on_the_same_spot_as_one_marker_named_in_its_
     assert crowded.endswith(" en 39 andere aanbieders op dezelfde plek")
     outside = next(t for t in fig.data if t.name == "Buiten 99,8%")
     assert len(outside.x) == 2  # the same spot, but each outlier is shown
+    # The logarithmic axis writes its ticks in full: 1, 2, 5, 10, ..., not '2 3 4 ... 10 2 3'.
+    assert list(fig.layout.xaxis.tickvals) == [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
