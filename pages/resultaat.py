@@ -305,7 +305,8 @@ if len(wat_als.verlies):
         )
         + "."
     )
-table_with_downloads(
+table_on_request(
+    "Tabel: scenario per aanbieder",
     result.per_aanbieder,
     labels={
         "naam": "Aanbieder",
