@@ -298,13 +298,32 @@ def download_problems(path: Path) -> list[str]:
     return [f"{path.name}: {p}" for p in found[:5]]
 
 
+# How many runs of the page have finished since the first call: a click that starts a run is
+# waited for by this count, not by a pause (under load a run can start late).
+RUNS_FINISHED = """() => { const app = document.querySelector('[data-testid=stApp]');
+  if (window.__finished === undefined) {
+    window.__finished = 0;
+    new MutationObserver(() => {
+      if (app.getAttribute('data-test-script-state') === 'notRunning') window.__finished++;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  }
+  return window.__finished; }"""
+
+
+def click_and_wait_for_run(page, target) -> None:
+    """Click something that reruns the page, and wait until that run has finished."""
+    before = page.evaluate(RUNS_FINISHED)
+    target.click()
+    page.wait_for_function(f"() => window.__finished > {before}", timeout=60_000)
+    wait_for_app(page)
+
+
 def each_tab(page) -> Iterator[None]:
     """The page as it is, then with each other tab open (a click reruns the page)."""
     yield
     tabs = page.get_by_role("tab")
     for index in range(1, tabs.count()):
-        tabs.nth(index).click()
-        wait_for_app(page)
+        click_and_wait_for_run(page, tabs.nth(index))
         yield
 
 
@@ -317,11 +336,13 @@ def download_everything(page, target: Path) -> list[Path]:
             section = sections.nth(index)
             if section.get_attribute("open") is not None:
                 continue
-            section.locator("summary").click()
-            wait_for_app(page)
-            # A chart's table is filled by the run its opening starts: wait until it is there.
-            filled = "[data-testid='stDownloadButton'], [data-testid='stAlert']"
-            section.locator(filled).first.wait_for(timeout=60_000)
+            filled = section.locator("[data-testid='stDownloadButton'], [data-testid='stAlert']")
+            if filled.count():  # an expander that holds its content while closed
+                section.locator("summary").click()
+                continue
+            # A chart's table is filled by the run its opening starts.
+            click_and_wait_for_run(page, section.locator("summary"))
+            filled.first.wait_for(timeout=60_000)
         buttons = page.locator("[data-testid='stDownloadButton'] button")
         for index in range(buttons.count()):
             with page.expect_download(timeout=60_000) as info:
