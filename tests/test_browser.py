@@ -298,24 +298,15 @@ def download_problems(path: Path) -> list[str]:
     return [f"{path.name}: {p}" for p in found[:5]]
 
 
-# How many runs of the page have finished since the first call: a click that starts a run is
-# waited for by this count, not by a pause (under load a run can start late).
-RUNS_FINISHED = """() => { const app = document.querySelector('[data-testid=stApp]');
-  if (window.__finished === undefined) {
-    window.__finished = 0;
-    new MutationObserver(() => {
-      if (app.getAttribute('data-test-script-state') === 'notRunning') window.__finished++;
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  }
-  return window.__finished; }"""
-
-
-def click_and_wait_for_run(page, target) -> None:
-    """Click something that reruns the page, and wait until that run has finished."""
-    before = page.evaluate(RUNS_FINISHED)
+def click_and_wait_for(page, target, drawn) -> None:
+    """Click something whose content only a run of the page draws (a tab, a table opened on
+    request), and wait until it is drawn and the run has finished. Not a pause, and not the
+    run's state: a fast run can start and end between two frames of the browser."""
     target.click()
-    page.wait_for_function(f"() => window.__finished > {before}", timeout=60_000)
-    wait_for_app(page)
+    drawn.first.wait_for(timeout=60_000)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000
+    )
 
 
 def each_tab(page) -> Iterator[None]:
@@ -323,7 +314,8 @@ def each_tab(page) -> Iterator[None]:
     yield
     tabs = page.get_by_role("tab")
     for index in range(1, tabs.count()):
-        click_and_wait_for_run(page, tabs.nth(index))
+        # Every section of a page begins with its header.
+        click_and_wait_for(page, tabs.nth(index), page.locator("[role=tabpanel]:not([hidden]) h2"))
         yield
 
 
@@ -341,8 +333,7 @@ def download_everything(page, target: Path) -> list[Path]:
                 section.locator("summary").click()
                 continue
             # A chart's table is filled by the run its opening starts.
-            click_and_wait_for_run(page, section.locator("summary"))
-            filled.first.wait_for(timeout=60_000)
+            click_and_wait_for(page, section.locator("summary"), filled)
         buttons = page.locator("[data-testid='stDownloadButton'] button")
         for index in range(buttons.count()):
             with page.expect_download(timeout=60_000) as info:
