@@ -304,9 +304,7 @@ def click_and_wait_for(page, target, drawn) -> None:
     run's state: a fast run can start and end between two frames of the browser."""
     target.click()
     drawn.first.wait_for(timeout=60_000)
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000
-    )
+    wait_for_app(page)
 
 
 def each_tab(page) -> Iterator[None]:
